@@ -1,0 +1,201 @@
+//! Who may see and do what. A user acts within one region (a code prefix); helpers further
+//! within their own households. Personal data is shown by need to know; the store audits every
+//! unmasked read.
+
+use crate::{DomainError, Level, RegionCode};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    ProvinceOfficial,
+    CityOfficial,
+    CountyOfficial,
+    TownshipOfficial,
+    VillageOfficial,
+    /// 帮扶责任人
+    Helper,
+    /// 行业部门
+    Department,
+    /// 社会帮扶主体
+    Donor,
+    /// 第三方评估
+    Evaluator,
+}
+
+impl Role {
+    pub const ALL: [Role; 9] = [
+        Role::ProvinceOfficial,
+        Role::CityOfficial,
+        Role::CountyOfficial,
+        Role::TownshipOfficial,
+        Role::VillageOfficial,
+        Role::Helper,
+        Role::Department,
+        Role::Donor,
+        Role::Evaluator,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::ProvinceOfficial => "province_official",
+            Role::CityOfficial => "city_official",
+            Role::CountyOfficial => "county_official",
+            Role::TownshipOfficial => "township_official",
+            Role::VillageOfficial => "village_official",
+            Role::Helper => "helper",
+            Role::Department => "department",
+            Role::Donor => "donor",
+            Role::Evaluator => "evaluator",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Role, DomainError> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| DomainError::new("role.unknown", format!("未知角色“{s}”")))
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::ProvinceOfficial => "省级管理员",
+            Role::CityOfficial => "市级管理员",
+            Role::CountyOfficial => "县级管理员",
+            Role::TownshipOfficial => "乡镇管理员",
+            Role::VillageOfficial => "村级管理员",
+            Role::Helper => "帮扶责任人",
+            Role::Department => "行业部门",
+            Role::Donor => "社会帮扶主体",
+            Role::Evaluator => "第三方评估机构",
+        }
+    }
+
+    /// The level an official's region must have; other roles may sit at any level.
+    pub fn official_level(self) -> Option<Level> {
+        match self {
+            Role::ProvinceOfficial => Some(Level::Province),
+            Role::CityOfficial => Some(Level::City),
+            Role::CountyOfficial => Some(Level::County),
+            Role::TownshipOfficial => Some(Level::Township),
+            Role::VillageOfficial => Some(Level::Village),
+            _ => None,
+        }
+    }
+
+    /// Donors see figures, never individual files.
+    pub fn reads_households(self) -> bool {
+        self != Role::Donor
+    }
+
+    /// Village officials keep the files (the field work is theirs).
+    pub fn edits_households(self) -> bool {
+        self == Role::VillageOfficial
+    }
+
+    pub fn pii(self) -> PiiView {
+        let (id_number, phone, bank, health) = match self {
+            Role::VillageOfficial => (true, true, true, true),
+            Role::CountyOfficial => (true, true, true, false),
+            Role::TownshipOfficial => (true, true, false, false),
+            Role::Helper => (false, true, false, true),
+            Role::Department => (false, false, false, true),
+            Role::Evaluator => (false, true, false, false),
+            Role::ProvinceOfficial | Role::CityOfficial | Role::Donor => (false, false, false, false),
+        };
+        PiiView { id_number, phone, bank, health }
+    }
+}
+
+/// Which personal fields a role sees unmasked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PiiView {
+    pub id_number: bool,
+    pub phone: bool,
+    pub bank: bool,
+    pub health: bool,
+}
+
+impl PiiView {
+    pub fn any(&self) -> bool {
+        self.id_number || self.phone || self.bank || self.health
+    }
+
+    /// Names of the unmasked fields, for the audit log.
+    pub fn fields(&self) -> String {
+        [(self.id_number, "id_number"), (self.phone, "phone"), (self.bank, "bank"), (self.health, "health")]
+            .into_iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, n)| n)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+}
+
+/// Where a caller may act: the store filters every query by it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    pub region: RegionCode,
+    /// For helpers: only the households they are paired with.
+    pub helper_id: Option<String>,
+}
+
+impl Scope {
+    pub fn region(region: RegionCode) -> Scope {
+        Scope { region, helper_id: None }
+    }
+
+    pub fn contains_region(&self, code: &RegionCode) -> bool {
+        self.region.contains(code)
+    }
+}
+
+/// Masks a phone number: `138****1234`.
+pub fn mask_phone(p: &str) -> String {
+    if p.chars().count() < 7 {
+        return "*".repeat(p.chars().count());
+    }
+    let chars: Vec<char> = p.chars().collect();
+    let n = chars.len();
+    format!("{}****{}", chars[..3].iter().collect::<String>(), chars[n - 4..].iter().collect::<String>())
+}
+
+/// Masks a bank account: only the last four digits.
+pub fn mask_account(a: &str) -> String {
+    let chars: Vec<char> = a.chars().collect();
+    if chars.len() <= 4 {
+        return "*".repeat(chars.len());
+    }
+    format!("****{}", chars[chars.len() - 4..].iter().collect::<String>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks() {
+        assert_eq!(mask_phone("13812345678"), "138****5678");
+        assert_eq!(mask_account("6228480012345678"), "****5678");
+        assert_eq!(mask_phone(""), "");
+    }
+
+    #[test]
+    fn only_village_officials_edit() {
+        assert!(Role::ALL.iter().filter(|r| r.edits_households()).eq([Role::VillageOfficial].iter()));
+        assert!(!Role::Donor.reads_households());
+        assert!(!Role::ProvinceOfficial.pii().any());
+    }
+}
+
+/// Who is asking: every store call takes one, and the store filters by its scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub username: String,
+    pub role: Role,
+    pub scope: Scope,
+}
+
+impl Caller {
+    /// The system itself (imports, the demo generator, operators' commands): the whole province.
+    pub fn system(province: RegionCode) -> Caller {
+        Caller { username: "system".into(), role: Role::ProvinceOfficial, scope: Scope::region(province) }
+    }
+}

@@ -1,0 +1,63 @@
+//! Rules as dated configuration. Every number a workflow depends on lives here with the
+//! national/Shandong default from DOMAIN.md, so that a county can change it without a release.
+
+use serde::{Deserialize, Serialize};
+use crate::Yuan;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Rules {
+    /// Provincial poverty line per year, 元 per person (current prices).
+    pub poverty_lines: Vec<(i32, Yuan)>,
+    /// How many households one town/village helper cadre may be responsible for.
+    pub helper_household_cap: i64,
+    /// Public notice period (公示), days.
+    pub notice_days: i64,
+    /// Incidence threshold for village and county exit, in basis points (2% = 200).
+    pub exit_incidence_bp: i64,
+    /// The same for the western counties (3%).
+    pub exit_incidence_west_bp: i64,
+    /// Monitoring: income below this multiple of the line (in tenths: 1.5× = 15).
+    pub monitoring_multiple_tenths: i64,
+    /// The form version recorded on new files.
+    pub form_version: String,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules {
+            poverty_lines: vec![
+                (2014, Yuan::from_yuan(3_322)),
+                (2015, Yuan::from_yuan(3_322)),
+                (2016, Yuan::from_yuan(3_402)),
+                (2017, Yuan::from_yuan(3_527)),
+                (2018, Yuan::from_yuan(3_609)),
+            ],
+            helper_household_cap: 5,
+            notice_days: 7,
+            exit_incidence_bp: 200,
+            exit_incidence_west_bp: 300,
+            monitoring_multiple_tenths: 15,
+            form_version: "SD-2016".to_string(),
+        }
+    }
+}
+
+impl Rules {
+    /// The line in force for `year`: the latest configured year not after it.
+    pub fn poverty_line(&self, year: i32) -> Option<Yuan> {
+        self.poverty_lines.iter().filter(|(y, _)| *y <= year).max_by_key(|(y, _)| *y).map(|(_, l)| *l)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_carry_forward() {
+        let r = Rules::default();
+        assert_eq!(r.poverty_line(2016), Some(Yuan::from_yuan(3402)));
+        assert_eq!(r.poverty_line(2020), Some(Yuan::from_yuan(3609)));
+        assert_eq!(r.poverty_line(2000), None);
+    }
+}

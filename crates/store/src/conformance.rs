@@ -1,0 +1,372 @@
+//! The conformance suite: scenarios every backend must pass, run by `tests/` against SQLite and
+//! PostgreSQL alike (atuin's pattern). Each takes a fresh, empty store.
+
+use crate::*;
+use fupin_domain::access::Scope;
+use fupin_domain::codes::*;
+use fupin_domain::household::*;
+use fupin_domain::id_number::Date;
+use fupin_domain::{IdNumber, Yuan};
+use rand::{Rng, SeedableRng};
+use std::sync::Arc;
+
+/// Two counties of 聊城 with a township and two villages each, from the real divisions.
+pub fn test_regions() -> Vec<Region> {
+    let r = |code: &str, name: &str, level: Level, parent: Option<&str>| Region {
+        code: code.into(),
+        name: name.into(),
+        level,
+        parent_code: parent.map(Into::into),
+        rural_population: if level == Level::Village { 1000 } else { 0 },
+    };
+    vec![
+        r("37", "山东省", Level::Province, None),
+        r("3715", "聊城市", Level::City, Some("37")),
+        r("371521", "阳谷县", Level::County, Some("3715")),
+        r("371521100", "侨润街道", Level::Township, Some("371521")),
+        r("371521100001", "一村", Level::Village, Some("371521100")),
+        r("371521100002", "二村", Level::Village, Some("371521100")),
+        r("371522", "莘县", Level::County, Some("3715")),
+        r("371522100", "燕塔街道", Level::Township, Some("371522")),
+        r("371522100001", "三村", Level::Village, Some("371522100")),
+    ]
+}
+
+fn code(s: &str) -> RegionCode {
+    RegionCode::parse(s).expect("test code")
+}
+
+pub fn official(role: Role, region: &str) -> Caller {
+    Caller { username: format!("{}@{region}", role.as_str()), role, scope: Scope::region(code(region)) }
+}
+
+/// A valid household of `size` members in `village`, numbered `seq`, ids unique per `seq`.
+pub fn sample_household(village: &str, seq: u32, size: usize) -> Household {
+    let mut members = vec![];
+    for i in 0..size {
+        let birth = Date::new(1940 + (i as i32) * 7, 1 + (seq % 12), 1 + (i as u32 % 28)).expect("valid");
+        let id = IdNumber::build(&village[..6], birth, seq * 10 + i as u32);
+        members.push(Member {
+            no: i as i64 + 1,
+            name: format!("张{}{}", ["一", "二", "三", "四", "五"][i % 5], seq),
+            sex: if id.is_male() { Sex::Male } else { Sex::Female },
+            id_number: id,
+            relation: if i == 0 { Relation::Head } else { Relation::Son },
+            ethnicity: "汉族".into(),
+            education: Education::Primary,
+            schooling: Schooling::NotInSchool,
+            health: Health::Healthy,
+            labour: Labour::Ordinary,
+            work_status: WorkStatus::None,
+            months_away: 0,
+            dibao: false,
+            medical_insurance: true,
+            serious_illness_insurance: true,
+            pension_insurance: false,
+            phone: "13800000000".into(),
+            left: None,
+        });
+    }
+    Household {
+        id: format!("{village}{seq:04}"),
+        village: code(village),
+        status: Status::Poor,
+        attribute: Attribute::Ordinary,
+        standard: Standard::Provincial,
+        main_cause: Cause::Illness,
+        other_causes: vec![],
+        phone: "13900000000".into(),
+        bank: "农商银行".into(),
+        bank_account: "6228480000000001".into(),
+        planned_exit_year: Some(2017),
+        registered_year: 2015,
+        exited_year: None,
+        form_version: "SD-2016".into(),
+        conditions: Conditions::default(),
+        details: Details::default(),
+        version: 1,
+        members,
+        incomes: vec![],
+        helpers: vec![],
+        measures: vec![],
+    }
+}
+
+fn setup(store: &dyn Store) -> Caller {
+    store.load_regions(&test_regions()).expect("regions load");
+    official(Role::VillageOfficial, "371521100001")
+}
+
+/// Creating and reading a file; region figures follow.
+pub fn create_and_read(store: Arc<dyn Store>) {
+    let village = setup(&*store);
+    let h = store.create_household(&village, sample_household("371521100001", 1, 3), "建档", "2015-12-01").unwrap();
+    assert_eq!(h.version, 1);
+    let back = store.household(&village, &h.id).unwrap();
+    assert_eq!(back, h);
+    let county = official(Role::CountyOfficial, "371521");
+    let f = store.region_figures(&county, &code("3715")).err();
+    assert!(matches!(f, Some(StoreError::NotFound)), "a county official cannot see the city");
+    let prov = official(Role::ProvinceOfficial, "37");
+    let f = store.region_figures(&prov, &code("37")).unwrap();
+    assert_eq!(f.total["all"], fupin_domain::rollup::Tally { households: 1, persons: 3 });
+    assert_eq!(f.children.len(), 1);
+    assert_eq!(f.children[0].1["status:1"].persons, 3);
+    let f = store.region_figures(&prov, &code("371521100")).unwrap();
+    assert_eq!(f.children.len(), 2);
+    assert_eq!(f.children[0].1["registered:2015"].households, 1);
+    assert!(f.children[1].1.is_empty());
+}
+
+/// Nothing outside a caller's jurisdiction is visible or changeable, and it looks absent.
+pub fn jurisdiction(store: Arc<dyn Store>) {
+    let village = setup(&*store);
+    let h = store.create_household(&village, sample_household("371521100001", 1, 2), "建档", "2015-12-01").unwrap();
+    let other_county = official(Role::VillageOfficial, "371522100001");
+    assert!(matches!(store.household(&other_county, &h.id), Err(StoreError::NotFound)));
+    assert!(matches!(store.history(&other_county, &h.id), Err(StoreError::NotFound)));
+    let page = store.search_households(&official(Role::CountyOfficial, "371522"), &HouseholdQuery::default()).unwrap();
+    assert_eq!(page.total, 0);
+    let req = ChangeRequest {
+        household_id: h.id.clone(),
+        expected_version: 1,
+        change: Change::SetStatus { status: Status::Exited, year: 2016 },
+        reason: String::new(),
+        at: "2016-10-01".into(),
+    };
+    assert!(matches!(store.change_household(&other_county, &req), Err(StoreError::NotFound)));
+    let r = store.create_household(&other_county, sample_household("371521100001", 2, 2), "", "2016-01-01");
+    assert!(matches!(r, Err(StoreError::NotFound)));
+    assert!(matches!(store.household(&official(Role::Donor, "37"), &h.id), Err(StoreError::Forbidden(_))));
+    assert!(matches!(store.change_household(&official(Role::CountyOfficial, "371521"), &req), Err(StoreError::Forbidden(_))));
+
+    // A helper sees only the households paired with them.
+    store.put_helper(&Helper { id: "3715210001".into(), name: "李帮扶".into(), unit: "县农业局".into(), phone: String::new() }).unwrap();
+    let h2 = store.create_household(&village, sample_household("371521100001", 2, 2), "建档", "2015-12-01").unwrap();
+    let assign = ChangeRequest {
+        household_id: h2.id.clone(),
+        expected_version: 1,
+        change: Change::AssignHelper { helper_id: "3715210001".into() },
+        reason: "结对".into(),
+        at: "2016-01-05".into(),
+    };
+    store.change_household(&village, &assign).unwrap();
+    let helper = Caller {
+        username: "helper".into(),
+        role: Role::Helper,
+        scope: Scope { region: code("371521"), helper_id: Some("3715210001".into()) },
+    };
+    let page = store.search_households(&helper, &HouseholdQuery::default()).unwrap();
+    assert_eq!(page.items.iter().map(|s| s.id.clone()).collect::<Vec<_>>(), vec![h2.id.clone()]);
+    assert!(matches!(store.household(&helper, &h.id), Err(StoreError::NotFound)));
+    assert!(store.household(&helper, &h2.id).is_ok());
+}
+
+/// Stale versions conflict; two simultaneous edits of one version: exactly one wins.
+pub fn optimistic_versioning(store: Arc<dyn Store>) {
+    let village = setup(&*store);
+    let h = store.create_household(&village, sample_household("371521100001", 1, 2), "建档", "2015-12-01").unwrap();
+    let edit = |v: i64, phone: &str| {
+        let mut fields = HouseholdFields::of(&h);
+        fields.phone = phone.into();
+        ChangeRequest { household_id: h.id.clone(), expected_version: v, change: Change::EditFields { fields }, reason: String::new(), at: "2016-02-01".into() }
+    };
+    let threads: Vec<_> = ["13811111111", "13822222222"]
+        .into_iter()
+        .map(|p| {
+            let (s, c, r) = (store.clone(), village.clone(), edit(1, p));
+            std::thread::spawn(move || s.change_household(&c, &r))
+        })
+        .collect();
+    let results: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+    assert!(results.iter().any(|r| matches!(r, Err(StoreError::Conflict { current: 2 }))));
+    assert!(matches!(store.change_household(&village, &edit(1, "13833333333")), Err(StoreError::Conflict { .. })));
+    let now = store.household(&village, &h.id).unwrap();
+    assert_eq!(now.version, 2);
+    assert_eq!(store.history(&village, &h.id).unwrap().len(), 2);
+    assert_eq!(store.verify_ledger().unwrap().broken, None);
+}
+
+/// Bad input changes nothing: not the file, not the ledger, not the rollups.
+pub fn bad_input_applies_nothing(store: Arc<dyn Store>) {
+    let village = setup(&*store);
+    let a = store.create_household(&village, sample_household("371521100001", 1, 2), "建档", "2015-12-01").unwrap();
+    let b = store.create_household(&village, sample_household("371521100001", 2, 2), "建档", "2015-12-01").unwrap();
+    let before_rollups = store.rollup_table().unwrap();
+    let before_events = store.verify_ledger().unwrap().events;
+    // b's member would carry a's head's ID number.
+    let mut m = b.members[1].clone();
+    m.id_number = a.members[0].id_number.clone();
+    m.sex = a.members[0].sex;
+    let req = ChangeRequest { household_id: b.id.clone(), expected_version: 1, change: Change::PutMember { member: m }, reason: String::new(), at: "2016-03-01".into() };
+    match store.change_household(&village, &req) {
+        Err(StoreError::Invalid(e)) => assert_eq!(e.code, "member.id_elsewhere"),
+        other => panic!("expected member.id_elsewhere, got {other:?}"),
+    }
+    let dup = sample_household("371521100001", 1, 2);
+    assert!(matches!(store.create_household(&village, dup, "", "2016-01-01"), Err(StoreError::Invalid(_))));
+    let mut unknown = sample_household("371521100009", 9, 2);
+    unknown.id = "3715211000099999".into();
+    let ghost = official(Role::VillageOfficial, "371521100009");
+    match store.create_household(&ghost, unknown, "", "2016-01-01") {
+        Err(StoreError::Invalid(e)) => assert_eq!(e.code, "region.unknown"),
+        other => panic!("expected region.unknown, got {other:?}"),
+    }
+    assert_eq!(store.household(&village, &b.id).unwrap(), b);
+    assert_eq!(store.rollup_table().unwrap(), before_rollups);
+    assert_eq!(store.verify_ledger().unwrap().events, before_events);
+}
+
+/// Any edit of a stored event is found, and the report names it.
+pub fn ledger_tamper_is_detected(store: Arc<dyn Store>) {
+    let village = setup(&*store);
+    let h = store.create_household(&village, sample_household("371521100001", 1, 2), "建档", "2015-12-01").unwrap();
+    for (i, y) in [2016, 2017].into_iter().enumerate() {
+        let income = Income { year: y, wage: Yuan::from_yuan(4000), ..Income::default() };
+        let req = ChangeRequest { household_id: h.id.clone(), expected_version: 1 + i as i64, change: Change::SetIncome { income }, reason: String::new(), at: format!("{y}-12-01") };
+        store.change_household(&village, &req).unwrap();
+    }
+    let ok = store.verify_ledger().unwrap();
+    assert_eq!((ok.chains, ok.events, ok.broken.clone()), (1, 3, None));
+    store.exec_raw("UPDATE ledger SET payload = replace(payload, '400000', '900000') WHERE seq = 2").unwrap();
+    let bad = store.verify_ledger().unwrap();
+    let (county, seq, _) = bad.broken.expect("tampering found");
+    assert_eq!((county.as_str(), seq), ("371521", 2));
+}
+
+/// After a random sequence of commands the maintained rollups equal a full recount.
+pub fn rollups_equal_recount(store: Arc<dyn Store>) {
+    let village = setup(&*store);
+    let other = official(Role::VillageOfficial, "371522100001");
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    store.put_helper(&Helper { id: "3715210001".into(), name: "王".into(), unit: "单位".into(), phone: String::new() }).unwrap();
+    let villages = [("371521100001", &village), ("371522100001", &other)];
+    let mut ids = vec![];
+    for seq in 1..=12u32 {
+        let (v, who) = villages[seq as usize % 2];
+        let mut h = sample_household(v, seq, 1 + seq as usize % 4);
+        h.main_cause = Cause::ALL[seq as usize % Cause::ALL.len()];
+        let h = store.create_household(who, h, "建档", "2015-12-01").unwrap();
+        ids.push((h.id, (*who).clone()));
+    }
+    for step in 0..80 {
+        let (id, who) = &ids[rng.random_range(0..ids.len())];
+        let h = store.household(who, id).unwrap();
+        let change = match rng.random_range(0..6) {
+            0 => Change::SetStatus { status: Status::ALL[rng.random_range(0..Status::ALL.len())], year: 2016 + rng.random_range(0..2) },
+            1 => {
+                let mut f = HouseholdFields::of(&h);
+                f.attribute = Attribute::ALL[rng.random_range(0..Attribute::ALL.len())];
+                f.main_cause = Cause::ALL[rng.random_range(0..Cause::ALL.len())];
+                f.other_causes.clear();
+                Change::EditFields { fields: f }
+            }
+            2 => Change::AddMeasure {
+                measure: Measure {
+                    no: 100 + step,
+                    path: Path::ALL[rng.random_range(0..Path::ALL.len())],
+                    name: "产业扶持".into(),
+                    amount: Yuan::from_yuan(rng.random_range(0..5000)),
+                    unit: "县扶贫办".into(),
+                    year: 2016,
+                },
+            },
+            3 => match h.measures.first() {
+                Some(m) => Change::RemoveMeasure { no: m.no },
+                None => continue,
+            },
+            4 => match h.active_members().find(|m| m.relation != Relation::Head) {
+                Some(m) => Change::MemberLeft { no: m.no, change: MemberChange::Death, date: "2016-06-01".into() },
+                None => continue,
+            },
+            _ if h.village.as_str().starts_with("371521") && h.helpers.is_empty() => Change::AssignHelper { helper_id: "3715210001".into() },
+            _ => match h.helpers.first() {
+                Some(x) => Change::UnassignHelper { helper_id: x.id.clone() },
+                None => continue,
+            },
+        };
+        let req = ChangeRequest { household_id: id.clone(), expected_version: h.version, change, reason: "随机".into(), at: "2016-08-01".into() };
+        match store.change_household(who, &req) {
+            Ok(_) | Err(StoreError::Invalid(_)) => {}
+            Err(e) => panic!("step {step}: {e:?}"),
+        }
+    }
+    assert_eq!(store.rollup_table().unwrap(), store.recount_rollups().unwrap());
+    let prov = store.region_figures(&official(Role::ProvinceOfficial, "37"), &code("37")).unwrap();
+    let city = store.region_figures(&official(Role::ProvinceOfficial, "37"), &code("3715")).unwrap();
+    let sum: i64 = city.children.iter().map(|(_, f)| f.get("all").map_or(0, |t| t.persons)).sum();
+    assert_eq!(prov.total["all"].persons, sum);
+    assert_eq!(store.verify_ledger().unwrap().broken, None);
+}
+
+/// Search by name, ID number and filters, with paging.
+pub fn search(store: Arc<dyn Store>) {
+    let village = setup(&*store);
+    for seq in 1..=25u32 {
+        let mut h = sample_household(if seq % 5 == 0 { "371521100002" } else { "371521100001" }, seq, 2);
+        if seq % 3 == 0 {
+            h.status = Status::Exited;
+        }
+        let who = official(Role::VillageOfficial, &h.village.to_string());
+        store.create_household(&who, h, "建档", "2015-12-01").unwrap();
+    }
+    let county = official(Role::CountyOfficial, "371521");
+    let all = store.search_households(&county, &HouseholdQuery { per_page: 10, ..Default::default() }).unwrap();
+    assert_eq!((all.total, all.items.len()), (25, 10));
+    let p3 = store.search_households(&county, &HouseholdQuery { per_page: 10, page: 3, ..Default::default() }).unwrap();
+    assert_eq!(p3.items.len(), 5);
+    let exited = store.search_households(&county, &HouseholdQuery { status: Some(Status::Exited), per_page: 50, ..Default::default() }).unwrap();
+    assert_eq!(exited.total, 8);
+    let by_name = store.search_households(&county, &HouseholdQuery { q: Some("张一7".into()), per_page: 10, ..Default::default() }).unwrap();
+    assert_eq!(by_name.items.len(), 1);
+    assert_eq!(by_name.items[0].head_name, "张一7");
+    assert_eq!(by_name.items[0].village_name, "一村");
+    let h = store.household(&village, "3715211000010007").unwrap();
+    let by_id = store
+        .search_households(&county, &HouseholdQuery { q: Some(h.members[1].id_number.to_string()), per_page: 10, ..Default::default() })
+        .unwrap();
+    assert_eq!(by_id.items[0].id, "3715211000010007");
+    let v2 = store
+        .search_households(&county, &HouseholdQuery { region: Some(code("371521100002")), per_page: 50, ..Default::default() })
+        .unwrap();
+    assert_eq!(v2.total, 5);
+    assert!(matches!(
+        store.search_households(&county, &HouseholdQuery { region: Some(code("371522")), ..Default::default() }),
+        Err(StoreError::NotFound)
+    ));
+}
+
+/// Users and sessions round-trip; expired sessions are gone.
+pub fn users_and_sessions(store: Arc<dyn Store>) {
+    setup(&*store);
+    let u = UserRecord {
+        username: "yanggu".into(),
+        display_name: "阳谷县扶贫办".into(),
+        role: Role::CountyOfficial,
+        region: code("371521"),
+        helper_id: None,
+        password_hash: "$argon2id$x".into(),
+    };
+    store.put_user(&u).unwrap();
+    assert_eq!(store.user("yanggu").unwrap().unwrap().region, code("371521"));
+    assert!(store.user("nobody").unwrap().is_none());
+    store.create_session("t1", &SessionRecord { username: "yanggu".into(), csrf_token: "c".into(), expires_at: 100 }).unwrap();
+    assert!(store.session("t1", 50).unwrap().is_some());
+    assert!(store.session("t1", 150).unwrap().is_none());
+    store.delete_session("t1").unwrap();
+    assert!(store.session("t1", 50).unwrap().is_none());
+    let _ = rand::rng().random::<u8>();
+}
+
+/// Every scenario, by name, for the per-backend test files.
+pub const SCENARIOS: &[(&str, fn(Arc<dyn Store>))] = &[
+    ("create_and_read", create_and_read),
+    ("jurisdiction", jurisdiction),
+    ("optimistic_versioning", optimistic_versioning),
+    ("bad_input_applies_nothing", bad_input_applies_nothing),
+    ("ledger_tamper_is_detected", ledger_tamper_is_detected),
+    ("rollups_equal_recount", rollups_equal_recount),
+    ("search", search),
+    ("users_and_sessions", users_and_sessions),
+];

@@ -1,0 +1,114 @@
+//! A thin seam between the store's logic and the two databases. The store's queries are written
+//! once, in the SQL that SQLite and PostgreSQL share (`$1` parameters, `ON CONFLICT`,
+//! `RETURNING`, `CAST(… AS BIGINT)`), against `Tx`; each backend implements `Tx` and bulk loading.
+//! Only TEXT and BIGINT columns are used, so values need no per-backend mapping.
+
+use crate::StoreError;
+
+/// A value bound to or read from SQL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Val {
+    Null,
+    Int(i64),
+    Text(String),
+}
+
+impl From<i64> for Val {
+    fn from(v: i64) -> Val {
+        Val::Int(v)
+    }
+}
+impl From<i32> for Val {
+    fn from(v: i32) -> Val {
+        Val::Int(v as i64)
+    }
+}
+impl From<bool> for Val {
+    fn from(v: bool) -> Val {
+        Val::Int(v as i64)
+    }
+}
+impl From<&str> for Val {
+    fn from(v: &str) -> Val {
+        Val::Text(v.to_string())
+    }
+}
+impl From<String> for Val {
+    fn from(v: String) -> Val {
+        Val::Text(v)
+    }
+}
+impl From<&String> for Val {
+    fn from(v: &String) -> Val {
+        Val::Text(v.clone())
+    }
+}
+impl<T: Into<Val>> From<Option<T>> for Val {
+    fn from(v: Option<T>) -> Val {
+        v.map(Into::into).unwrap_or(Val::Null)
+    }
+}
+
+/// One result row.
+#[derive(Debug, Clone)]
+pub struct Row(pub Vec<Val>);
+
+impl Row {
+    pub fn int(&self, i: usize) -> i64 {
+        match &self.0[i] {
+            Val::Int(v) => *v,
+            Val::Text(s) => s.parse().unwrap_or(0),
+            Val::Null => 0,
+        }
+    }
+
+    pub fn opt_int(&self, i: usize) -> Option<i64> {
+        match &self.0[i] {
+            Val::Null => None,
+            _ => Some(self.int(i)),
+        }
+    }
+
+    pub fn text(&self, i: usize) -> String {
+        match &self.0[i] {
+            Val::Text(s) => s.clone(),
+            Val::Int(v) => v.to_string(),
+            Val::Null => String::new(),
+        }
+    }
+
+    pub fn opt_text(&self, i: usize) -> Option<String> {
+        match &self.0[i] {
+            Val::Null => None,
+            _ => Some(self.text(i)),
+        }
+    }
+}
+
+/// A transaction on either database.
+pub trait Tx {
+    fn exec(&mut self, sql: &str, params: &[Val]) -> Result<u64, StoreError>;
+    fn query(&mut self, sql: &str, params: &[Val]) -> Result<Vec<Row>, StoreError>;
+
+    fn query_one(&mut self, sql: &str, params: &[Val]) -> Result<Option<Row>, StoreError> {
+        Ok(self.query(sql, params)?.into_iter().next())
+    }
+}
+
+/// Rows for one table, loaded in bulk (prepared inserts on SQLite, COPY on PostgreSQL).
+pub struct BulkRows<'a> {
+    pub table: &'a str,
+    pub columns: &'a [&'a str],
+    pub rows: Vec<Vec<Val>>,
+}
+
+/// What each database provides beneath the shared store logic.
+pub trait Backend: Send + Sync + 'static {
+    /// Runs `f` in a transaction; `write` transactions are serialized where the backend needs it.
+    fn transaction<T>(&self, write: bool, f: &mut dyn FnMut(&mut dyn Tx) -> Result<T, StoreError>) -> Result<T, StoreError>;
+    /// Appends rows in one transaction per call.
+    fn bulk_insert(&self, batches: &mut [BulkRows<'_>]) -> Result<(), StoreError>;
+    /// Runs a script of statements separated by `;` (schema, indexes).
+    fn batch(&self, sql: &str) -> Result<(), StoreError>;
+    fn name(&self) -> &'static str;
+}

@@ -1,0 +1,186 @@
+//! Storage for fupin: the `Store` trait that the web and the CLI use, its implementation written
+//! once over a thin `Tx` seam (`sql_store`), the SQLite and PostgreSQL backends beneath it, the
+//! hash-chained ledger and the rollups. Every query takes the caller, and every household query
+//! filters by the caller's region in SQL: nothing above this layer filters rows after fetching.
+
+pub mod conformance;
+pub mod db;
+pub mod ledger;
+pub mod pg;
+pub mod rows;
+pub mod schema;
+pub mod sql_store;
+pub mod sqlite;
+
+use fupin_domain::access::{Caller, Role};
+use fupin_domain::codes::{Attribute, Cause, Path, Status};
+use fupin_domain::config::Rules;
+use fupin_domain::household::{Change, Helper, Household};
+use fupin_domain::rollup::Tally;
+use fupin_domain::{DomainError, Level, RegionCode};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+pub use ledger::{Event, VerifyReport};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Absent, or outside the caller's jurisdiction: the two are indistinguishable on purpose.
+    #[error("not found")]
+    NotFound,
+    /// The role may not do this at all.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// Someone else changed the file since the caller read it.
+    #[error("conflict: the household is now at version {current}")]
+    Conflict { current: i64 },
+    #[error("{0}")]
+    Invalid(#[from] DomainError),
+    #[error("database error: {0}")]
+    Db(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Region {
+    pub code: String,
+    pub name: String,
+    pub level: Level,
+    pub parent_code: Option<String>,
+    pub rural_population: i64,
+}
+
+pub type Figures = BTreeMap<String, Tally>;
+
+/// A region with its rollup figures and those of each child.
+#[derive(Debug, Clone)]
+pub struct RegionFigures {
+    pub region: Region,
+    pub total: Figures,
+    pub children: Vec<(Region, Figures)>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct HouseholdQuery {
+    /// Narrows the caller's scope; must lie inside it.
+    pub region: Option<RegionCode>,
+    /// A member's exact name, an ID number, or a household id.
+    pub q: Option<String>,
+    pub status: Option<Status>,
+    pub cause: Option<Cause>,
+    pub attribute: Option<Attribute>,
+    pub path: Option<Path>,
+    /// 1-based.
+    pub page: u32,
+    pub per_page: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HouseholdSummary {
+    pub id: String,
+    pub village_code: String,
+    pub village_name: String,
+    pub head_name: String,
+    pub head_id_number: String,
+    pub size: i64,
+    pub status: Status,
+    pub attribute: Attribute,
+    pub main_cause: Cause,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Matching rows, counted up to `COUNT_CAP`; `total_capped` when there are more.
+    pub total: i64,
+    pub total_capped: bool,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+/// Counting every match of an unfiltered province-wide list would cost a full scan per page.
+pub const COUNT_CAP: i64 = 10_000;
+
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub region: RegionCode,
+    pub helper_id: Option<String>,
+    pub password_hash: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionRecord {
+    pub username: String,
+    pub csrf_token: String,
+    pub expires_at: i64,
+}
+
+/// A change request: who, on which file at which version, why, and when (business clock).
+#[derive(Debug, Clone)]
+pub struct ChangeRequest {
+    pub household_id: String,
+    pub expected_version: i64,
+    pub change: Change,
+    pub reason: String,
+    pub at: String,
+}
+
+/// Maintained rollup rows keyed by `(level_len, region_code, metric)`.
+pub type RollupTable = BTreeMap<(i64, String, String), Tally>;
+
+pub trait Store: Send + Sync {
+    fn backend_name(&self) -> &'static str;
+    fn rules(&self) -> &Rules;
+
+    fn meta(&self, key: &str) -> Result<Option<String>>;
+    fn set_meta(&self, key: &str, value: &str) -> Result<()>;
+
+    /// Loads or refreshes reference divisions (one transaction).
+    fn load_regions(&self, regions: &[Region]) -> Result<()>;
+    /// Reference data: any region's name and place (no figures), for breadcrumbs and forms.
+    fn region(&self, code: &RegionCode) -> Result<Option<Region>>;
+    /// The region with rollup figures for it and each child; NotFound outside the caller's scope.
+    fn region_figures(&self, caller: &Caller, code: &RegionCode) -> Result<RegionFigures>;
+
+    fn search_households(&self, caller: &Caller, q: &HouseholdQuery) -> Result<Page<HouseholdSummary>>;
+    fn household(&self, caller: &Caller, id: &str) -> Result<Household>;
+    /// The file's events, oldest first.
+    fn history(&self, caller: &Caller, id: &str) -> Result<Vec<Event>>;
+    /// Registers a new file (建档立卡) as one event.
+    fn create_household(&self, caller: &Caller, h: Household, reason: &str, at: &str) -> Result<Household>;
+    /// Applies one change as one event, or nothing.
+    fn change_household(&self, caller: &Caller, req: &ChangeRequest) -> Result<Household>;
+    fn helper(&self, id: &str) -> Result<Option<Helper>>;
+    fn put_helper(&self, helper: &Helper) -> Result<()>;
+    /// Records that `caller` read these unmasked fields of a household.
+    fn audit_pii(&self, caller: &Caller, household_id: &str, fields: &str, at: &str) -> Result<()>;
+    fn pii_audit_count(&self, household_id: &str) -> Result<i64>;
+
+    fn verify_ledger(&self) -> Result<VerifyReport>;
+    fn rollup_table(&self) -> Result<RollupTable>;
+    /// The rollups recomputed from the files and the ledger, for checking the maintained ones.
+    fn recount_rollups(&self) -> Result<RollupTable>;
+
+    fn user(&self, username: &str) -> Result<Option<UserRecord>>;
+    fn put_user(&self, user: &UserRecord) -> Result<()>;
+    fn create_session(&self, token_hash: &str, s: &SessionRecord) -> Result<()>;
+    fn session(&self, token_hash: &str, now: i64) -> Result<Option<SessionRecord>>;
+    fn delete_session(&self, token_hash: &str) -> Result<()>;
+
+    /// Raw SQL, for operators' tools and tamper tests only.
+    fn exec_raw(&self, sql: &str) -> Result<u64>;
+}
+
+/// Opens the store named by `url`: `postgres://…` or a SQLite file path.
+pub fn open(url: &str, rules: Rules) -> Result<Arc<dyn Store>> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(sql_store::SqlStore::new(pg::Pg::connect(url)?, rules)?))
+    } else {
+        Ok(Arc::new(sql_store::SqlStore::new(sqlite::Sqlite::open(std::path::Path::new(url))?, rules)?))
+    }
+}

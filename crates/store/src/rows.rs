@@ -1,0 +1,251 @@
+//! Household files to and from table rows. The single place that knows the column order, used
+//! by the command path and by bulk loading alike.
+
+use crate::db::{Row, Tx, Val};
+use crate::StoreError;
+use fupin_domain::codes::*;
+use fupin_domain::household::{Helper, Household, Income, Measure, Member};
+use fupin_domain::{DomainError, IdNumber, RegionCode, Yuan};
+
+pub const HOUSEHOLD_COLS: &[&str] = &[
+    "id", "village_code", "status", "attribute", "standard", "main_cause", "other_causes", "head_name",
+    "head_id_number", "size", "phone", "bank", "bank_account", "planned_exit_year", "registered_year",
+    "exited_year", "form_version", "conditions", "details", "version", "updated_at",
+];
+pub const MEMBER_COLS: &[&str] = &[
+    "household_id", "member_no", "village_code", "name", "sex", "id_number", "relation", "ethnicity",
+    "education", "schooling", "health", "labour", "work_status", "months_away", "dibao", "medical_insurance",
+    "serious_illness_insurance", "pension_insurance", "phone", "active", "left_reason",
+];
+pub const INCOME_COLS: &[&str] = &["household_id", "year", "wage", "business", "property", "transfer", "transfer_excluded", "expenses"];
+pub const HELPER_COLS: &[&str] = &["id", "name", "unit", "phone"];
+pub const PAIR_COLS: &[&str] = &["household_id", "helper_id"];
+pub const MEASURE_COLS: &[&str] = &["household_id", "measure_no", "path", "name", "amount", "unit", "year"];
+
+fn codes<T: Copy>(v: &[T], code: impl Fn(T) -> &'static str) -> String {
+    v.iter().map(|x| code(*x)).collect::<Vec<_>>().join(",")
+}
+
+pub fn household_row(h: &Household, updated_at: &str) -> Vec<Val> {
+    let head = h.head();
+    vec![
+        h.id.clone().into(),
+        h.village.as_str().into(),
+        h.status.code().into(),
+        h.attribute.code().into(),
+        h.standard.code().into(),
+        h.main_cause.code().into(),
+        codes(&h.other_causes, Cause::code).into(),
+        head.map(|m| m.name.clone()).unwrap_or_default().into(),
+        head.map(|m| m.id_number.to_string()).unwrap_or_default().into(),
+        h.size().into(),
+        h.phone.clone().into(),
+        h.bank.clone().into(),
+        h.bank_account.clone().into(),
+        h.planned_exit_year.into(),
+        h.registered_year.into(),
+        h.exited_year.into(),
+        h.form_version.clone().into(),
+        serde_json::to_string(&h.conditions).expect("plain struct").into(),
+        serde_json::to_string(&h.details).expect("plain struct").into(),
+        h.version.into(),
+        updated_at.into(),
+    ]
+}
+
+pub fn member_row(h: &Household, m: &Member) -> Vec<Val> {
+    vec![
+        h.id.clone().into(),
+        m.no.into(),
+        h.village.as_str().into(),
+        m.name.clone().into(),
+        m.sex.code().into(),
+        m.id_number.to_string().into(),
+        m.relation.code().into(),
+        m.ethnicity.clone().into(),
+        m.education.code().into(),
+        m.schooling.code().into(),
+        m.health.code().into(),
+        m.labour.code().into(),
+        m.work_status.code().into(),
+        m.months_away.into(),
+        m.dibao.into(),
+        m.medical_insurance.into(),
+        m.serious_illness_insurance.into(),
+        m.pension_insurance.into(),
+        m.phone.clone().into(),
+        m.is_active().into(),
+        m.left.map(|c| c.code()).into(),
+    ]
+}
+
+pub fn income_row(h: &Household, i: &Income) -> Vec<Val> {
+    vec![
+        h.id.clone().into(),
+        i.year.into(),
+        i.wage.fen().into(),
+        i.business.fen().into(),
+        i.property.fen().into(),
+        i.transfer.fen().into(),
+        i.transfer_excluded.fen().into(),
+        i.expenses.fen().into(),
+    ]
+}
+
+pub fn helper_row(x: &Helper) -> Vec<Val> {
+    vec![x.id.clone().into(), x.name.clone().into(), x.unit.clone().into(), x.phone.clone().into()]
+}
+
+pub fn measure_row(h: &Household, m: &Measure) -> Vec<Val> {
+    vec![
+        h.id.clone().into(),
+        m.no.into(),
+        m.path.code().into(),
+        m.name.clone().into(),
+        m.amount.fen().into(),
+        m.unit.clone().into(),
+        m.year.into(),
+    ]
+}
+
+/// A stored value failed to parse: the database holds something no command could have written.
+fn corrupt(e: DomainError) -> StoreError {
+    StoreError::Db(format!("stored household data is invalid: {e}"))
+}
+
+fn insert_sql(table: &str, cols: &[&str]) -> String {
+    let params: Vec<String> = (1..=cols.len()).map(|i| format!("${i}")).collect();
+    format!("INSERT INTO {table} ({}) VALUES ({})", cols.join(", "), params.join(", "))
+}
+
+/// Writes the whole file: the household row (insert or update) and all rows hanging off it.
+/// Rewriting the children keeps one write function for creation and every kind of change.
+pub fn save_household(tx: &mut dyn Tx, h: &Household, updated_at: &str) -> Result<(), StoreError> {
+    let sets: Vec<String> = HOUSEHOLD_COLS[1..].iter().map(|c| format!("{c} = excluded.{c}")).collect();
+    let sql = format!("{} ON CONFLICT (id) DO UPDATE SET {}", insert_sql("households", HOUSEHOLD_COLS), sets.join(", "));
+    tx.exec(&sql, &household_row(h, updated_at))?;
+    for table in ["members", "incomes", "household_helpers", "measures"] {
+        tx.exec(&format!("DELETE FROM {table} WHERE household_id = $1"), &[h.id.as_str().into()])?;
+    }
+    let member_sql = insert_sql("members", MEMBER_COLS);
+    for m in &h.members {
+        tx.exec(&member_sql, &member_row(h, m))?;
+    }
+    let income_sql = insert_sql("incomes", INCOME_COLS);
+    for i in &h.incomes {
+        tx.exec(&income_sql, &income_row(h, i))?;
+    }
+    let pair_sql = insert_sql("household_helpers", PAIR_COLS);
+    for x in &h.helpers {
+        tx.exec(&pair_sql, &[h.id.as_str().into(), x.id.as_str().into()])?;
+    }
+    let measure_sql = insert_sql("measures", MEASURE_COLS);
+    for m in &h.measures {
+        tx.exec(&measure_sql, &measure_row(h, m))?;
+    }
+    Ok(())
+}
+
+/// Loads one whole file, or None.
+pub fn load_household(tx: &mut dyn Tx, id: &str) -> Result<Option<Household>, StoreError> {
+    let sql = format!("SELECT {} FROM households WHERE id = $1", HOUSEHOLD_COLS.join(", "));
+    let Some(r) = tx.query_one(&sql, &[id.into()])? else { return Ok(None) };
+    let mut h = parse_household(&r).map_err(corrupt)?;
+    let id_val: Val = id.into();
+    let sql = format!("SELECT {} FROM members WHERE household_id = $1 ORDER BY member_no", MEMBER_COLS.join(", "));
+    for r in tx.query(&sql, std::slice::from_ref(&id_val))? {
+        h.members.push(parse_member(&r).map_err(corrupt)?);
+    }
+    let sql = format!("SELECT {} FROM incomes WHERE household_id = $1 ORDER BY year", INCOME_COLS.join(", "));
+    for r in tx.query(&sql, std::slice::from_ref(&id_val))? {
+        h.incomes.push(Income {
+            year: r.int(1) as i32,
+            wage: Yuan::from_fen(r.int(2)),
+            business: Yuan::from_fen(r.int(3)),
+            property: Yuan::from_fen(r.int(4)),
+            transfer: Yuan::from_fen(r.int(5)),
+            transfer_excluded: Yuan::from_fen(r.int(6)),
+            expenses: Yuan::from_fen(r.int(7)),
+        });
+    }
+    let sql = "SELECT x.id, x.name, x.unit, x.phone FROM household_helpers p JOIN helpers x ON x.id = p.helper_id \
+               WHERE p.household_id = $1 ORDER BY x.id";
+    for r in tx.query(sql, std::slice::from_ref(&id_val))? {
+        h.helpers.push(Helper { id: r.text(0), name: r.text(1), unit: r.text(2), phone: r.text(3) });
+    }
+    let sql = format!("SELECT {} FROM measures WHERE household_id = $1 ORDER BY measure_no", MEASURE_COLS.join(", "));
+    for r in tx.query(&sql, std::slice::from_ref(&id_val))? {
+        h.measures.push(Measure {
+            no: r.int(1),
+            path: Path::parse(&r.text(2)).map_err(corrupt)?,
+            name: r.text(3),
+            amount: Yuan::from_fen(r.int(4)),
+            unit: r.text(5),
+            year: r.int(6) as i32,
+        });
+    }
+    Ok(Some(h))
+}
+
+fn parse_household(r: &Row) -> Result<Household, DomainError> {
+    let bad_json = |e: serde_json::Error| DomainError::new("store.corrupt", e.to_string());
+    let other = r.text(6);
+    Ok(Household {
+        id: r.text(0),
+        village: RegionCode::parse(&r.text(1))?,
+        status: Status::parse(&r.text(2))?,
+        attribute: Attribute::parse(&r.text(3))?,
+        standard: Standard::parse(&r.text(4))?,
+        main_cause: Cause::parse(&r.text(5))?,
+        other_causes: other.split(',').filter(|s| !s.is_empty()).map(Cause::parse).collect::<Result<_, _>>()?,
+        phone: r.text(10),
+        bank: r.text(11),
+        bank_account: r.text(12),
+        planned_exit_year: r.opt_int(13).map(|y| y as i32),
+        registered_year: r.int(14) as i32,
+        exited_year: r.opt_int(15).map(|y| y as i32),
+        form_version: r.text(16),
+        conditions: serde_json::from_str(&r.text(17)).map_err(bad_json)?,
+        details: serde_json::from_str(&r.text(18)).map_err(bad_json)?,
+        version: r.int(19),
+        members: vec![],
+        incomes: vec![],
+        helpers: vec![],
+        measures: vec![],
+    })
+}
+
+fn parse_member(r: &Row) -> Result<Member, DomainError> {
+    Ok(Member {
+        no: r.int(1),
+        name: r.text(3),
+        sex: Sex::parse(&r.text(4))?,
+        id_number: IdNumber::parse(&r.text(5))?,
+        relation: Relation::parse(&r.text(6))?,
+        ethnicity: r.text(7),
+        education: Education::parse(&r.text(8))?,
+        schooling: Schooling::parse(&r.text(9))?,
+        health: Health::parse(&r.text(10))?,
+        labour: Labour::parse(&r.text(11))?,
+        work_status: WorkStatus::parse(&r.text(12))?,
+        months_away: r.int(13),
+        dibao: r.int(14) != 0,
+        medical_insurance: r.int(15) != 0,
+        serious_illness_insurance: r.int(16) != 0,
+        pension_insurance: r.int(17) != 0,
+        phone: r.text(18),
+        left: r.opt_text(20).map(|c| MemberChange::parse(&c)).transpose()?,
+    })
+}
+
+/// What a registration event records of the new file: enough to read the history, without
+/// copying personal data into the permanent ledger.
+pub fn registration_summary(h: &Household) -> serde_json::Value {
+    serde_json::json!({
+        "status": h.status,
+        "attribute": h.attribute,
+        "main_cause": h.main_cause,
+        "village": h.village,
+        "members": h.members.len(),
+    })
+}

@@ -1,0 +1,167 @@
+//! The schema, in the SQL both backends accept. Tables first, indexes apart: bulk loads create
+//! the tables, load, then build the indexes (several times faster than loading into indexes).
+//! Every table that holds households or what hangs off them is keyed by region first
+//! (household ids begin with the village code), so PostgreSQL can later partition by county.
+
+pub const SCHEMA_VERSION: i64 = 1;
+
+pub const TABLES: &str = r#"
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+-- 行政区划: reference data, the same for every county.
+CREATE TABLE IF NOT EXISTS regions (
+    code TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    level TEXT NOT NULL,
+    parent_code TEXT,
+    rural_population BIGINT NOT NULL DEFAULT 0
+);
+-- 贫困户: one row per file; id = village code at registration + 4-digit sequence.
+CREATE TABLE IF NOT EXISTS households (
+    id TEXT PRIMARY KEY,
+    village_code TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attribute TEXT NOT NULL,
+    standard TEXT NOT NULL,
+    main_cause TEXT NOT NULL,
+    other_causes TEXT NOT NULL,
+    head_name TEXT NOT NULL,
+    head_id_number TEXT NOT NULL,
+    size BIGINT NOT NULL,
+    phone TEXT NOT NULL,
+    bank TEXT NOT NULL,
+    bank_account TEXT NOT NULL,
+    planned_exit_year BIGINT,
+    registered_year BIGINT NOT NULL,
+    exited_year BIGINT,
+    form_version TEXT NOT NULL,
+    conditions TEXT NOT NULL,
+    details TEXT NOT NULL,
+    version BIGINT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+-- 家庭成员: village_code repeated so that name and ID searches filter by region in the index.
+CREATE TABLE IF NOT EXISTS members (
+    household_id TEXT NOT NULL,
+    member_no BIGINT NOT NULL,
+    village_code TEXT NOT NULL,
+    name TEXT NOT NULL,
+    sex TEXT NOT NULL,
+    id_number TEXT NOT NULL,
+    relation TEXT NOT NULL,
+    ethnicity TEXT NOT NULL,
+    education TEXT NOT NULL,
+    schooling TEXT NOT NULL,
+    health TEXT NOT NULL,
+    labour TEXT NOT NULL,
+    work_status TEXT NOT NULL,
+    months_away BIGINT NOT NULL,
+    dibao BIGINT NOT NULL,
+    medical_insurance BIGINT NOT NULL,
+    serious_illness_insurance BIGINT NOT NULL,
+    pension_insurance BIGINT NOT NULL,
+    phone TEXT NOT NULL,
+    active BIGINT NOT NULL,
+    left_reason TEXT,
+    PRIMARY KEY (household_id, member_no)
+);
+-- 年度收入, in fen.
+CREATE TABLE IF NOT EXISTS incomes (
+    household_id TEXT NOT NULL,
+    year BIGINT NOT NULL,
+    wage BIGINT NOT NULL,
+    business BIGINT NOT NULL,
+    property BIGINT NOT NULL,
+    transfer BIGINT NOT NULL,
+    transfer_excluded BIGINT NOT NULL,
+    expenses BIGINT NOT NULL,
+    PRIMARY KEY (household_id, year)
+);
+-- 帮扶责任人, keyed by county code + sequence.
+CREATE TABLE IF NOT EXISTS helpers (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    unit TEXT NOT NULL,
+    phone TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS household_helpers (
+    household_id TEXT NOT NULL,
+    helper_id TEXT NOT NULL,
+    PRIMARY KEY (household_id, helper_id)
+);
+-- 帮扶措施, amounts in fen.
+CREATE TABLE IF NOT EXISTS measures (
+    household_id TEXT NOT NULL,
+    measure_no BIGINT NOT NULL,
+    path TEXT NOT NULL,
+    name TEXT NOT NULL,
+    amount BIGINT NOT NULL,
+    unit TEXT NOT NULL,
+    year BIGINT NOT NULL,
+    PRIMARY KEY (household_id, measure_no)
+);
+-- The ledger: one hash chain per county. hash = SHA-256(prev_hash, canonical event bytes).
+CREATE TABLE IF NOT EXISTS ledger (
+    county_code TEXT NOT NULL,
+    seq BIGINT NOT NULL,
+    household_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    at TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    PRIMARY KEY (county_code, seq)
+);
+CREATE TABLE IF NOT EXISTS chain_heads (
+    county_code TEXT PRIMARY KEY,
+    seq BIGINT NOT NULL,
+    hash TEXT NOT NULL
+);
+-- Rollups, maintained with every event for villages, townships and counties (all inside one
+-- county, so no write crosses counties); cities and the province are summed from counties.
+CREATE TABLE IF NOT EXISTS rollups (
+    level_len BIGINT NOT NULL,
+    region_code TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    households BIGINT NOT NULL,
+    persons BIGINT NOT NULL,
+    PRIMARY KEY (level_len, region_code, metric)
+);
+CREATE TABLE IF NOT EXISTS users (
+    username TEXT PRIMARY KEY,
+    display_name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    region_code TEXT NOT NULL,
+    helper_id TEXT,
+    password_hash TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash TEXT PRIMARY KEY,
+    username TEXT NOT NULL,
+    csrf_token TEXT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+-- Every read of unmasked personal data.
+CREATE TABLE IF NOT EXISTS pii_audit (
+    at TEXT NOT NULL,
+    username TEXT NOT NULL,
+    household_id TEXT NOT NULL,
+    fields TEXT NOT NULL
+)
+"#;
+
+pub const INDEXES: &str = r#"
+CREATE INDEX IF NOT EXISTS regions_parent ON regions (parent_code, code);
+CREATE INDEX IF NOT EXISTS households_village ON households (village_code, status);
+CREATE INDEX IF NOT EXISTS members_name ON members (name, village_code);
+CREATE INDEX IF NOT EXISTS members_id_number ON members (id_number);
+CREATE UNIQUE INDEX IF NOT EXISTS members_active_id_number ON members (id_number) WHERE active = 1;
+CREATE INDEX IF NOT EXISTS household_helpers_helper ON household_helpers (helper_id);
+CREATE INDEX IF NOT EXISTS measures_path ON measures (path, household_id);
+CREATE INDEX IF NOT EXISTS ledger_household ON ledger (household_id);
+CREATE INDEX IF NOT EXISTS sessions_user ON sessions (username)
+"#;

@@ -1,0 +1,592 @@
+//! The store's logic, written once over `Backend`/`Tx`: scoping, the one write path (change →
+//! ledger event → state → rollups in one transaction), rollup reads, search, users and sessions.
+
+use crate::db::{Backend, Row, Tx, Val};
+use crate::ledger::{self, Event, VerifyReport, EVENT_COLS};
+use crate::rows::{load_household, save_household};
+use crate::schema::{INDEXES, SCHEMA_VERSION, TABLES};
+use crate::*;
+use fupin_domain::access::Scope;
+use fupin_domain::household::apply_change;
+use fupin_domain::rollup::{self, Delta};
+use serde_json::json;
+
+/// Levels whose rollups are maintained row by row; all lie within one county.
+pub const MAINTAINED_LEVELS: [i64; 3] = [6, 9, 12];
+
+pub struct SqlStore<B: Backend> {
+    pub backend: B,
+    rules: Rules,
+}
+
+/// Builds SQL with numbered parameters as values are bound.
+#[derive(Default)]
+struct Query {
+    sql: String,
+    params: Vec<Val>,
+}
+
+impl Query {
+    fn new(sql: &str) -> Query {
+        Query { sql: sql.to_string(), params: vec![] }
+    }
+
+    fn bind(&mut self, v: impl Into<Val>) -> String {
+        self.params.push(v.into());
+        format!("${}", self.params.len())
+    }
+
+    fn push(&mut self, s: &str) {
+        self.sql.push_str(s);
+    }
+
+    /// `AND <alias>.village_code in the scope's range [AND paired with the helper]`.
+    fn scope(&mut self, scope: &Scope, alias: &str, region: &RegionCode) {
+        let (lo, hi) = region.code_range();
+        let (lo, hi) = (self.bind(lo), self.bind(hi));
+        self.push(&format!(" AND {alias}.village_code >= {lo} AND {alias}.village_code < {hi}"));
+        if let Some(helper) = &scope.helper_id {
+            let p = self.bind(helper.as_str());
+            self.push(&format!(
+                " AND EXISTS (SELECT 1 FROM household_helpers hh WHERE hh.household_id = {alias}.id AND hh.helper_id = {p})"
+            ));
+        }
+    }
+}
+
+pub fn year_of(at: &str) -> i32 {
+    at.get(..4).and_then(|y| y.parse().ok()).unwrap_or(0)
+}
+
+fn require(ok: bool, what: &str) -> Result<()> {
+    if ok { Ok(()) } else { Err(StoreError::Forbidden(what.to_string())) }
+}
+
+fn parse_region(r: &Row) -> Region {
+    Region {
+        code: r.text(0),
+        name: r.text(1),
+        level: Level::parse(&r.text(2)).unwrap_or(Level::Village),
+        parent_code: r.opt_text(3),
+        rural_population: r.int(4),
+    }
+}
+
+pub fn region_row(r: &Region) -> Vec<Val> {
+    vec![
+        r.code.as_str().into(),
+        r.name.as_str().into(),
+        r.level.as_str().into(),
+        r.parent_code.clone().into(),
+        r.rural_population.into(),
+    ]
+}
+
+const REGION_COLS: &str = "code, name, level, parent_code, rural_population";
+
+impl<B: Backend> SqlStore<B> {
+    /// Opens the store, creating or upgrading the schema.
+    pub fn new(backend: B, rules: Rules) -> Result<Self> {
+        backend.batch(TABLES)?;
+        backend.batch(INDEXES)?;
+        let s = SqlStore { backend, rules };
+        s.set_meta("schema_version", &SCHEMA_VERSION.to_string())?;
+        Ok(s)
+    }
+
+    fn read<T>(&self, mut f: impl FnMut(&mut dyn Tx) -> Result<T>) -> Result<T> {
+        self.backend.transaction(false, &mut f)
+    }
+
+    fn write<T>(&self, mut f: impl FnMut(&mut dyn Tx) -> Result<T>) -> Result<T> {
+        self.backend.transaction(true, &mut f)
+    }
+
+    /// NotFound unless the household exists inside the caller's scope (checked in SQL).
+    fn ensure_in_scope(tx: &mut dyn Tx, caller: &Caller, id: &str) -> Result<()> {
+        let mut q = Query::new("SELECT h.id FROM households h WHERE h.id = ");
+        let p = q.bind(id);
+        q.push(&p);
+        q.scope(&caller.scope, "h", &caller.scope.region);
+        tx.query_one(&q.sql, &q.params)?.map(|_| ()).ok_or(StoreError::NotFound)
+    }
+
+    /// One ID number may stand in one household only.
+    fn ensure_ids_free(tx: &mut dyn Tx, h: &Household) -> Result<()> {
+        for m in h.active_members() {
+            let other = tx.query_one(
+                "SELECT household_id FROM members WHERE id_number = $1 AND active = 1 AND household_id <> $2",
+                &[m.id_number.as_str().into(), h.id.as_str().into()],
+            )?;
+            if other.is_some() {
+                return Err(DomainError::new(
+                    "member.id_elsewhere",
+                    format!("身份证号{}已在其他贫困户中登记，同一人不能属于两户", m.id_number.masked()),
+                )
+                .into());
+            }
+        }
+        Ok(())
+    }
+
+    fn apply_delta(tx: &mut dyn Tx, village: &RegionCode, delta: &Delta) -> Result<()> {
+        let sql = "INSERT INTO rollups (level_len, region_code, metric, households, persons) VALUES ($1, $2, $3, $4, $5) \
+                   ON CONFLICT (level_len, region_code, metric) DO UPDATE SET \
+                   households = rollups.households + excluded.households, persons = rollups.persons + excluded.persons";
+        for len in MAINTAINED_LEVELS {
+            let code = &village.as_str()[..len as usize];
+            for (metric, t) in delta {
+                tx.exec(sql, &[len.into(), code.into(), metric.as_str().into(), t.households.into(), t.persons.into()])?;
+            }
+        }
+        Ok(())
+    }
+
+    fn record(tx: &mut dyn Tx, caller: &Caller, h: &Household, kind: &str, reason: &str, at: &str, payload: serde_json::Value) -> Result<Event> {
+        let mut ev = Event {
+            county_code: h.village.county().expect("villages have counties").to_string(),
+            seq: 0,
+            household_id: h.id.clone(),
+            kind: kind.to_string(),
+            actor: caller.username.clone(),
+            at: at.to_string(),
+            reason: reason.to_string(),
+            payload: payload.to_string(),
+            prev_hash: String::new(),
+            hash: String::new(),
+        };
+        ledger::append(tx, &mut ev)?;
+        Ok(ev)
+    }
+
+    fn figures_query(tx: &mut dyn Tx, len: i64, group_len: Option<usize>, region: &RegionCode) -> Result<Vec<(String, String, Tally)>> {
+        let (lo, hi) = region.code_range();
+        let key = match group_len {
+            Some(n) => format!("substr(region_code, 1, {n})"),
+            None => "region_code".to_string(),
+        };
+        let sql = format!(
+            "SELECT {key}, metric, CAST(SUM(households) AS BIGINT), CAST(SUM(persons) AS BIGINT) FROM rollups \
+             WHERE level_len = $1 AND region_code >= $2 AND region_code < $3 GROUP BY {key}, metric"
+        );
+        Ok(tx
+            .query(&sql, &[len.into(), lo.into(), hi.into()])?
+            .into_iter()
+            .map(|r| (r.text(0), r.text(1), Tally { households: r.int(2), persons: r.int(3) }))
+            .collect())
+    }
+}
+
+impl<B: Backend> Store for SqlStore<B> {
+    fn backend_name(&self) -> &'static str {
+        self.backend.name()
+    }
+
+    fn rules(&self) -> &Rules {
+        &self.rules
+    }
+
+    fn meta(&self, key: &str) -> Result<Option<String>> {
+        self.read(|tx| Ok(tx.query_one("SELECT value FROM meta WHERE key = $1", &[key.into()])?.map(|r| r.text(0))))
+    }
+
+    fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.exec(
+                "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                &[key.into(), value.into()],
+            )
+            .map(|_| ())
+        })
+    }
+
+    fn load_regions(&self, regions: &[Region]) -> Result<()> {
+        self.write(|tx| {
+            for r in regions {
+                tx.exec(
+                    "INSERT INTO regions (code, name, level, parent_code, rural_population) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level, \
+                     parent_code = excluded.parent_code, rural_population = excluded.rural_population",
+                    &region_row(r),
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    fn region(&self, code: &RegionCode) -> Result<Option<Region>> {
+        let sql = format!("SELECT {REGION_COLS} FROM regions WHERE code = $1");
+        self.read(|tx| Ok(tx.query_one(&sql, &[code.as_str().into()])?.map(|r| parse_region(&r))))
+    }
+
+    fn region_figures(&self, caller: &Caller, code: &RegionCode) -> Result<RegionFigures> {
+        if !caller.scope.contains_region(code) {
+            return Err(StoreError::NotFound);
+        }
+        self.read(|tx| {
+            let sql = format!("SELECT {REGION_COLS} FROM regions WHERE code = $1");
+            let region = tx.query_one(&sql, &[code.as_str().into()])?.map(|r| parse_region(&r)).ok_or(StoreError::NotFound)?;
+            let sql = format!("SELECT {REGION_COLS} FROM regions WHERE parent_code = $1 ORDER BY code");
+            let children: Vec<Region> = tx.query(&sql, &[code.as_str().into()])?.iter().map(parse_region).collect();
+            let len = code.as_str().len();
+            // Above the county, figures are sums over county rows; at and below it, stored rows.
+            let mut total = Figures::new();
+            let own = if len <= 6 { Self::figures_query(tx, 6, Some(len), code)? } else { Self::figures_query(tx, len as i64, None, code)? };
+            for (_, metric, t) in own {
+                total.insert(metric, t);
+            }
+            let mut by_child: BTreeMap<String, Figures> = BTreeMap::new();
+            if let Some(child) = region.level.child() {
+                let clen = child.code_len();
+                let rows = if clen <= 6 { Self::figures_query(tx, 6, Some(clen), code)? } else { Self::figures_query(tx, clen as i64, None, code)? };
+                for (c, metric, t) in rows {
+                    by_child.entry(c).or_default().insert(metric, t);
+                }
+            }
+            let children = children.into_iter().map(|r| {
+                let f = by_child.remove(&r.code).unwrap_or_default();
+                (r, f)
+            });
+            Ok(RegionFigures { region: region.clone(), total: total.clone(), children: children.collect() })
+        })
+    }
+
+    fn search_households(&self, caller: &Caller, hq: &HouseholdQuery) -> Result<Page<HouseholdSummary>> {
+        require(caller.role.reads_households(), "该角色不能查看贫困户档案")?;
+        let region = hq.region.clone().unwrap_or_else(|| caller.scope.region.clone());
+        if !caller.scope.contains_region(&region) {
+            return Err(StoreError::NotFound);
+        }
+        let mut q = Query::new(" FROM households h WHERE 1 = 1");
+        q.scope(&caller.scope, "h", &region);
+        if let Some(text) = hq.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            let p = q.bind(text.to_ascii_uppercase());
+            let n = q.bind(text);
+            q.push(&format!(
+                " AND (h.id = {p} OR h.id IN (SELECT m.household_id FROM members m WHERE m.id_number = {p}) \
+                 OR h.id IN (SELECT m.household_id FROM members m WHERE m.name = {n}))"
+            ));
+        }
+        for (col, val) in [
+            ("status", hq.status.map(|s| s.code())),
+            ("main_cause", hq.cause.map(|s| s.code())),
+            ("attribute", hq.attribute.map(|s| s.code())),
+        ] {
+            if let Some(v) = val {
+                let p = q.bind(v);
+                q.push(&format!(" AND h.{col} = {p}"));
+            }
+        }
+        if let Some(path) = hq.path {
+            let p = q.bind(path.code());
+            q.push(&format!(" AND EXISTS (SELECT 1 FROM measures ms WHERE ms.household_id = h.id AND ms.path = {p})"));
+        }
+        let per_page = hq.per_page.clamp(1, 200);
+        let page = hq.page.max(1);
+        self.read(|tx| {
+            let count_sql = format!("SELECT COUNT(*) FROM (SELECT 1{} LIMIT {}) c", q.sql, COUNT_CAP + 1);
+            let total = tx.query_one(&count_sql, &q.params)?.map(|r| r.int(0)).unwrap_or(0);
+            let list_sql = format!(
+                "SELECT h.id, h.village_code, COALESCE(r.name, ''), h.head_name, h.head_id_number, h.size, h.status, h.attribute, h.main_cause \
+                 {} ORDER BY h.village_code, h.id LIMIT {per_page} OFFSET {}",
+                q.sql.replacen(" FROM households h", " FROM households h LEFT JOIN regions r ON r.code = h.village_code", 1),
+                (page as u64 - 1) * per_page as u64
+            );
+            let mut items = vec![];
+            for r in tx.query(&list_sql, &q.params)? {
+                items.push(HouseholdSummary {
+                    id: r.text(0),
+                    village_code: r.text(1),
+                    village_name: r.text(2),
+                    head_name: r.text(3),
+                    head_id_number: r.text(4),
+                    size: r.int(5),
+                    status: Status::parse(&r.text(6))?,
+                    attribute: Attribute::parse(&r.text(7))?,
+                    main_cause: Cause::parse(&r.text(8))?,
+                });
+            }
+            Ok(Page { items, total: total.min(COUNT_CAP), total_capped: total > COUNT_CAP, page, per_page })
+        })
+    }
+
+    fn household(&self, caller: &Caller, id: &str) -> Result<Household> {
+        require(caller.role.reads_households(), "该角色不能查看贫困户档案")?;
+        self.read(|tx| {
+            Self::ensure_in_scope(tx, caller, id)?;
+            load_household(tx, id)?.ok_or(StoreError::NotFound)
+        })
+    }
+
+    fn history(&self, caller: &Caller, id: &str) -> Result<Vec<Event>> {
+        require(caller.role.reads_households(), "该角色不能查看贫困户档案")?;
+        self.read(|tx| {
+            Self::ensure_in_scope(tx, caller, id)?;
+            let sql = format!("SELECT {} FROM ledger WHERE household_id = $1 ORDER BY at, county_code, seq", EVENT_COLS.join(", "));
+            Ok(tx.query(&sql, &[id.into()])?.iter().map(Event::from_row).collect())
+        })
+    }
+
+    fn create_household(&self, caller: &Caller, mut h: Household, reason: &str, at: &str) -> Result<Household> {
+        require(caller.role.edits_households(), "只有村级管理员可以建档")?;
+        if !caller.scope.contains_region(&h.village) || caller.scope.helper_id.is_some() {
+            return Err(StoreError::NotFound);
+        }
+        if h.village.level() != Level::Village {
+            return Err(DomainError::new("household.village", "贫困户必须登记在村一级").into());
+        }
+        h.version = 1;
+        h.validate()?;
+        self.write(|tx| {
+            if tx.query_one("SELECT code FROM regions WHERE code = $1", &[h.village.as_str().into()])?.is_none() {
+                return Err(DomainError::new("region.unknown", format!("村代码{}不存在", h.village)).into());
+            }
+            if tx.query_one("SELECT id FROM households WHERE id = $1", &[h.id.as_str().into()])?.is_some() {
+                return Err(DomainError::new("household.exists", format!("户编号{}已存在", h.id)).into());
+            }
+            Self::ensure_ids_free(tx, &h)?;
+            save_household(tx, &h, at)?;
+            let flow = rollup::flow(h.status, year_of(at));
+            let payload = json!({"after": crate::rows::registration_summary(&h), "size": h.size(), "flow": flow});
+            Self::record(tx, caller, &h, "register", reason, at, payload)?;
+            let d = rollup::delta(None, &h, flow);
+            Self::apply_delta(tx, &h.village, &d)?;
+            Ok(h.clone())
+        })
+    }
+
+    fn change_household(&self, caller: &Caller, req: &ChangeRequest) -> Result<Household> {
+        require(caller.role.edits_households(), "只有村级管理员可以修改贫困户档案")?;
+        self.write(|tx| {
+            Self::ensure_in_scope(tx, caller, &req.household_id)?;
+            let before = load_household(tx, &req.household_id)?.ok_or(StoreError::NotFound)?;
+            if before.version != req.expected_version {
+                return Err(StoreError::Conflict { current: before.version });
+            }
+            let helper = match &req.change {
+                Change::AssignHelper { helper_id } => {
+                    let load = tx.query_one(
+                        "SELECT x.id, x.name, x.unit, x.phone, (SELECT COUNT(*) FROM household_helpers p WHERE p.helper_id = x.id) \
+                         FROM helpers x WHERE x.id = $1",
+                        &[helper_id.as_str().into()],
+                    )?;
+                    match load {
+                        Some(r) if r.int(4) >= self.rules.helper_household_cap => {
+                            return Err(DomainError::new(
+                                "helper.cap",
+                                format!("帮扶责任人{}已结对{}户，达到上限{}户", r.text(1), r.int(4), self.rules.helper_household_cap),
+                            )
+                            .into())
+                        }
+                        Some(r) => Some(Helper { id: r.text(0), name: r.text(1), unit: r.text(2), phone: r.text(3) }),
+                        None => None,
+                    }
+                }
+                _ => None,
+            };
+            let mut after = before.clone();
+            let effect = apply_change(&mut after, &req.change, helper, &self.rules)?;
+            Self::ensure_ids_free(tx, &after)?;
+            after.version = before.version + 1;
+            // The guard that makes a concurrent second edit fail instead of overwriting: on
+            // PostgreSQL it waits for the first writer's row lock, then finds the version moved.
+            let moved = tx.exec(
+                "UPDATE households SET version = $1 WHERE id = $2 AND version = $3",
+                &[after.version.into(), after.id.as_str().into(), before.version.into()],
+            )?;
+            if moved != 1 {
+                return Err(StoreError::Conflict { current: before.version + 1 });
+            }
+            save_household(tx, &after, &req.at)?;
+            let flow = match &req.change {
+                Change::SetStatus { status, year } => rollup::flow(*status, *year),
+                _ => None,
+            };
+            let payload = json!({"before": effect.before, "after": effect.after, "size": after.size(), "flow": flow});
+            Self::record(tx, caller, &after, req.change.kind(), &req.reason, &req.at, payload)?;
+            Self::apply_delta(tx, &after.village, &rollup::delta(Some(&before), &after, flow))?;
+            Ok(after)
+        })
+    }
+
+    fn helper(&self, id: &str) -> Result<Option<Helper>> {
+        self.read(|tx| {
+            Ok(tx
+                .query_one("SELECT id, name, unit, phone FROM helpers WHERE id = $1", &[id.into()])?
+                .map(|r| Helper { id: r.text(0), name: r.text(1), unit: r.text(2), phone: r.text(3) }))
+        })
+    }
+
+    fn put_helper(&self, x: &Helper) -> Result<()> {
+        self.write(|tx| {
+            tx.exec(
+                "INSERT INTO helpers (id, name, unit, phone) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET \
+                 name = excluded.name, unit = excluded.unit, phone = excluded.phone",
+                &crate::rows::helper_row(x),
+            )
+            .map(|_| ())
+        })
+    }
+
+    fn audit_pii(&self, caller: &Caller, household_id: &str, fields: &str, at: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.exec(
+                "INSERT INTO pii_audit (at, username, household_id, fields) VALUES ($1, $2, $3, $4)",
+                &[at.into(), caller.username.as_str().into(), household_id.into(), fields.into()],
+            )
+            .map(|_| ())
+        })
+    }
+
+    fn pii_audit_count(&self, household_id: &str) -> Result<i64> {
+        self.read(|tx| Ok(tx.query_one("SELECT COUNT(*) FROM pii_audit WHERE household_id = $1", &[household_id.into()])?.map(|r| r.int(0)).unwrap_or(0)))
+    }
+
+    fn verify_ledger(&self) -> Result<VerifyReport> {
+        self.read(|tx| {
+            let mut heads: BTreeMap<String, Option<(i64, String)>> = BTreeMap::new();
+            for r in tx.query("SELECT county_code, seq, hash FROM chain_heads", &[])? {
+                heads.insert(r.text(0), Some((r.int(1), r.text(2))));
+            }
+            for r in tx.query("SELECT DISTINCT county_code FROM ledger", &[])? {
+                heads.entry(r.text(0)).or_insert(None);
+            }
+            let mut report = VerifyReport::default();
+            let sql = format!("SELECT {} FROM ledger WHERE county_code = $1 ORDER BY seq", EVENT_COLS.join(", "));
+            for (county, head) in heads {
+                let events: Vec<Event> = tx.query(&sql, &[county.as_str().into()])?.iter().map(Event::from_row).collect();
+                let head = match head {
+                    Some(h) => Some(h),
+                    None => {
+                        report.broken = Some((county, 0, "缺少链头".into()));
+                        return Ok(report);
+                    }
+                };
+                report.chains += 1;
+                match ledger::verify_chain(&events, head) {
+                    Ok(n) => report.events += n,
+                    Err((seq, why)) => {
+                        report.broken = Some((county, seq, why));
+                        return Ok(report);
+                    }
+                }
+            }
+            Ok(report)
+        })
+    }
+
+    fn rollup_table(&self) -> Result<RollupTable> {
+        self.read(|tx| {
+            let mut t = RollupTable::new();
+            for r in tx.query("SELECT level_len, region_code, metric, households, persons FROM rollups", &[])? {
+                let tally = Tally { households: r.int(3), persons: r.int(4) };
+                if tally != Tally::default() {
+                    t.insert((r.int(0), r.text(1), r.text(2)), tally);
+                }
+            }
+            Ok(t)
+        })
+    }
+
+    fn recount_rollups(&self) -> Result<RollupTable> {
+        self.read(|tx| {
+            let mut per_village: BTreeMap<String, Delta> = BTreeMap::new();
+            let ids: Vec<String> = tx.query("SELECT id FROM households", &[])?.iter().map(|r| r.text(0)).collect();
+            let mut village_of = BTreeMap::new();
+            for id in ids {
+                let h = load_household(tx, &id)?.ok_or(StoreError::NotFound)?;
+                let d = per_village.entry(h.village.to_string()).or_default();
+                rollup::add(d, &rollup::contributions(&h), h.size(), 1);
+                village_of.insert(id, h.village.to_string());
+            }
+            // Flow counters (registered:Y, exited:Y …) are what the events said they added.
+            for r in tx.query("SELECT household_id, payload FROM ledger WHERE kind IN ('register', 'set_status')", &[])? {
+                let payload: serde_json::Value = serde_json::from_str(&r.text(1)).map_err(|e| StoreError::Db(e.to_string()))?;
+                if let (Some(flow), Some(village)) = (payload["flow"].as_str(), village_of.get(&r.text(0))) {
+                    let d = per_village.entry(village.clone()).or_default();
+                    rollup::add(d, &[flow.to_string()], payload["size"].as_i64().unwrap_or(0), 1);
+                }
+            }
+            let mut t = RollupTable::new();
+            for (village, d) in per_village {
+                for len in MAINTAINED_LEVELS {
+                    for (metric, tally) in &d {
+                        let e = t.entry((len, village[..len as usize].to_string(), metric.clone())).or_default();
+                        e.households += tally.households;
+                        e.persons += tally.persons;
+                    }
+                }
+            }
+            t.retain(|_, v| *v != Tally::default());
+            Ok(t)
+        })
+    }
+
+    fn user(&self, username: &str) -> Result<Option<UserRecord>> {
+        self.read(|tx| {
+            let r = tx.query_one(
+                "SELECT username, display_name, role, region_code, helper_id, password_hash FROM users WHERE username = $1",
+                &[username.into()],
+            )?;
+            r.map(|r| {
+                Ok(UserRecord {
+                    username: r.text(0),
+                    display_name: r.text(1),
+                    role: Role::parse(&r.text(2))?,
+                    region: RegionCode::parse(&r.text(3))?,
+                    helper_id: r.opt_text(4),
+                    password_hash: r.text(5),
+                })
+            })
+            .transpose()
+        })
+    }
+
+    fn put_user(&self, u: &UserRecord) -> Result<()> {
+        self.write(|tx| {
+            tx.exec(
+                "INSERT INTO users (username, display_name, role, region_code, helper_id, password_hash) VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (username) DO UPDATE SET display_name = excluded.display_name, role = excluded.role, \
+                 region_code = excluded.region_code, helper_id = excluded.helper_id, password_hash = excluded.password_hash",
+                &[
+                    u.username.as_str().into(),
+                    u.display_name.as_str().into(),
+                    u.role.as_str().into(),
+                    u.region.as_str().into(),
+                    u.helper_id.clone().into(),
+                    u.password_hash.as_str().into(),
+                ],
+            )
+            .map(|_| ())
+        })
+    }
+
+    fn create_session(&self, token_hash: &str, s: &SessionRecord) -> Result<()> {
+        self.write(|tx| {
+            tx.exec(
+                "INSERT INTO sessions (token_hash, username, csrf_token, expires_at) VALUES ($1, $2, $3, $4)",
+                &[token_hash.into(), s.username.as_str().into(), s.csrf_token.as_str().into(), s.expires_at.into()],
+            )
+            .map(|_| ())
+        })
+    }
+
+    fn session(&self, token_hash: &str, now: i64) -> Result<Option<SessionRecord>> {
+        self.read(|tx| {
+            Ok(tx
+                .query_one(
+                    "SELECT username, csrf_token, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2",
+                    &[token_hash.into(), now.into()],
+                )?
+                .map(|r| SessionRecord { username: r.text(0), csrf_token: r.text(1), expires_at: r.int(2) }))
+        })
+    }
+
+    fn delete_session(&self, token_hash: &str) -> Result<()> {
+        self.write(|tx| tx.exec("DELETE FROM sessions WHERE token_hash = $1", &[token_hash.into()]).map(|_| ()))
+    }
+
+    fn exec_raw(&self, sql: &str) -> Result<u64> {
+        self.write(|tx| tx.exec(sql, &[]))
+    }
+}
