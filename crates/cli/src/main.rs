@@ -1,1 +1,267 @@
-fn main() {}
+//! `fupin`: the one binary. `demo` builds the demo province if absent and serves it; `serve`
+//! serves an existing database; `ledger verify` recomputes every hash chain.
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+use fupin_demo::{BuildOptions, BuildReport};
+use fupin_domain::config::Rules;
+use fupin_domain::id_number::Date;
+use fupin_domain::RegionCode;
+use fupin_store::sql_store::SqlStore;
+use fupin_store::{sqlite::Sqlite, Store, UserRecord};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "fupin", about = "精准扶贫大数据平台 (poverty-alleviation platform)")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(clap::Args, Clone)]
+struct Db {
+    /// Folder of the embedded SQLite database.
+    #[arg(long, default_value = "./fupin-data")]
+    data: PathBuf,
+    /// A PostgreSQL URL (postgres://…) instead of the embedded database.
+    #[arg(long)]
+    database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Build the demo province (if absent) and serve it.
+    Demo {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+        /// The business date the demo runs at.
+        #[arg(long, default_value = "2017-06-30")]
+        as_of: String,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        #[arg(long, default_value = "demo")]
+        demo_password: String,
+        /// Build only; do not serve.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Serve an existing database.
+    Serve {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+    },
+    /// The tamper-evident ledger.
+    Ledger {
+        #[command(subcommand)]
+        cmd: LedgerCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum LedgerCmd {
+    /// Recompute every county's hash chain; exit non-zero naming the first broken event.
+    Verify {
+        #[command(flatten)]
+        db: Db,
+    },
+}
+
+const DB_FILE: &str = "fupin.db";
+/// Marks a database whose demo build finished; its value records the options used.
+const DEMO_MARK: &str = "demo_complete";
+
+fn sqlite_path(db: &Db) -> PathBuf {
+    db.data.join(DB_FILE)
+}
+
+fn open(db: &Db) -> anyhow::Result<Arc<dyn Store>> {
+    let url = match &db.database_url {
+        Some(u) => u.clone(),
+        None => {
+            let p = sqlite_path(db);
+            if !p.exists() {
+                bail!("数据库{}不存在：请先运行 `fupin demo` 或指定 --database-url", p.display());
+            }
+            p.to_string_lossy().into_owned()
+        }
+    };
+    Ok(fupin_store::open(&url, Rules::default())?)
+}
+
+fn print_report(r: &BuildReport) {
+    let pct = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 * 100.0 / b as f64 };
+    println!("演示省份已生成：{} 个行政区划，{} 户 {} 人（官方2015年底：1,211,065户 2,423,821人），用时 {:.1} 秒", r.regions, r.households, r.people, r.seconds);
+    println!("  2016年脱贫 {} 人；当前剩余贫困人口 {} 人；60岁以上 {:.1}%；因病因残 {:.1}%；低保/特困户 {:.1}%；账本事件 {} 条；帮扶责任人 {} 名",
+        r.exited_people_2016, r.remaining_people, pct(r.aged_60_plus, r.people), pct(r.illness_or_disability_households, r.households),
+        pct(r.dibao_or_tekun_households, r.households), r.events, r.helpers);
+    let paths: Vec<String> = r.path_households.iter().map(|(p, n)| format!("{p} {:.1}%", pct(*n, r.households))).collect();
+    println!("  五个一批：{}", paths.join("，"));
+}
+
+fn create_accounts(store: &dyn Store, r: &BuildReport, password: &str) -> anyhow::Result<()> {
+    let hash = fupin_web::auth::hash_password(password);
+    for a in &r.accounts {
+        store.put_user(&UserRecord {
+            username: a.username.clone(),
+            display_name: a.display_name.clone(),
+            role: a.role,
+            region: RegionCode::parse(&a.region)?,
+            helper_id: a.helper_id.clone(),
+            password_hash: hash.clone(),
+        })?;
+    }
+    Ok(())
+}
+
+/// Builds into a temporary file renamed into place at the end, so an interrupted build leaves
+/// no database behind and a rerun starts over.
+fn build_sqlite(db: &Db, opts: &BuildOptions, password: &str, mark: &str) -> anyhow::Result<BuildReport> {
+    std::fs::create_dir_all(&db.data).with_context(|| format!("无法创建数据目录{}", db.data.display()))?;
+    let partial = db.data.join(format!("{DB_FILE}.partial"));
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", partial.display()));
+    }
+    let report = fupin_demo::build(&Sqlite::open_for_bulk_build(&partial)?, opts)?;
+    {
+        let store = SqlStore::new(Sqlite::open(&partial)?, Rules::default())?;
+        create_accounts(&store, &report, password)?;
+        store.set_meta("as_of", &opts.as_of.to_string())?;
+        store.set_meta(DEMO_MARK, mark)?;
+        store.exec_raw("PRAGMA wal_checkpoint(TRUNCATE)").ok();
+    }
+    std::fs::rename(&partial, sqlite_path(db))?;
+    Ok(report)
+}
+
+fn build_pg(url: &str, opts: &BuildOptions, password: &str, mark: &str) -> anyhow::Result<BuildReport> {
+    let pg = fupin_store::pg::Pg::connect(url)?;
+    use fupin_store::db::Backend;
+    pg.batch(
+        "DROP TABLE IF EXISTS meta, regions, households, members, incomes, helpers, household_helpers, measures, \
+         ledger, chain_heads, rollups, users, sessions, pii_audit",
+    )?;
+    let report = fupin_demo::build(&pg, opts)?;
+    let store = SqlStore::new(pg, Rules::default())?;
+    create_accounts(&store, &report, password)?;
+    store.set_meta("as_of", &opts.as_of.to_string())?;
+    store.set_meta(DEMO_MARK, mark)?;
+    Ok(report)
+}
+
+fn listen_banner(listen: &str, accounts: &[(String, String, String)], password: &str) {
+    println!("\n精准扶贫大数据平台已启动： http://{listen}");
+    println!("演示账号（密码均为 {password}）：");
+    for (u, d, r) in accounts {
+        println!("  {u:<12} {d}（{r}）");
+    }
+}
+
+async fn serve(store: Arc<dyn Store>, listen: &str, banner: Option<(&[(String, String, String)], &str)>) -> anyhow::Result<()> {
+    let as_of = match store.meta("as_of")? {
+        Some(d) => Date::parse(&d)?,
+        None => {
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs() as i64 / 86_400;
+            civil_from_days(now)
+        }
+    };
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("无法监听{listen}"))?;
+    if let Some((accounts, pw)) = banner {
+        listen_banner(&listener.local_addr()?.to_string(), accounts, pw);
+    } else {
+        println!("精准扶贫大数据平台已启动： http://{}", listener.local_addr()?);
+    }
+    fupin_web::serve(fupin_web::AppState::new(store, as_of), listener).await?;
+    Ok(())
+}
+
+/// Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm), for the real clock.
+fn civil_from_days(z: i64) -> Date {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = (yoe + era * 400 + if m <= 2 { 1 } else { 0 }) as i32;
+    Date::new(y, m, d).expect("valid civil date")
+}
+
+fn demo(db: &Db, scale: f64, as_of: &str, password: &str, no_serve: bool, listen: &str) -> anyhow::Result<()> {
+    if !(scale > 0.0 && scale <= 5.0) {
+        bail!("--scale 应在0到5之间");
+    }
+    let as_of = Date::parse(as_of)?;
+    if as_of < Date::new(2016, 1, 1).expect("valid") {
+        bail!("--as-of 应不早于2016-01-01（建档立卡完成于2015年底）");
+    }
+    let mark = format!("scale={scale};as_of={as_of}");
+    let existing = match &db.database_url {
+        Some(url) => fupin_store::open(url, Rules::default()).ok().and_then(|s| s.meta(DEMO_MARK).ok().flatten().map(|m| (s, m))),
+        None if sqlite_path(db).exists() => open(db).ok().and_then(|s| s.meta(DEMO_MARK).ok().flatten().map(|m| (s, m))),
+        None => None,
+    };
+    let store = match existing {
+        Some((s, m)) if m == mark => {
+            println!("使用已生成的演示数据（{m}）");
+            s
+        }
+        _ => {
+            let opts = BuildOptions { scale, as_of, rules: Rules::default(), progress: true };
+            println!("正在生成演示省份（规模 {scale}，业务日期 {as_of}）……");
+            let report = match &db.database_url {
+                Some(url) => build_pg(url, &opts, password, &mark)?,
+                None => build_sqlite(db, &opts, password, &mark)?,
+            };
+            print_report(&report);
+            open(db)?
+        }
+    };
+    if !no_serve {
+        let accounts: Vec<(String, String, String)> = ["province", "liaocheng", "yanggu", "township", "village", "helper", "department", "donor", "evaluator"]
+            .iter()
+            .filter_map(|u| store.user(u).ok().flatten())
+            .map(|u| (u.username.clone(), u.display_name.clone(), format!("{}，{}", u.role.label(), u.region)))
+            .collect();
+        let rt = tokio::runtime::Runtime::new()?;
+        rt.block_on(serve(store, listen, Some((&accounts, password))))?;
+    }
+    Ok(())
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.cmd {
+        Cmd::Demo { db, scale, as_of, listen, demo_password, no_serve } => demo(&db, scale, &as_of, &demo_password, no_serve, &listen),
+        Cmd::Serve { db, listen } => open(&db).and_then(|store| {
+            if store.meta(DEMO_MARK)?.is_none() && store.meta("schema_version")?.is_none() {
+                bail!("数据库未完成初始化");
+            }
+            tokio::runtime::Runtime::new()?.block_on(serve(store, &listen, None))
+        }),
+        Cmd::Ledger { cmd: LedgerCmd::Verify { db } } => open(&db).and_then(|store| {
+            let r = store.verify_ledger()?;
+            match r.broken {
+                None => {
+                    println!("账本完好：校验 {} 条链，{} 个事件", r.chains, r.events);
+                    Ok(())
+                }
+                Some((county, seq, why)) => {
+                    println!("账本校验失败：县 {county} 的第 {seq} 号事件：{why}（此前已校验 {} 条链，{} 个事件）", r.chains, r.events);
+                    std::process::exit(2);
+                }
+            }
+        }),
+    };
+    if let Err(e) = result {
+        eprintln!("错误：{e:#}");
+        std::process::exit(1);
+    }
+}
+

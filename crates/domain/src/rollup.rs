@@ -8,7 +8,7 @@ use crate::household::Household;
 use std::collections::BTreeMap;
 
 /// Counts under one metric.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Tally {
     pub households: i64,
     pub persons: i64,

@@ -1,0 +1,124 @@
+//! The web platform: the JSON API under `/api/v1` (with its OpenAPI document generated from the
+//! same route definitions), server-rendered Chinese pages, sessions, `/healthz` and `/metrics`.
+//! Handlers are thin: they parse, call the store (which enforces jurisdiction), and render.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod figures;
+pub mod pages;
+pub mod view;
+
+use axum::extract::{Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use error::ApiError;
+use fupin_domain::id_number::Date;
+use fupin_store::{Store, StoreError};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+#[derive(Default)]
+pub struct Metrics {
+    pub requests: AtomicU64,
+    pub errors: AtomicU64,
+    pub login_failures: AtomicU64,
+    pub request_micros: AtomicU64,
+}
+
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    /// The business clock: the date workflows and edits are stamped with.
+    pub as_of: Date,
+    pub metrics: Metrics,
+    pub login_failures: Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, as_of: Date) -> Arc<AppState> {
+        Arc::new(AppState { store, as_of, metrics: Metrics::default(), login_failures: Mutex::new(HashMap::new()) })
+    }
+}
+
+/// Runs a store call off the async threads (both backends are synchronous).
+pub async fn blocking<T: Send + 'static>(
+    state: &Arc<AppState>,
+    f: impl FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let store = state.store.clone();
+    tokio::task::spawn_blocking(move || f(&*store))
+        .await
+        .map_err(|e| ApiError::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("任务失败: {e}")))?
+        .map_err(ApiError::from)
+}
+
+#[derive(OpenApi)]
+#[openapi(info(title = "fupin 扶贫 API", version = "0.1.0", description = "Poverty-alleviation platform: registry API. Every call is limited to the caller's jurisdiction."))]
+struct ApiDoc;
+
+pub fn openapi_router() -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(api::create_session, api::delete_session))
+        .routes(routes!(api::get_region))
+        .routes(routes!(api::list_households))
+        .routes(routes!(api::get_household))
+        .routes(routes!(api::get_history))
+        .routes(routes!(api::post_change))
+}
+
+async fn count_requests(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let res = next.run(req).await;
+    state.metrics.requests.fetch_add(1, Ordering::Relaxed);
+    state.metrics.request_micros.fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+    if res.status().is_server_error() {
+        state.metrics.errors.fetch_add(1, Ordering::Relaxed);
+    }
+    res
+}
+
+async fn healthz(State(state): State<Arc<AppState>>) -> Response {
+    match blocking(&state, |s| s.meta("schema_version")).await {
+        Ok(_) => "ok".into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn metrics(State(state): State<Arc<AppState>>) -> String {
+    let m = &state.metrics;
+    format!(
+        "# HELP fupin_http_requests_total HTTP requests served.\n# TYPE fupin_http_requests_total counter\nfupin_http_requests_total {}\n\
+         # HELP fupin_http_errors_total HTTP responses with a 5xx status.\n# TYPE fupin_http_errors_total counter\nfupin_http_errors_total {}\n\
+         # HELP fupin_http_request_seconds_total Time spent serving requests.\n# TYPE fupin_http_request_seconds_total counter\nfupin_http_request_seconds_total {}\n\
+         # HELP fupin_login_failures_total Failed login attempts.\n# TYPE fupin_login_failures_total counter\nfupin_login_failures_total {}\n",
+        m.requests.load(Ordering::Relaxed),
+        m.errors.load(Ordering::Relaxed),
+        m.request_micros.load(Ordering::Relaxed) as f64 / 1e6,
+        m.login_failures.load(Ordering::Relaxed),
+    )
+}
+
+pub fn router(state: Arc<AppState>) -> Router {
+    let (api, doc) = openapi_router().split_for_parts();
+    let doc = Arc::new(doc);
+    Router::new()
+        .merge(api)
+        .merge(pages::routes())
+        .route("/api/openapi.json", get(move || async move { Json((*doc).clone()) }))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .layer(middleware::from_fn_with_state(state.clone(), count_requests))
+        .with_state(state)
+}
+
+/// Serves until the process is stopped.
+pub async fn serve(state: Arc<AppState>, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    axum::serve(listener, router(state)).await
+}

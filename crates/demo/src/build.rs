@@ -1,0 +1,281 @@
+//! Builds the demo province into an empty database: plans where the poor live, generates each
+//! county (in parallel), and bulk-loads the rows, then builds indexes. The caller makes the
+//! result visible only when complete (a file renamed into place, or a completion mark).
+
+use crate::calibration::{CITY_PEOPLE, LAIWU};
+use crate::divisions;
+use crate::generate::{self, CountyOutput, CountyPlan, VillageTarget};
+use fupin_domain::access::Role;
+use fupin_domain::codes::{Path, Status};
+use fupin_domain::config::Rules;
+use fupin_domain::id_number::Date;
+use fupin_domain::Level;
+use fupin_store::db::{Backend, BulkRows, Val};
+use fupin_store::ledger::EVENT_COLS;
+use fupin_store::rows::*;
+use fupin_store::schema::{INDEXES, TABLES};
+use fupin_store::{Region, StoreError};
+use indicatif::{ProgressBar, ProgressStyle};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, LogNormal};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Instant;
+
+pub struct BuildOptions {
+    pub scale: f64,
+    pub as_of: Date,
+    pub rules: Rules,
+    pub progress: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct DemoAccount {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub region: String,
+    pub helper_id: Option<String>,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct BuildReport {
+    pub regions: usize,
+    pub households: u64,
+    pub people: u64,
+    pub events: u64,
+    pub helpers: u64,
+    pub exited_people_2016: u64,
+    pub remaining_people: u64,
+    pub aged_60_plus: u64,
+    pub illness_or_disability_households: u64,
+    pub dibao_or_tekun_households: u64,
+    pub path_households: BTreeMap<&'static str, u64>,
+    pub people_by_city: BTreeMap<String, u64>,
+    pub seconds: f64,
+    pub accounts: Vec<DemoAccount>,
+}
+
+fn stochastic_round(x: f64, rng: &mut impl Rng) -> u32 {
+    let f = x.floor();
+    (f + if rng.random::<f64>() < x - f { 1.0 } else { 0.0 }) as u32
+}
+
+/// Where the poor live: people per county from the city table, per village by weights that
+/// concentrate them in rural counties, some townships and the key villages.
+pub fn plan(regions: &[Region], scale: f64, as_of: Date) -> Vec<CountyPlan> {
+    let children: HashMap<&str, Vec<&Region>> = regions.iter().filter_map(|r| r.parent_code.as_deref().map(|p| (p, r))).fold(
+        HashMap::new(),
+        |mut m, (p, r)| {
+            m.entry(p).or_default().push(r);
+            m
+        },
+    );
+    let kids = |code: &str| children.get(code).cloned().unwrap_or_default();
+    let spread = LogNormal::new(0.0, 0.9).expect("valid");
+    let mut plans = vec![];
+    for &(city, people, mean_size) in CITY_PEOPLE {
+        let mut rng = ChaCha8Rng::seed_from_u64(city.parse::<u64>().expect("numeric"));
+        let counties: Vec<&Region> = kids(city).into_iter().filter(|c| !kids(&c.code).is_empty()).collect();
+        let weights: Vec<f64> = counties
+            .iter()
+            .map(|c| {
+                let urban = if c.name.ends_with('区') { 0.35 } else { 1.0 };
+                let zone = if c.name.contains("开发区") || c.name.contains("高新") || c.name.contains("新区") { 0.25 } else { 1.0 };
+                spread.sample(&mut rng) * urban * zone
+            })
+            .collect();
+        let total: f64 = weights.iter().sum();
+        for (c, w) in counties.iter().zip(weights) {
+            let mut county_people = people as f64 * w / total;
+            if LAIWU.0.contains(&c.code.as_str()) {
+                county_people += LAIWU.1 as f64 / LAIWU.0.len() as f64;
+            }
+            let county_people = county_people * scale;
+            let mut villages = vec![];
+            let mut vw = vec![];
+            for t in kids(&c.code) {
+                let tw = spread.sample(&mut rng).powf(0.8);
+                for v in kids(&t.code) {
+                    let r = rng.random::<f64>();
+                    let w = if r < 0.125 { 0.0 } else if r < 0.24 { 4.0 } else { 1.0 };
+                    villages.push(v.code.clone());
+                    vw.push(w * tw);
+                }
+            }
+            let vtotal: f64 = vw.iter().sum::<f64>().max(f64::MIN_POSITIVE);
+            let targets = villages
+                .into_iter()
+                .zip(vw)
+                .map(|(code, w)| VillageTarget { code, people: stochastic_round(county_people * w / vtotal, &mut rng) })
+                .filter(|v| v.people > 0)
+                .collect();
+            plans.push(CountyPlan { county: c.code.clone(), villages: targets, mean_size, as_of });
+        }
+    }
+    plans
+}
+
+fn rows_of(out: &CountyOutput) -> Vec<BulkRows<'static>> {
+    let mut hh = BulkRows { table: "households", columns: HOUSEHOLD_COLS, rows: vec![] };
+    let mut members = BulkRows { table: "members", columns: MEMBER_COLS, rows: vec![] };
+    let mut incomes = BulkRows { table: "incomes", columns: INCOME_COLS, rows: vec![] };
+    let mut pairs = BulkRows { table: "household_helpers", columns: PAIR_COLS, rows: vec![] };
+    let mut measures = BulkRows { table: "measures", columns: MEASURE_COLS, rows: vec![] };
+    let last_event: HashMap<&str, &str> = out.events.iter().map(|e| (e.household_id.as_str(), e.at.as_str())).collect();
+    for h in &out.households {
+        hh.rows.push(household_row(h, last_event.get(h.id.as_str()).copied().unwrap_or("2015-12-31")));
+        members.rows.extend(h.members.iter().map(|m| member_row(h, m)));
+        incomes.rows.extend(h.incomes.iter().map(|i| income_row(h, i)));
+        pairs.rows.extend(h.helpers.iter().map(|x| vec![Val::from(h.id.as_str()), Val::from(x.id.as_str())]));
+        measures.rows.extend(h.measures.iter().map(|m| measure_row(h, m)));
+    }
+    let helpers = BulkRows { table: "helpers", columns: HELPER_COLS, rows: out.helpers.iter().map(helper_row).collect() };
+    let ledger = BulkRows { table: "ledger", columns: EVENT_COLS, rows: out.events.iter().map(|e| e.row()).collect() };
+    let heads = BulkRows {
+        table: "chain_heads",
+        columns: &["county_code", "seq", "hash"],
+        rows: out.events.last().map(|e| vec![vec![e.county_code.as_str().into(), e.seq.into(), e.hash.as_str().into()]]).unwrap_or_default(),
+    };
+    let rollups = BulkRows {
+        table: "rollups",
+        columns: &["level_len", "region_code", "metric", "households", "persons"],
+        rows: out.rollups.iter().map(|(l, c, m, t)| vec![(*l).into(), c.as_str().into(), m.as_str().into(), t.households.into(), t.persons.into()]).collect(),
+    };
+    vec![hh, members, incomes, pairs, measures, helpers, ledger, heads, rollups]
+}
+
+/// What the report counts of one county, and what the demo accounts need to know.
+fn tally(report: &mut BuildReport, out: &CountyOutput, as_of: Date, villages: &mut HashMap<String, (u64, Option<String>)>) {
+    report.households += out.households.len() as u64;
+    report.events += out.events.len() as u64;
+    report.helpers += out.helpers.len() as u64;
+    for h in &out.households {
+        let size = h.size() as u64;
+        report.people += size;
+        *report.people_by_city.entry(h.village.as_str()[..4].to_string()).or_default() += size;
+        if h.exited_year == Some(2016) {
+            report.exited_people_2016 += size;
+        }
+        if h.status.is_remaining() {
+            report.remaining_people += size;
+        }
+        report.aged_60_plus += h.active_members().filter(|m| m.id_number.birth_date().age_on(as_of) >= 60).count() as u64;
+        if matches!(h.main_cause.code(), "01" | "02") {
+            report.illness_or_disability_households += 1;
+        }
+        if h.attribute.code() != "1" {
+            report.dibao_or_tekun_households += 1;
+        }
+        if let Some(m) = h.measures.first() {
+            *report.path_households.entry(m.path.label()).or_default() += 1;
+        }
+        let v = villages.entry(h.village.to_string()).or_default();
+        v.0 += 1;
+        if v.1.is_none() && h.status == Status::Poor {
+            v.1 = h.helpers.first().map(|x| x.id.clone());
+        }
+    }
+}
+
+fn accounts(regions: &[Region], villages: &HashMap<String, (u64, Option<String>)>) -> Vec<DemoAccount> {
+    let name = |code: &str| regions.iter().find(|r| r.code == code).map(|r| r.name.clone()).unwrap_or_default();
+    // The township of 阳谷县 with the most files, and its village with the most.
+    let mut by_town: BTreeMap<&str, u64> = BTreeMap::new();
+    for (v, (n, _)) in villages.iter().filter(|(v, _)| v.starts_with("371521")) {
+        *by_town.entry(&v[..9]).or_default() += n;
+    }
+    let town = by_town.iter().max_by_key(|(c, n)| (**n, std::cmp::Reverse(**c))).map(|(c, _)| c.to_string()).unwrap_or_else(|| "371521100".into());
+    let village = villages
+        .iter()
+        .filter(|(v, (_, helper))| v.starts_with(&town) && helper.is_some())
+        .max_by_key(|(v, (n, _))| (*n, std::cmp::Reverse((*v).clone())))
+        .map(|(v, _)| v.clone())
+        .unwrap_or_else(|| format!("{town}001"));
+    let helper = villages.get(&village).and_then(|(_, h)| h.clone());
+    let acct = |u: &str, d: String, role: Role, region: &str, helper_id: Option<String>| DemoAccount {
+        username: u.into(),
+        display_name: d,
+        role,
+        region: region.into(),
+        helper_id,
+    };
+    vec![
+        acct("province", "山东省扶贫办".into(), Role::ProvinceOfficial, "37", None),
+        acct("liaocheng", format!("{}扶贫办", name("3715")), Role::CityOfficial, "3715", None),
+        acct("yanggu", format!("{}扶贫办", name("371521")), Role::CountyOfficial, "371521", None),
+        acct("township", format!("{}扶贫工作站", name(&town)), Role::TownshipOfficial, &town, None),
+        acct("village", format!("{}村委会", name(&village)), Role::VillageOfficial, &village, None),
+        acct("helper", "帮扶责任人".into(), Role::Helper, "371521", helper),
+        acct("department", "阳谷县卫生和计划生育局".into(), Role::Department, "371521", None),
+        acct("donor", "爱心企业（社会帮扶）".into(), Role::Donor, "37", None),
+        acct("evaluator", "第三方评估机构".into(), Role::Evaluator, "3715", None),
+    ]
+}
+
+/// Builds the province into `backend`, which must be empty.
+pub fn build<B: Backend>(backend: &B, opts: &BuildOptions) -> Result<BuildReport, StoreError> {
+    let started = Instant::now();
+    let mut regions = divisions::parse(divisions::DIVISIONS_CSV)?;
+    backend.batch(TABLES)?;
+    let plans = plan(&regions, opts.scale, opts.as_of);
+    let total_people: u64 = plans.iter().flat_map(|p| p.villages.iter()).map(|v| v.people as u64).sum();
+    let bar = if opts.progress { ProgressBar::new(total_people) } else { ProgressBar::hidden() };
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} 人 ({eta})").expect("static template"),
+    );
+    bar.set_message("生成贫困户档案");
+    let mut report = BuildReport::default();
+    let mut villages: HashMap<String, (u64, Option<String>)> = HashMap::new();
+    let mut rural: HashMap<String, i64> = HashMap::new();
+    let next = AtomicUsize::new(0);
+    let failure: Mutex<Option<StoreError>> = Mutex::new(None);
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(u64, CountyOutput)>(2);
+        let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).clamp(1, 4);
+        for _ in 0..workers {
+            let tx = tx.clone();
+            let (plans, next, rules) = (&plans, &next, &opts.rules);
+            s.spawn(move || loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some(p) = plans.get(i) else { break };
+                let people = p.villages.iter().map(|v| v.people as u64).sum();
+                if tx.send((people, generate::county(p, rules))).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(tx);
+        for (people, out) in rx {
+            if failure.lock().expect("not poisoned").is_some() {
+                continue;
+            }
+            tally(&mut report, &out, opts.as_of, &mut villages);
+            rural.extend(out.rural_population.iter().cloned());
+            if let Err(e) = backend.bulk_insert(&mut rows_of(&out)) {
+                *failure.lock().expect("not poisoned") = Some(e);
+            }
+            bar.inc(people);
+        }
+    });
+    if let Some(e) = failure.into_inner().expect("not poisoned") {
+        return Err(e);
+    }
+    bar.set_message("写入行政区划并建立索引");
+    for r in &mut regions {
+        if r.level == Level::Village {
+            r.rural_population = rural.get(&r.code).copied().unwrap_or_else(|| 600 + (r.code.as_bytes()[11] as i64 * 37) % 900);
+        }
+    }
+    let region_rows = regions.iter().map(fupin_store::sql_store::region_row).collect();
+    backend.bulk_insert(&mut [BulkRows { table: "regions", columns: &["code", "name", "level", "parent_code", "rural_population"], rows: region_rows }])?;
+    backend.batch(INDEXES)?;
+    bar.finish_and_clear();
+    report.regions = regions.len();
+    report.accounts = accounts(&regions, &villages);
+    report.seconds = started.elapsed().as_secs_f64();
+    let _ = Path::ALL;
+    Ok(report)
+}

@@ -1,0 +1,64 @@
+//! The user-facing error: an HTTP status, a stable code and a Chinese message. Store errors map
+//! onto it in one place; database details are logged, never shown.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use fupin_store::StoreError;
+use serde_json::json;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: String,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> ApiError {
+        ApiError { status, code: code.into(), message: message.into() }
+    }
+
+    pub fn bad_request(code: &str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    pub fn unauthorized() -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, "auth.required", "请先登录")
+    }
+
+    pub fn not_found() -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", "未找到（或不在您的管辖范围内）")
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        match e {
+            StoreError::NotFound => ApiError::not_found(),
+            StoreError::Forbidden(why) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", why),
+            StoreError::Conflict { current } => ApiError::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                format!("档案已被他人修改（当前版本{current}），请刷新后重试"),
+            ),
+            StoreError::Invalid(d) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, d.code, d.message),
+            StoreError::Db(detail) => {
+                eprintln!("database error: {detail}");
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "服务器内部错误，请稍后重试")
+            }
+        }
+    }
+}
+
+impl From<fupin_domain::DomainError> for ApiError {
+    fn from(d: fupin_domain::DomainError) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, d.code, d.message)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(json!({"error": {"code": self.code, "message": self.message}}))).into_response()
+    }
+}

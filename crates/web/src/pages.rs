@@ -1,0 +1,390 @@
+//! Server-rendered pages in Chinese: login, the region dashboard with drill-down, the household
+//! list with search and filters, the household file with its history, and the edit form.
+
+use crate::api::{load_view, mask_list, HouseholdParams};
+use crate::auth::{self, Auth, PageAuth};
+use crate::error::ApiError;
+use crate::figures::{summary, Summary};
+use crate::view::{mask_digit_runs, HouseholdView};
+use crate::{blocking, AppState};
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use fupin_domain::codes::{Attribute, Cause, Path as AidPath, Status};
+use fupin_domain::household::{Change, HouseholdFields};
+use fupin_domain::{DomainError, RegionCode};
+use fupin_store::{ChangeRequest, Event, HouseholdSummary, Region};
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_page).post(login_submit))
+        .route("/logout", post(logout))
+        .route("/regions/{code}", get(region_page))
+        .route("/households", get(households_page))
+        .route("/households/{id}", get(household_page))
+        .route("/households/{id}/edit", post(household_edit))
+}
+
+fn render(t: impl Template) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("模板错误: {e}")).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    code: String,
+    message: String,
+}
+
+fn error_page(e: ApiError) -> Response {
+    let status = e.status;
+    (status, render(ErrorPage { code: e.code, message: e.message })).into_response()
+}
+
+/// What every logged-in page shows in its header.
+struct Nav {
+    user: fupin_store::UserRecord,
+    role_label: &'static str,
+    csrf: String,
+    as_of: String,
+}
+
+fn nav(a: &Auth, state: &AppState) -> Nav {
+    Nav { user: a.user.clone(), role_label: a.user.role.label(), csrf: a.csrf.clone(), as_of: state.as_of.to_string() }
+}
+
+fn options<T: Copy>(all: &[T], code: fn(T) -> &'static str, label: fn(T) -> &'static str) -> Vec<(&'static str, &'static str)> {
+    all.iter().map(|x| (code(*x), label(*x))).collect()
+}
+
+async fn home(PageAuth(a): PageAuth) -> Redirect {
+    Redirect::to(&format!("/regions/{}", a.user.region))
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    error: Option<String>,
+    csrf: String,
+}
+
+const LOGIN_CSRF_COOKIE: &str = "fupin_login_csrf";
+
+/// Login is protected by a double-submit token: a cookie and a form field that must match.
+fn login_form(error: Option<String>, status: StatusCode) -> Response {
+    let csrf = auth::random_token();
+    let cookie = format!("{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict");
+    (status, [(header::SET_COOKIE, cookie)], render(LoginPage { error, csrf })).into_response()
+}
+
+async fn login_page() -> Response {
+    login_form(None, StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+    csrf: String,
+}
+
+async fn login_submit(State(state): State<Arc<AppState>>, headers: axum::http::HeaderMap, Form(f): Form<LoginForm>) -> Response {
+    let cookie_csrf = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| kv.trim().strip_prefix(&format!("{LOGIN_CSRF_COOKIE}=")).map(str::to_string));
+    if cookie_csrf.as_deref() != Some(f.csrf.as_str()) {
+        return login_form(Some("页面已过期，请重新登录".into()), StatusCode::FORBIDDEN);
+    }
+    match auth::login(&state, f.username.trim(), &f.password).await {
+        Ok((token, _, user)) => (
+            StatusCode::SEE_OTHER,
+            [(header::SET_COOKIE, auth::session_cookie(&token, auth::SESSION_SECONDS)), (header::LOCATION, format!("/regions/{}", user.region))],
+        )
+            .into_response(),
+        Err(e) => login_form(Some(e.message), e.status),
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+async fn logout(State(state): State<Arc<AppState>>, PageAuth(a): PageAuth, Form(f): Form<CsrfForm>) -> Response {
+    if !auth::csrf_ok(&a, &f.csrf) {
+        return error_page(ApiError::new(StatusCode::FORBIDDEN, "csrf", "请求已过期，请刷新页面后重试"));
+    }
+    let hash = a.token_hash.clone();
+    if let Err(e) = blocking(&state, move |s| s.delete_session(&hash)).await {
+        return error_page(e);
+    }
+    (StatusCode::SEE_OTHER, [(header::SET_COOKIE, auth::session_cookie("", 0)), (header::LOCATION, "/login".to_string())]).into_response()
+}
+
+/// Names of the regions above `code` that lie inside the caller's scope, for breadcrumbs.
+async fn crumbs(state: &Arc<AppState>, a: &Auth, code: &RegionCode) -> Result<Vec<(String, String)>, ApiError> {
+    let scope = a.caller.scope.region.clone();
+    let chain: Vec<RegionCode> = code.ancestors_and_self().into_iter().filter(|c| scope.contains(c) && c != code).collect();
+    blocking(state, move |s| {
+        let mut out = vec![];
+        for c in chain {
+            if let Some(r) = s.region(&c)? {
+                out.push((r.code, r.name));
+            }
+        }
+        Ok(out)
+    })
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "region.html")]
+struct RegionPage {
+    user: fupin_store::UserRecord,
+    role_label: &'static str,
+    csrf: String,
+    as_of: String,
+    region: Region,
+    crumbs: Vec<(String, String)>,
+    s: Summary,
+    children: Vec<(String, String, Summary)>,
+}
+
+async fn region_page(State(state): State<Arc<AppState>>, PageAuth(a): PageAuth, Path(code): Path<String>) -> Response {
+    let result = async {
+        let code = RegionCode::parse(&code)?;
+        let caller = a.caller.clone();
+        let c = code.clone();
+        let f = blocking(&state, move |s| s.region_figures(&caller, &c)).await?;
+        let crumbs = crumbs(&state, &a, &code).await?;
+        let n = nav(&a, &state);
+        Ok::<_, ApiError>(RegionPage {
+            user: n.user,
+            role_label: n.role_label,
+            csrf: n.csrf,
+            as_of: n.as_of,
+            s: summary(&f.total),
+            children: f.children.iter().map(|(r, fig)| (r.code.clone(), r.name.clone(), summary(fig))).collect(),
+            region: f.region,
+            crumbs,
+        })
+    }
+    .await;
+    match result {
+        Ok(p) => render(p),
+        Err(e) => error_page(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "households.html")]
+struct HouseholdsPage {
+    user: fupin_store::UserRecord,
+    role_label: &'static str,
+    csrf: String,
+    as_of: String,
+    error: Option<String>,
+    region: String,
+    q: String,
+    status: String,
+    cause: String,
+    attribute: String,
+    path: String,
+    statuses: Vec<(&'static str, &'static str)>,
+    causes: Vec<(&'static str, &'static str)>,
+    attributes: Vec<(&'static str, &'static str)>,
+    paths: Vec<(&'static str, &'static str)>,
+    items: Vec<HouseholdSummary>,
+    total: i64,
+    capped: bool,
+    page: u32,
+    has_next: bool,
+    link_base: String,
+}
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+async fn households_page(State(state): State<Arc<AppState>>, PageAuth(a): PageAuth, Query(p): Query<HouseholdParams>) -> Response {
+    let n = nav(&a, &state);
+    let s = |v: &Option<String>| v.clone().unwrap_or_default();
+    let mut page = HouseholdsPage {
+        user: n.user,
+        role_label: n.role_label,
+        csrf: n.csrf,
+        as_of: n.as_of,
+        error: None,
+        region: s(&p.region),
+        q: s(&p.q),
+        status: s(&p.status),
+        cause: s(&p.cause),
+        attribute: s(&p.attribute),
+        path: s(&p.path),
+        statuses: options(Status::ALL, Status::code, Status::label),
+        causes: options(Cause::ALL, Cause::code, Cause::label),
+        attributes: options(Attribute::ALL, Attribute::code, Attribute::label),
+        paths: options(AidPath::ALL, AidPath::code, AidPath::label),
+        items: vec![],
+        total: 0,
+        capped: false,
+        page: p.page.unwrap_or(1).max(1),
+        has_next: false,
+        link_base: String::new(),
+    };
+    page.link_base = format!(
+        "/households?region={}&q={}&status={}&cause={}&attribute={}&path={}",
+        enc(&page.region), enc(&page.q), enc(&page.status), enc(&page.cause), enc(&page.attribute), enc(&page.path)
+    );
+    let result = async {
+        let q = p.to_query()?;
+        let caller = a.caller.clone();
+        Ok::<_, ApiError>(mask_list(blocking(&state, move |s| s.search_households(&caller, &q)).await?))
+    }
+    .await;
+    match result {
+        Ok(r) => {
+            page.has_next = (r.page as i64) * (r.per_page as i64) < r.total;
+            page.total = r.total;
+            page.capped = r.total_capped;
+            page.items = r.items;
+        }
+        Err(e) if e.status == StatusCode::INTERNAL_SERVER_ERROR => return error_page(e),
+        Err(e) => page.error = Some(e.message),
+    }
+    render(page)
+}
+
+#[derive(Template)]
+#[template(path = "household.html")]
+struct HouseholdPage {
+    user: fupin_store::UserRecord,
+    role_label: &'static str,
+    csrf: String,
+    as_of: String,
+    h: HouseholdView,
+    crumbs: Vec<(String, String)>,
+    events: Vec<Event>,
+    can_edit: bool,
+    error: Option<String>,
+    notice: Option<String>,
+    causes: Vec<(&'static str, &'static str)>,
+    attributes: Vec<(&'static str, &'static str)>,
+}
+
+async fn show_household(state: &Arc<AppState>, a: &Auth, id: String, error: Option<String>, notice: Option<String>) -> Response {
+    let result = async {
+        let h = load_view(state, a, id.clone()).await?;
+        let caller = a.caller.clone();
+        let pii = a.user.role.pii();
+        let mut events = blocking(state, move |s| s.history(&caller, &id)).await?;
+        for e in &mut events {
+            e.payload = mask_digit_runs(&e.payload, pii);
+        }
+        let village = RegionCode::parse(&h.village)?;
+        let mut crumbs = crumbs(state, a, &village).await?;
+        if a.caller.scope.region.contains(&village) {
+            let v = village.clone();
+            if let Some(r) = blocking(state, move |s| s.region(&v)).await? {
+                crumbs.push((r.code, r.name));
+            }
+        }
+        let n = nav(a, state);
+        Ok::<_, ApiError>(HouseholdPage {
+            user: n.user,
+            role_label: n.role_label,
+            csrf: n.csrf,
+            as_of: n.as_of,
+            can_edit: a.user.role.edits_households(),
+            h,
+            crumbs,
+            events,
+            error,
+            notice,
+            causes: options(Cause::ALL, Cause::code, Cause::label),
+            attributes: options(Attribute::ALL, Attribute::code, Attribute::label),
+        })
+    }
+    .await;
+    match result {
+        Ok(p) => render(p),
+        Err(e) => error_page(e),
+    }
+}
+
+async fn household_page(State(state): State<Arc<AppState>>, PageAuth(a): PageAuth, Path(id): Path<String>) -> Response {
+    show_household(&state, &a, id, None, None).await
+}
+
+/// Builds the new fields from the form over the current file; checkboxes absent mean unchecked.
+fn fields_from_form(current: &fupin_domain::household::Household, f: &HashMap<String, String>) -> Result<HouseholdFields, DomainError> {
+    let get = |k: &str| f.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
+    let mut fields = HouseholdFields::of(current);
+    fields.phone = get("phone");
+    fields.bank = get("bank");
+    fields.bank_account = get("bank_account");
+    fields.attribute = Attribute::parse(&get("attribute"))?;
+    fields.main_cause = Cause::parse(&get("main_cause"))?;
+    fields.other_causes.retain(|c| *c != fields.main_cause);
+    let year = get("planned_exit_year");
+    fields.planned_exit_year = if year.is_empty() {
+        None
+    } else {
+        Some(year.parse().map_err(|_| DomainError::new("household.planned_exit_year", format!("计划脱贫年度“{year}”应为四位年份")))?)
+    };
+    let on = |k: &str| f.contains_key(k);
+    fields.conditions.food_clothing = on("food_clothing");
+    fields.conditions.compulsory_education = on("compulsory_education");
+    fields.conditions.medical_insurance = on("medical_insurance");
+    fields.conditions.safe_housing = on("safe_housing");
+    fields.conditions.safe_water = on("safe_water");
+    fields.conditions.electricity = on("electricity");
+    Ok(fields)
+}
+
+async fn household_edit(State(state): State<Arc<AppState>>, PageAuth(a): PageAuth, Path(id): Path<String>, Form(f): Form<HashMap<String, String>>) -> Response {
+    if !auth::csrf_ok(&a, f.get("csrf").map(String::as_str).unwrap_or("")) {
+        return error_page(ApiError::new(StatusCode::FORBIDDEN, "csrf", "请求已过期，请刷新页面后重试"));
+    }
+    let result = async {
+        let version: i64 = f.get("version").and_then(|v| v.parse().ok()).ok_or_else(|| ApiError::bad_request("form.version", "表单缺少档案版本"))?;
+        let reason = f.get("reason").map(|s| s.trim().to_string()).unwrap_or_default();
+        if reason.is_empty() {
+            return Err(ApiError::bad_request("form.reason", "请填写修改原因"));
+        }
+        let caller = a.caller.clone();
+        let at = state.as_of.to_string();
+        let hid = id.clone();
+        blocking(&state, move |s| {
+            let current = s.household(&caller, &hid)?;
+            let fields = fields_from_form(&current, &f)?;
+            let req = ChangeRequest { household_id: hid, expected_version: version, change: Change::EditFields { fields }, reason, at };
+            s.change_household(&caller, &req)
+        })
+        .await
+    }
+    .await;
+    match result {
+        Ok(_) => show_household(&state, &a, id, None, Some("已保存，变更已记入账本".into())).await,
+        Err(e) if e.status == StatusCode::NOT_FOUND || e.status == StatusCode::INTERNAL_SERVER_ERROR => error_page(e),
+        Err(e) => show_household(&state, &a, id, Some(e.message), None).await,
+    }
+}

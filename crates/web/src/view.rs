@@ -1,0 +1,197 @@
+//! What a caller is shown of a household: personal fields masked unless the role needs them.
+
+use fupin_domain::access::{mask_account, mask_phone, PiiView};
+use fupin_domain::household::Household;
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+pub struct MemberView {
+    pub no: i64,
+    pub name: String,
+    pub sex: &'static str,
+    pub id_number: String,
+    pub age: i32,
+    pub relation: &'static str,
+    pub education: &'static str,
+    pub schooling: &'static str,
+    pub health: String,
+    pub labour: &'static str,
+    pub work_status: &'static str,
+    pub months_away: i64,
+    pub phone: String,
+    pub active: bool,
+    pub left: Option<&'static str>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct IncomeView {
+    pub year: i32,
+    pub wage: String,
+    pub business: String,
+    pub property: String,
+    pub transfer: String,
+    pub transfer_excluded: String,
+    pub expenses: String,
+    pub net: String,
+    pub per_capita_for_exit: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct HouseholdView {
+    pub id: String,
+    pub village: String,
+    pub version: i64,
+    pub status: &'static str,
+    pub status_label: &'static str,
+    pub attribute: &'static str,
+    pub attribute_label: &'static str,
+    pub standard_label: &'static str,
+    pub main_cause: &'static str,
+    pub main_cause_label: &'static str,
+    pub other_causes: Vec<&'static str>,
+    pub phone: String,
+    pub bank: String,
+    pub bank_account: String,
+    pub planned_exit_year: Option<i32>,
+    pub registered_year: i32,
+    pub exited_year: Option<i32>,
+    pub form_version: String,
+    pub size: i64,
+    pub conditions: fupin_domain::household::Conditions,
+    pub unmet_conditions: Vec<&'static str>,
+    pub members: Vec<MemberView>,
+    pub incomes: Vec<IncomeView>,
+    pub helpers: Vec<fupin_domain::household::Helper>,
+    pub measures: Vec<MeasureView>,
+    /// Which personal fields this view shows unmasked.
+    pub unmasked: PiiView,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MeasureView {
+    pub no: i64,
+    pub path: &'static str,
+    pub name: String,
+    pub amount: String,
+    pub unit: String,
+    pub year: i32,
+}
+
+pub fn household_view(h: &Household, pii: PiiView, as_of: fupin_domain::id_number::Date) -> HouseholdView {
+    let phone = |p: &str| if pii.phone { p.to_string() } else { mask_phone(p) };
+    HouseholdView {
+        id: h.id.clone(),
+        village: h.village.to_string(),
+        version: h.version,
+        status: h.status.code(),
+        status_label: h.status.label(),
+        attribute: h.attribute.code(),
+        attribute_label: h.attribute.label(),
+        standard_label: h.standard.label(),
+        main_cause: h.main_cause.code(),
+        main_cause_label: h.main_cause.label(),
+        other_causes: h.other_causes.iter().map(|c| c.label()).collect(),
+        phone: phone(&h.phone),
+        bank: h.bank.clone(),
+        bank_account: if pii.bank { h.bank_account.clone() } else { mask_account(&h.bank_account) },
+        planned_exit_year: h.planned_exit_year,
+        registered_year: h.registered_year,
+        exited_year: h.exited_year,
+        form_version: h.form_version.clone(),
+        size: h.size(),
+        conditions: h.conditions.clone(),
+        unmet_conditions: h.conditions.unmet(),
+        members: h
+            .members
+            .iter()
+            .map(|m| MemberView {
+                no: m.no,
+                name: m.name.clone(),
+                sex: m.sex.label(),
+                id_number: if pii.id_number { m.id_number.to_string() } else { m.id_number.masked() },
+                age: m.id_number.birth_date().age_on(as_of),
+                relation: m.relation.label(),
+                education: m.education.label(),
+                schooling: m.schooling.label(),
+                health: if pii.health { m.health.label().to_string() } else { "***".to_string() },
+                labour: m.labour.label(),
+                work_status: m.work_status.label(),
+                months_away: m.months_away,
+                phone: phone(&m.phone),
+                active: m.is_active(),
+                left: m.left.map(|c| c.label()),
+            })
+            .collect(),
+        incomes: h
+            .incomes
+            .iter()
+            .map(|i| IncomeView {
+                year: i.year,
+                wage: i.wage.to_string(),
+                business: i.business.to_string(),
+                property: i.property.to_string(),
+                transfer: i.transfer.to_string(),
+                transfer_excluded: i.transfer_excluded.to_string(),
+                expenses: i.expenses.to_string(),
+                net: i.net().to_string(),
+                per_capita_for_exit: i.net_for_exit().per_capita(h.size()).to_string(),
+            })
+            .collect(),
+        helpers: h
+            .helpers
+            .iter()
+            .map(|x| fupin_domain::household::Helper { phone: phone(&x.phone), ..x.clone() })
+            .collect(),
+        measures: h
+            .measures
+            .iter()
+            .map(|m| MeasureView { no: m.no, path: m.path.label(), name: m.name.clone(), amount: m.amount.to_string(), unit: m.unit.clone(), year: m.year })
+            .collect(),
+        unmasked: pii,
+    }
+}
+
+/// Masks long digit runs (ID numbers, phones, bank accounts) inside free text such as ledger
+/// payloads, for roles that may not see all of them.
+pub fn mask_digit_runs(text: &str, pii: PiiView) -> String {
+    if pii.id_number && pii.phone && pii.bank {
+        return text.to_string();
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let start = i;
+        while i < chars.len() && (chars[i].is_ascii_digit() || (chars[i] == 'X' && i > start)) {
+            i += 1;
+        }
+        if i - start >= 11 {
+            out.extend(&chars[start..start + 3]);
+            out.push_str(&"*".repeat(i - start - 7));
+            out.extend(&chars[i - 4..i]);
+        } else {
+            out.extend(&chars[start..i]);
+        }
+        if i < chars.len() && i == start {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digit_runs_are_masked_unless_all_allowed() {
+        let none = PiiView { id_number: false, phone: false, bank: false, health: false };
+        let s = r#"{"id_number":"37152119500301011X","phone":"13812345678","no":2}"#;
+        let m = mask_digit_runs(s, none);
+        assert!(!m.contains("19500301") && !m.contains("1234") || m.contains("***"), "{m}");
+        assert!(m.contains("\"no\":2"));
+        let all = PiiView { id_number: true, phone: true, bank: true, health: true };
+        assert_eq!(mask_digit_runs(s, all), s);
+    }
+}
