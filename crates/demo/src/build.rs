@@ -182,18 +182,15 @@ fn tally(report: &mut BuildReport, out: &CountyOutput, as_of: Date, villages: &m
 
 fn accounts(regions: &[Region], villages: &HashMap<String, (u64, Option<String>)>) -> Vec<DemoAccount> {
     let name = |code: &str| regions.iter().find(|r| r.code == code).map(|r| r.name.clone()).unwrap_or_default();
-    // The township of 阳谷县 with the most files, and its village with the most.
-    let mut by_town: BTreeMap<&str, u64> = BTreeMap::new();
-    for (v, (n, _)) in villages.iter().filter(|(v, _)| v.starts_with("371521")) {
-        *by_town.entry(&v[..9]).or_default() += n;
-    }
-    let town = by_town.iter().max_by_key(|(c, n)| (**n, std::cmp::Reverse(**c))).map(|(c, _)| c.to_string()).unwrap_or_else(|| "371521100".into());
+    // The village of 阳谷县 with the most files among those with a remaining poor household
+    // and its helper, and that village's township.
     let village = villages
         .iter()
-        .filter(|(v, (_, helper))| v.starts_with(&town) && helper.is_some())
+        .filter(|(v, (_, helper))| v.starts_with("371521") && helper.is_some())
         .max_by_key(|(v, (n, _))| (*n, std::cmp::Reverse((*v).clone())))
         .map(|(v, _)| v.clone())
-        .unwrap_or_else(|| format!("{town}001"));
+        .unwrap_or_else(|| "371521100001".into());
+    let town = village[..9].to_string();
     let helper = villages.get(&village).and_then(|(_, h)| h.clone());
     let acct = |u: &str, d: String, role: Role, region: &str, helper_id: Option<String>| DemoAccount {
         username: u.into(),
@@ -207,7 +204,7 @@ fn accounts(regions: &[Region], villages: &HashMap<String, (u64, Option<String>)
         acct("liaocheng", format!("{}扶贫办", name("3715")), Role::CityOfficial, "3715", None),
         acct("yanggu", format!("{}扶贫办", name("371521")), Role::CountyOfficial, "371521", None),
         acct("township", format!("{}扶贫工作站", name(&town)), Role::TownshipOfficial, &town, None),
-        acct("village", format!("{}村委会", name(&village)), Role::VillageOfficial, &village, None),
+        acct("village", name(&village), Role::VillageOfficial, &village, None),
         acct("helper", "帮扶责任人".into(), Role::Helper, "371521", helper),
         acct("department", "阳谷县卫生和计划生育局".into(), Role::Department, "371521", None),
         acct("donor", "爱心企业（社会帮扶）".into(), Role::Donor, "37", None),
@@ -278,4 +275,80 @@ pub fn build<B: Backend>(backend: &B, opts: &BuildOptions) -> Result<BuildReport
     report.seconds = started.elapsed().as_secs_f64();
     let _ = Path::ALL;
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fupin_store::sql_store::SqlStore;
+    use fupin_store::sqlite::Sqlite;
+    use fupin_store::Store;
+
+    fn small() -> (tempfile::TempDir, BuildReport, SqlStore<Sqlite>) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("d.db");
+        let opts = BuildOptions { scale: 0.01, as_of: Date::new(2017, 6, 30).unwrap(), rules: Rules::default(), progress: false };
+        let report = build(&Sqlite::open_for_bulk_build(&path).unwrap(), &opts).unwrap();
+        let store = SqlStore::new(Sqlite::open(&path).unwrap(), Rules::default()).unwrap();
+        (dir, report, store)
+    }
+
+    #[test]
+    fn calibrated_to_the_official_figures() {
+        let (_dir, r, _) = small();
+        let share = |a: u64, b: u64| a as f64 / b as f64;
+        let people = r.people as f64;
+        assert!((people / (crate::calibration::OFFICIAL_PEOPLE as f64 * 0.01) - 1.0).abs() < 0.03, "people {people}");
+        let heze = r.people_by_city["3717"] as f64 / people;
+        assert!((0.34..0.40).contains(&heze), "菏泽 share {heze}");
+        let dongying = r.people_by_city.get("3705").copied().unwrap_or(0) as f64 / people;
+        assert!(dongying < 0.01, "东营 share {dongying}");
+        assert!((0.36..0.46).contains(&share(r.aged_60_plus, r.people)), "60+ {}", share(r.aged_60_plus, r.people));
+        assert!((0.54..0.66).contains(&share(r.illness_or_disability_households, r.households)), "illness+disability");
+        assert!((0.27..0.40).contains(&share(r.dibao_or_tekun_households, r.households)), "dibao/tekun");
+        assert!((0.56..0.68).contains(&share(r.exited_people_2016, r.people)), "2016 exits");
+        let size = people / r.households as f64;
+        assert!((1.6..2.3).contains(&size), "household size {size}");
+    }
+
+    #[test]
+    fn bulk_rollups_equal_a_recount_and_chains_verify() {
+        let (_dir, _, store) = small();
+        assert_eq!(store.rollup_table().unwrap(), store.recount_rollups().unwrap());
+        let v = store.verify_ledger().unwrap();
+        assert_eq!(v.broken, None);
+        assert!(v.chains > 100, "one chain per county with files: {}", v.chains);
+    }
+
+    #[test]
+    fn generated_files_are_valid_and_consistent() {
+        let (_dir, r, store) = small();
+        let caller = fupin_domain::access::Caller::system(fupin_domain::RegionCode::parse("37").unwrap());
+        let page = store.search_households(&caller, &fupin_store::HouseholdQuery { region: Some(fupin_domain::RegionCode::parse("3717").unwrap()), per_page: 200, ..Default::default() }).unwrap();
+        assert!(!page.items.is_empty());
+        for s in &page.items {
+            let h = store.household(&caller, &s.id).unwrap();
+            h.validate().unwrap();
+            for m in &h.members {
+                assert_eq!(m.id_number.region6(), &h.village.as_str()[..6]);
+                let age = m.id_number.birth_date().age_on(Date::new(2017, 6, 30).unwrap());
+                if (7..=14).contains(&age) {
+                    assert!(m.schooling.is_compulsory(), "school-age member in school: {age} {:?}", m.schooling);
+                }
+                if matches!(m.health, fupin_domain::codes::Health::Serious | fupin_domain::codes::Health::Disabled) {
+                    assert!(!m.labour.can_work());
+                }
+            }
+            if h.status == Status::Exited {
+                let y = h.exited_year.unwrap();
+                let line = Rules::default().poverty_line(y).unwrap();
+                assert!(h.per_capita_for_exit(y).unwrap() > line, "exited households are above the line");
+            }
+        }
+        let names: Vec<&str> = r.accounts.iter().map(|a| a.username.as_str()).collect();
+        assert_eq!(names, ["province", "liaocheng", "yanggu", "township", "village", "helper", "department", "donor", "evaluator"]);
+        let village = r.accounts.iter().find(|a| a.username == "village").unwrap();
+        assert!(village.region.starts_with("371521") && village.region.len() == 12);
+        assert!(r.accounts.iter().find(|a| a.username == "helper").unwrap().helper_id.is_some());
+    }
 }

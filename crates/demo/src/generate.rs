@@ -180,7 +180,7 @@ impl Gen<'_> {
 
     fn household(&mut self, village: &str, seq: u32, size: usize) -> Household {
         let main_cause = Cause::parse(*pick(&mut self.rng, crate::calibration::CAUSE_SHARE)).expect("calibration codes are valid");
-        let elderly = self.rng.random::<f64>() < if size <= 2 { 0.62 } else { 0.3 };
+        let elderly = self.rng.random::<f64>() < if size <= 2 { 0.58 } else { 0.28 };
         let attribute = *pick(
             &mut self.rng,
             &[
@@ -274,7 +274,7 @@ impl Gen<'_> {
     fn measures(&mut self, h: &mut Household, village: &str) {
         let has_labour = h.active_members().any(|m| m.labour.can_work());
         let path = if !has_labour {
-            *pick(&mut self.rng, &[(Path::SocialSecurity, 0.68), (Path::Production, 0.3), (Path::Ecological, 0.02)])
+            *pick(&mut self.rng, &[(Path::SocialSecurity, 0.6), (Path::Production, 0.38), (Path::Ecological, 0.02)])
         } else {
             *pick(&mut self.rng, &[(Path::Production, 0.58), (Path::Employment, 0.34), (Path::Relocation, 0.04), (Path::Ecological, 0.015), (Path::SocialSecurity, 0.025)])
         };
@@ -449,7 +449,13 @@ pub fn county(plan: &CountyPlan, rules: &fupin_domain::config::Rules) -> CountyO
         let mut poor_in_village = 0i64;
         while placed < v.people && seq < 9999 {
             seq += 1;
-            let size = (1 + size_dist.sample(&mut g.rng) as usize).min(8).min((v.people - placed) as usize).max(1);
+            let size = (1 + size_dist.sample(&mut g.rng) as usize).min(8);
+            // The last household may overshoot the village's target; keep it with the odds that
+            // make the expected total exact, so household sizes stay as calibrated at any scale.
+            let remaining = v.people - placed;
+            if size as u32 > remaining && g.rng.random::<f64>() > remaining as f64 / size as f64 {
+                break;
+            }
             let mut h = g.household(&v.code, seq, size);
             g.measures(&mut h, &v.code);
             g.assign_helper(&mut h, cap);

@@ -1,0 +1,89 @@
+//! A real server on a real port over a small demo province, shared by the tests of one binary.
+#![allow(dead_code)] // each test binary uses part of this module
+
+use fupin_demo::BuildOptions;
+use fupin_domain::access::Role;
+use fupin_domain::config::Rules;
+use fupin_domain::id_number::Date;
+use fupin_domain::RegionCode;
+use fupin_store::sql_store::SqlStore;
+use fupin_store::sqlite::Sqlite;
+use fupin_store::{Store, UserRecord};
+use std::sync::{Arc, OnceLock};
+
+pub struct Server {
+    pub base: String,
+    pub store: Arc<dyn Store>,
+    _dir: tempfile::TempDir,
+}
+
+pub const PASSWORD: &str = "demo-test-pw";
+
+fn start() -> Server {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("fupin.db");
+    let opts = BuildOptions { scale: 0.004, as_of: Date::new(2017, 6, 30).unwrap(), rules: Rules::default(), progress: false };
+    let report = fupin_demo::build(&Sqlite::open_for_bulk_build(&path).unwrap(), &opts).expect("demo builds");
+    let store: Arc<dyn Store> = Arc::new(SqlStore::new(Sqlite::open(&path).unwrap(), Rules::default()).unwrap());
+    store.set_meta("as_of", "2017-06-30").unwrap();
+    let hash = fupin_web::auth::hash_password(PASSWORD);
+    let mut users: Vec<UserRecord> = report
+        .accounts
+        .iter()
+        .map(|a| UserRecord {
+            username: a.username.clone(),
+            display_name: a.display_name.clone(),
+            role: a.role,
+            region: RegionCode::parse(&a.region).unwrap(),
+            helper_id: a.helper_id.clone(),
+            password_hash: hash.clone(),
+        })
+        .collect();
+    // Officials of another county (莘县) and another city (济南), for the jurisdiction probes.
+    for (u, role, region) in [("shenxian_village", Role::VillageOfficial, "371522100001"), ("shenxian", Role::CountyOfficial, "371522"), ("jinan", Role::CityOfficial, "3701")] {
+        users.push(UserRecord {
+            username: u.into(),
+            display_name: u.into(),
+            role,
+            region: RegionCode::parse(region).unwrap(),
+            helper_id: None,
+            password_hash: hash.clone(),
+        });
+    }
+    for u in &users {
+        store.put_user(u).unwrap();
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    let st = store.clone();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            fupin_web::serve(fupin_web::AppState::new(st, Date::new(2017, 6, 30).unwrap()), listener).await.unwrap();
+        });
+    });
+    let addr = rx.recv().unwrap();
+    Server { base: format!("http://{addr}"), store, _dir: dir }
+}
+
+pub fn server() -> &'static Server {
+    static S: OnceLock<Server> = OnceLock::new();
+    S.get_or_init(start)
+}
+
+pub fn client() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// A client logged in as `username`.
+pub fn login(username: &str) -> reqwest::blocking::Client {
+    let c = client();
+    let r = c
+        .post(format!("{}/api/v1/session", server().base))
+        .json(&serde_json::json!({"username": username, "password": PASSWORD}))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200, "login as {username}");
+    c
+}

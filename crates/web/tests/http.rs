@@ -1,0 +1,187 @@
+//! The HTTP layer end to end: a real server on port 0, real cookies, every role.
+
+mod common;
+
+use common::{client, login, server, PASSWORD};
+use serde_json::{json, Value};
+
+fn get(c: &reqwest::blocking::Client, path: &str) -> (u16, Value) {
+    let r = c.get(format!("{}{path}", server().base)).send().unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().unwrap_or(Value::Null))
+}
+
+/// The first poor household the village official can see.
+fn a_village_household() -> Value {
+    let (s, page) = get(&login("village"), "/api/v1/households?status=1");
+    assert_eq!(s, 200);
+    page["items"][0].clone()
+}
+
+#[test]
+fn login_logout_and_bad_passwords() {
+    let c = client();
+    let r = c.post(format!("{}/api/v1/session", server().base)).json(&json!({"username": "yanggu", "password": "wrong"})).send().unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(r.json::<Value>().unwrap()["error"]["code"], "auth.invalid");
+    assert_eq!(get(&c, "/api/v1/regions/37").0, 401);
+    let c = login("yanggu");
+    assert_eq!(get(&c, "/api/v1/regions/371521").0, 200);
+    assert_eq!(c.delete(format!("{}/api/v1/session", server().base)).send().unwrap().status(), 204);
+    assert_eq!(get(&c, "/api/v1/regions/371521").0, 401);
+}
+
+#[test]
+fn repeated_failures_are_rate_limited() {
+    let c = client();
+    let attempt = || c.post(format!("{}/api/v1/session", server().base)).json(&json!({"username": "evaluator", "password": "nope"})).send().unwrap().status().as_u16();
+    let codes: Vec<u16> = (0..6).map(|_| attempt()).collect();
+    assert_eq!(codes, [401, 401, 401, 401, 401, 429]);
+    let r = c.post(format!("{}/api/v1/session", server().base)).json(&json!({"username": "evaluator", "password": PASSWORD})).send().unwrap();
+    assert_eq!(r.status(), 429, "even the right password waits out the window");
+}
+
+#[test]
+fn region_figures_sum_over_children() {
+    let c = login("province");
+    let (s, body) = get(&c, "/api/v1/regions/37");
+    assert_eq!(s, 200);
+    let children = body["children"].as_array().unwrap();
+    assert_eq!(children.len(), 16);
+    let sum: i64 = children.iter().map(|c| c["summary"]["registered"]["persons"].as_i64().unwrap()).sum();
+    assert_eq!(sum, body["region"]["summary"]["registered"]["persons"].as_i64().unwrap());
+    assert!(sum > 5000, "the demo has people: {sum}");
+    let (_, county) = get(&c, "/api/v1/regions/371521");
+    let townships = county["children"].as_array().unwrap();
+    assert!(townships.iter().all(|t| t["level"] == "township"));
+    assert_eq!(get(&c, "/api/v1/regions/37x").0, 400);
+    assert_eq!(get(&c, "/api/v1/regions/379999").0, 404);
+    let (s, v) = get(&c, "/api/v1/regions/3715x1");
+    assert_eq!((s, v["error"]["code"].as_str()), (400, Some("region.malformed")));
+}
+
+#[test]
+fn every_endpoint_refuses_another_county() {
+    let h = a_village_household();
+    let id = h["id"].as_str().unwrap();
+    for who in ["shenxian_village", "shenxian", "jinan"] {
+        let c = login(who);
+        assert_eq!(get(&c, "/api/v1/regions/371521").0, 404, "{who}");
+        assert_eq!(get(&c, "/api/v1/regions/3715").0, if who == "jinan" { 404 } else { 404 }, "{who}");
+        assert_eq!(get(&c, &format!("/api/v1/households/{id}")).0, 404, "{who}");
+        assert_eq!(get(&c, &format!("/api/v1/households/{id}/history")).0, 404, "{who}");
+        assert_eq!(get(&c, "/api/v1/households?region=371521").0, 404, "{who}");
+        let (_, mine) = get(&c, "/api/v1/households");
+        assert!(mine["items"].as_array().unwrap().iter().all(|x| !x["village_code"].as_str().unwrap().starts_with("371521")));
+        let r = c
+            .post(format!("{}/api/v1/households/{id}/changes", server().base))
+            .json(&json!({"expected_version": 1, "change": {"kind": "remove_measure", "no": 1}}))
+            .send()
+            .unwrap();
+        assert!(matches!(r.status().as_u16(), 403 | 404), "{who}: {}", r.status());
+        let page = c.get(format!("{}/households/{id}", server().base)).send().unwrap();
+        assert_eq!(page.status(), 404, "{who} page");
+    }
+    // Inside the county the same household is visible.
+    assert_eq!(get(&login("yanggu"), &format!("/api/v1/households/{id}")).0, 200);
+}
+
+#[test]
+fn personal_data_is_masked_by_role_and_unmasked_reads_are_audited() {
+    let id = a_village_household()["id"].as_str().unwrap().to_string();
+    let (_, prov) = get(&login("province"), &format!("/api/v1/households/{id}"));
+    let masked = prov["members"][0]["id_number"].as_str().unwrap();
+    assert!(masked.contains("********"), "{masked}");
+    assert_eq!(prov["members"][0]["health"], "***");
+    let before = server().store.pii_audit_count(&id).unwrap();
+    let (_, vil) = get(&login("village"), &format!("/api/v1/households/{id}"));
+    let plain = vil["members"][0]["id_number"].as_str().unwrap();
+    assert!(fupin_domain::IdNumber::parse(plain).is_ok(), "{plain}");
+    assert_eq!(server().store.pii_audit_count(&id).unwrap(), before + 1);
+    let (_, list) = get(&login("village"), "/api/v1/households");
+    assert!(list["items"][0]["head_id_number"].as_str().unwrap().contains("********"));
+    assert_eq!(get(&login("donor"), &format!("/api/v1/households/{id}")).0, 403);
+    assert_eq!(get(&login("donor"), "/api/v1/regions/37").0, 200);
+}
+
+#[test]
+fn search_by_name_and_filters() {
+    let h = a_village_household();
+    let c = login("yanggu");
+    let name = h["head_name"].as_str().unwrap();
+    let (s, page) = get(&c, &format!("/api/v1/households?q={name}"));
+    assert_eq!(s, 200);
+    assert!(page["items"].as_array().unwrap().iter().any(|x| x["id"] == h["id"]));
+    let (_, exited) = get(&c, "/api/v1/households?status=2&per_page=50");
+    assert!(exited["items"].as_array().unwrap().iter().all(|x| x["status"] == "2"));
+    let (s, err) = get(&c, "/api/v1/households?status=7");
+    assert_eq!((s, err["error"]["code"].as_str()), (400, Some("code.status")));
+}
+
+#[test]
+fn village_official_edits_with_versions_and_history() {
+    let h = a_village_household();
+    let id = h["id"].as_str().unwrap();
+    let c = login("village");
+    let (_, file) = get(&c, &format!("/api/v1/households/{id}"));
+    let version = file["version"].as_i64().unwrap();
+    let store = &server().store;
+    let caller = fupin_domain::access::Caller::system(fupin_domain::RegionCode::parse("37").unwrap());
+    let current = store.household(&caller, id).unwrap();
+    let mut fields = fupin_domain::household::HouseholdFields::of(&current);
+    fields.phone = "13700001111".into();
+    let body = json!({"expected_version": version, "reason": "电话变更", "change": {"kind": "edit_fields", "fields": fields}});
+    let r = c.post(format!("{}/api/v1/households/{id}/changes", server().base)).json(&body).send().unwrap();
+    assert_eq!(r.status(), 200);
+    let after: Value = r.json().unwrap();
+    assert_eq!((after["version"].as_i64().unwrap(), after["phone"].as_str().unwrap()), (version + 1, "13700001111"));
+    let stale = c.post(format!("{}/api/v1/households/{id}/changes", server().base)).json(&body).send().unwrap();
+    assert_eq!(stale.status(), 409);
+    fields.phone = "123".into();
+    let bad = json!({"expected_version": version + 1, "change": {"kind": "edit_fields", "fields": fields}});
+    let r = c.post(format!("{}/api/v1/households/{id}/changes", server().base)).json(&bad).send().unwrap();
+    assert_eq!(r.status(), 422);
+    assert_eq!(r.json::<Value>().unwrap()["error"]["code"], "household.phone");
+    let (_, history) = get(&c, &format!("/api/v1/households/{id}/history"));
+    let last = history.as_array().unwrap().last().unwrap().clone();
+    assert_eq!((last["kind"].as_str(), last["reason"].as_str(), last["actor"].as_str()), (Some("edit_fields"), Some("电话变更"), Some("village")));
+    let r = login("yanggu").post(format!("{}/api/v1/households/{id}/changes", server().base)).json(&body).send().unwrap();
+    assert_eq!(r.status(), 403, "county officials do not edit files");
+    assert_eq!(store.verify_ledger().unwrap().broken, None);
+}
+
+#[test]
+fn forms_need_the_csrf_token() {
+    let id = a_village_household()["id"].as_str().unwrap().to_string();
+    let c = login("village");
+    let r = c.post(format!("{}/households/{id}/edit", server().base)).form(&[("version", "1"), ("reason", "x"), ("csrf", "forged")]).send().unwrap();
+    assert_eq!(r.status(), 403);
+    let r = client().post(format!("{}/login", server().base)).form(&[("username", "village"), ("password", PASSWORD), ("csrf", "x")]).send().unwrap();
+    assert_eq!(r.status(), 403, "login form without its cookie token");
+}
+
+#[test]
+fn pages_render_in_chinese() {
+    let c = login("province");
+    let r = c.get(format!("{}/regions/37", server().base)).send().unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().unwrap();
+    assert!(html.contains("山东省") && html.contains("菏泽市") && html.contains("剩余贫困人口"));
+    let html = c.get(format!("{}/households?region=3715", server().base)).send().unwrap().text().unwrap();
+    assert!(html.contains("贫困户档案"));
+    let r = client().get(format!("{}/regions/37", server().base)).send().unwrap();
+    assert_eq!((r.status().as_u16(), r.headers()["location"].to_str().unwrap()), (303, "/login"));
+}
+
+#[test]
+fn openapi_health_and_metrics() {
+    let (s, doc) = get(&client(), "/api/openapi.json");
+    assert_eq!(s, 200);
+    for p in ["/api/v1/session", "/api/v1/regions/{code}", "/api/v1/households", "/api/v1/households/{id}", "/api/v1/households/{id}/history"] {
+        assert!(doc["paths"].get(p).is_some(), "{p} missing from OpenAPI");
+    }
+    let c = client();
+    assert_eq!(c.get(format!("{}/healthz", server().base)).send().unwrap().text().unwrap(), "ok");
+    let m = c.get(format!("{}/metrics", server().base)).send().unwrap().text().unwrap();
+    assert!(m.contains("fupin_http_requests_total "));
+}
