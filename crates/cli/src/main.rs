@@ -12,6 +12,11 @@ use fupin_store::{sqlite::Sqlite, Store, UserRecord};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+/// The demo build and the server allocate and free many small strings across threads, where
+/// mimalloc is markedly faster than glibc's allocator (bench/RESULTS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "fupin", about = "精准扶贫大数据平台 (poverty-alleviation platform)")]
 struct Cli {
@@ -101,6 +106,7 @@ fn print_report(r: &BuildReport) {
         pct(r.dibao_or_tekun_households, r.households), r.events, r.helpers);
     let paths: Vec<String> = r.path_households.iter().map(|(p, n)| format!("{p} {:.1}%", pct(*n, r.households))).collect();
     println!("  五个一批：{}", paths.join("，"));
+    println!("  用时分解：等待生成 {:.1} 秒，写入 {:.1} 秒，建索引 {:.1} 秒", r.phases[0], r.phases[1], r.phases[2]);
 }
 
 fn create_accounts(store: &dyn Store, r: &BuildReport, password: &str) -> anyhow::Result<()> {

@@ -13,7 +13,7 @@ use fupin_domain::Level;
 use fupin_store::db::{Backend, BulkRows, Val};
 use fupin_store::ledger::EVENT_COLS;
 use fupin_store::rows::*;
-use fupin_store::schema::{INDEXES, TABLES};
+use fupin_store::schema::{tables, INDEXES};
 use fupin_store::{Region, StoreError};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::{Rng, SeedableRng};
@@ -55,6 +55,8 @@ pub struct BuildReport {
     pub path_households: BTreeMap<&'static str, u64>,
     pub people_by_city: BTreeMap<String, u64>,
     pub seconds: f64,
+    /// Seconds spent waiting for generated counties, writing rows, and building indexes.
+    pub phases: [f64; 3],
     pub accounts: Vec<DemoAccount>,
 }
 
@@ -105,33 +107,42 @@ pub fn plan(regions: &[Region], scale: f64, as_of: Date) -> Vec<CountyPlan> {
                     vw.push(w * tw);
                 }
             }
-            let vtotal: f64 = vw.iter().sum::<f64>().max(f64::MIN_POSITIVE);
-            let targets = villages
-                .into_iter()
-                .zip(vw)
-                .map(|(code, w)| VillageTarget { code, people: stochastic_round(county_people * w / vtotal, &mut rng) })
-                .filter(|v| v.people > 0)
-                .collect();
-            plans.push(CountyPlan { county: c.code.clone(), villages: targets, mean_size, as_of });
+            let targets = villages.into_iter().zip(vw).map(|(code, weight)| VillageTarget { code, weight }).filter(|v| v.weight > 0.0).collect();
+            let people = stochastic_round(county_people, &mut rng);
+            plans.push(CountyPlan { county: c.code.clone(), people, villages: targets, mean_size, as_of });
         }
     }
     plans
 }
 
-fn rows_of(out: &CountyOutput) -> Vec<BulkRows<'static>> {
+/// Households per message from a generator to the writer: bounds the rows held in memory.
+const CHUNK: usize = 5_000;
+
+/// The county's rows, in chunks of `CHUNK` households (events and rollups with the last).
+fn rows_of(out: &CountyOutput) -> Vec<Vec<BulkRows<'static>>> {
+    let last_event: HashMap<&str, &str> = out.events.iter().map(|e| (e.household_id.as_str(), e.at.as_str())).collect();
+    let mut chunks: Vec<Vec<BulkRows<'static>>> = out.households.chunks(CHUNK).map(|c| household_rows(c, &last_event)).collect();
+    chunks.push(county_rows(out));
+    chunks
+}
+
+fn household_rows(households: &[fupin_domain::household::Household], last_event: &HashMap<&str, &str>) -> Vec<BulkRows<'static>> {
     let mut hh = BulkRows { table: "households", columns: HOUSEHOLD_COLS, rows: vec![] };
     let mut members = BulkRows { table: "members", columns: MEMBER_COLS, rows: vec![] };
     let mut incomes = BulkRows { table: "incomes", columns: INCOME_COLS, rows: vec![] };
     let mut pairs = BulkRows { table: "household_helpers", columns: PAIR_COLS, rows: vec![] };
     let mut measures = BulkRows { table: "measures", columns: MEASURE_COLS, rows: vec![] };
-    let last_event: HashMap<&str, &str> = out.events.iter().map(|e| (e.household_id.as_str(), e.at.as_str())).collect();
-    for h in &out.households {
+    for h in households {
         hh.rows.push(household_row(h, last_event.get(h.id.as_str()).copied().unwrap_or("2015-12-31")));
         members.rows.extend(h.members.iter().map(|m| member_row(h, m)));
         incomes.rows.extend(h.incomes.iter().map(|i| income_row(h, i)));
         pairs.rows.extend(h.helpers.iter().map(|x| vec![Val::from(h.id.as_str()), Val::from(x.id.as_str())]));
         measures.rows.extend(h.measures.iter().map(|m| measure_row(h, m)));
     }
+    vec![hh, members, incomes, pairs, measures]
+}
+
+fn county_rows(out: &CountyOutput) -> Vec<BulkRows<'static>> {
     let helpers = BulkRows { table: "helpers", columns: HELPER_COLS, rows: out.helpers.iter().map(helper_row).collect() };
     let ledger = BulkRows { table: "ledger", columns: EVENT_COLS, rows: out.events.iter().map(|e| e.row()).collect() };
     let heads = BulkRows {
@@ -144,7 +155,7 @@ fn rows_of(out: &CountyOutput) -> Vec<BulkRows<'static>> {
         columns: &["level_len", "region_code", "metric", "households", "persons"],
         rows: out.rollups.iter().map(|(l, c, m, t)| vec![(*l).into(), c.as_str().into(), m.as_str().into(), t.households.into(), t.persons.into()]).collect(),
     };
-    vec![hh, members, incomes, pairs, measures, helpers, ledger, heads, rollups]
+    vec![helpers, ledger, heads, rollups]
 }
 
 /// What the report counts of one county, and what the demo accounts need to know.
@@ -177,6 +188,24 @@ fn tally(report: &mut BuildReport, out: &CountyOutput, as_of: Date, villages: &m
         if v.1.is_none() && h.status == Status::Poor {
             v.1 = h.helpers.first().map(|x| x.id.clone());
         }
+    }
+}
+
+fn merge(into: &mut BuildReport, part: BuildReport) {
+    into.households += part.households;
+    into.people += part.people;
+    into.events += part.events;
+    into.helpers += part.helpers;
+    into.exited_people_2016 += part.exited_people_2016;
+    into.remaining_people += part.remaining_people;
+    into.aged_60_plus += part.aged_60_plus;
+    into.illness_or_disability_households += part.illness_or_disability_households;
+    into.dibao_or_tekun_households += part.dibao_or_tekun_households;
+    for (k, v) in part.path_households {
+        *into.path_households.entry(k).or_default() += v;
+    }
+    for (k, v) in part.people_by_city {
+        *into.people_by_city.entry(k).or_default() += v;
     }
 }
 
@@ -216,9 +245,9 @@ fn accounts(regions: &[Region], villages: &HashMap<String, (u64, Option<String>)
 pub fn build<B: Backend>(backend: &B, opts: &BuildOptions) -> Result<BuildReport, StoreError> {
     let started = Instant::now();
     let mut regions = divisions::parse(divisions::DIVISIONS_CSV)?;
-    backend.batch(TABLES)?;
+    backend.batch(&tables(backend.keyed_table_suffix()))?;
     let plans = plan(&regions, opts.scale, opts.as_of);
-    let total_people: u64 = plans.iter().flat_map(|p| p.villages.iter()).map(|v| v.people as u64).sum();
+    let total_people: u64 = plans.iter().map(|p| p.people as u64).sum();
     let bar = if opts.progress { ProgressBar::new(total_people) } else { ProgressBar::hidden() };
     bar.set_style(
         ProgressStyle::with_template("{msg} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} 人 ({eta})").expect("static template"),
@@ -229,33 +258,66 @@ pub fn build<B: Backend>(backend: &B, opts: &BuildOptions) -> Result<BuildReport
     let mut rural: HashMap<String, i64> = HashMap::new();
     let next = AtomicUsize::new(0);
     let failure: Mutex<Option<StoreError>> = Mutex::new(None);
+    // Generators turn counties into row chunks in parallel; this thread only writes, so the
+    // database never waits for generation and at most a few chunks are held in memory.
+    enum Msg {
+        Rows(Vec<BulkRows<'static>>),
+        County { people: u64, report: BuildReport, villages: HashMap<String, (u64, Option<String>)>, rural: Vec<(String, i64)> },
+    }
     std::thread::scope(|s| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<(u64, CountyOutput)>(2);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Msg>(3);
+        // Freeing millions of row values is real work: do it beside the writer, not in it.
+        let (drop_tx, drop_rx) = std::sync::mpsc::sync_channel::<Vec<BulkRows<'static>>>(2);
+        s.spawn(move || drop_rx.into_iter().for_each(drop));
         let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).clamp(1, 4);
         for _ in 0..workers {
             let tx = tx.clone();
-            let (plans, next, rules) = (&plans, &next, &opts.rules);
+            let (plans, next, rules, as_of) = (&plans, &next, &opts.rules, opts.as_of);
             s.spawn(move || loop {
                 let i = next.fetch_add(1, Ordering::SeqCst);
                 let Some(p) = plans.get(i) else { break };
-                let people = p.villages.iter().map(|v| v.people as u64).sum();
-                if tx.send((people, generate::county(p, rules))).is_err() {
-                    break;
+                let people = p.people as u64;
+                let out = generate::county(p, rules);
+                let mut part = BuildReport::default();
+                let mut villages = HashMap::new();
+                tally(&mut part, &out, as_of, &mut villages);
+                for chunk in rows_of(&out) {
+                    if tx.send(Msg::Rows(chunk)).is_err() {
+                        return;
+                    }
+                }
+                let msg = Msg::County { people, report: part, villages, rural: out.rural_population };
+                if tx.send(msg).is_err() {
+                    return;
                 }
             });
         }
         drop(tx);
-        for (people, out) in rx {
-            if failure.lock().expect("not poisoned").is_some() {
-                continue;
+        let mut waited = Instant::now();
+        for msg in rx {
+            report.phases[0] += waited.elapsed().as_secs_f64();
+            let writing = Instant::now();
+            match msg {
+                Msg::Rows(mut rows) => {
+                    let mut failed = failure.lock().expect("not poisoned");
+                    if failed.is_none() {
+                        if let Err(e) = backend.bulk_insert(&mut rows) {
+                            *failed = Some(e);
+                        }
+                    }
+                    let _ = drop_tx.send(rows);
+                }
+                Msg::County { people, report: part, villages: v, rural: r } => {
+                    merge(&mut report, part);
+                    villages.extend(v);
+                    rural.extend(r);
+                    bar.inc(people);
+                }
             }
-            tally(&mut report, &out, opts.as_of, &mut villages);
-            rural.extend(out.rural_population.iter().cloned());
-            if let Err(e) = backend.bulk_insert(&mut rows_of(&out)) {
-                *failure.lock().expect("not poisoned") = Some(e);
-            }
-            bar.inc(people);
+            report.phases[1] += writing.elapsed().as_secs_f64();
+            waited = Instant::now();
         }
+        drop(drop_tx);
     });
     if let Some(e) = failure.into_inner().expect("not poisoned") {
         return Err(e);
@@ -268,7 +330,9 @@ pub fn build<B: Backend>(backend: &B, opts: &BuildOptions) -> Result<BuildReport
     }
     let region_rows = regions.iter().map(fupin_store::sql_store::region_row).collect();
     backend.bulk_insert(&mut [BulkRows { table: "regions", columns: &["code", "name", "level", "parent_code", "rural_population"], rows: region_rows }])?;
+    let indexing = Instant::now();
     backend.batch(INDEXES)?;
+    report.phases[2] = indexing.elapsed().as_secs_f64();
     bar.finish_and_clear();
     report.regions = regions.len();
     report.accounts = accounts(&regions, &villages);

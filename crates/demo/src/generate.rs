@@ -14,14 +14,16 @@ use rand_distr::{Distribution, Poisson};
 use serde_json::json;
 use std::collections::{BTreeMap, HashSet};
 
-/// A village with its township, and how many poor people to place in it.
+/// A village and its weight: its share of the county's poor is weight / total weight.
 pub struct VillageTarget {
     pub code: String,
-    pub people: u32,
+    pub weight: f64,
 }
 
 pub struct CountyPlan {
     pub county: String,
+    /// Registered poor people to place in the county.
+    pub people: u32,
     pub villages: Vec<VillageTarget>,
     pub mean_size: f64,
     pub as_of: Date,
@@ -180,7 +182,7 @@ impl Gen<'_> {
 
     fn household(&mut self, village: &str, seq: u32, size: usize) -> Household {
         let main_cause = Cause::parse(*pick(&mut self.rng, crate::calibration::CAUSE_SHARE)).expect("calibration codes are valid");
-        let elderly = self.rng.random::<f64>() < if size <= 2 { 0.58 } else { 0.28 };
+        let elderly = self.rng.random::<f64>() < if size <= 2 { 0.66 } else { 0.34 };
         let attribute = *pick(
             &mut self.rng,
             &[
@@ -443,31 +445,43 @@ pub fn county(plan: &CountyPlan, rules: &fupin_domain::config::Rules) -> CountyO
     let size_dist = Poisson::new((plan.mean_size - 1.0).max(0.05)).expect("positive mean");
     let cap = rules.helper_household_cap.max(2) as u32;
     let mut rollups: BTreeMap<String, Delta> = BTreeMap::new();
+    // Households are placed one by one in villages drawn by weight, so household sizes do not
+    // depend on how many people a village gets (tiny villages at small scales).
+    let mut cumulative = Vec::with_capacity(plan.villages.len());
+    let mut total = 0.0;
     for v in &plan.villages {
-        let mut placed = 0u32;
-        let mut seq = 0u32;
-        let mut poor_in_village = 0i64;
-        while placed < v.people && seq < 9999 {
-            seq += 1;
-            let size = (1 + size_dist.sample(&mut g.rng) as usize).min(8);
-            // The last household may overshoot the village's target; keep it with the odds that
-            // make the expected total exact, so household sizes stay as calibrated at any scale.
-            let remaining = v.people - placed;
-            if size as u32 > remaining && g.rng.random::<f64>() > remaining as f64 / size as f64 {
-                break;
-            }
-            let mut h = g.household(&v.code, seq, size);
-            g.measures(&mut h, &v.code);
-            g.assign_helper(&mut h, cap);
-            g.history(&mut h, rules);
-            placed += size as u32;
-            poor_in_village += h.size();
-            let d = rollups.entry(v.code.clone()).or_default();
-            rollup::add(d, &rollup::contributions(&h), h.size(), 1);
-            g.out.households.push(h);
+        total += v.weight;
+        cumulative.push(total);
+    }
+    let mut seqs = vec![0u32; plan.villages.len()];
+    let mut placed = 0u32;
+    while placed < plan.people && total > 0.0 {
+        let x = g.rng.random::<f64>() * total;
+        let vi = cumulative.partition_point(|c| *c <= x).min(plan.villages.len() - 1);
+        if seqs[vi] >= 9999 {
+            continue;
         }
+        seqs[vi] += 1;
+        let size = (1 + size_dist.sample(&mut g.rng) as usize).min(8);
+        let code = &plan.villages[vi].code;
+        let mut h = g.household(code, seqs[vi], size);
+        g.measures(&mut h, code);
+        g.assign_helper(&mut h, cap);
+        g.history(&mut h, rules);
+        placed += size as u32;
+        let d = rollups.entry(code.clone()).or_default();
+        rollup::add(d, &rollup::contributions(&h), h.size(), 1);
+        g.out.households.push(h);
+    }
+    g.out.households.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut poor: BTreeMap<&str, i64> = BTreeMap::new();
+    for h in &g.out.households {
+        *poor.entry(h.village.as_str()).or_default() += h.size();
+    }
+    for v in &plan.villages {
         // Villages are a few hundred to a few thousand people; the poor a minority of them.
-        let rural = (poor_in_village as f64 * g.rng.random_range(6.0..25.0)) as i64 + g.rng.random_range(300..1500);
+        let p = poor.get(v.code.as_str()).copied().unwrap_or(0);
+        let rural = (p as f64 * g.rng.random_range(6.0..25.0)) as i64 + g.rng.random_range(300..1500);
         g.out.rural_population.push((v.code.clone(), rural));
     }
     // Flow counters from the events, exactly as a recount would read them back.

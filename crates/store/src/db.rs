@@ -111,4 +111,6 @@ pub trait Backend: Send + Sync + 'static {
     /// Runs a script of statements separated by `;` (schema, indexes).
     fn batch(&self, sql: &str) -> Result<(), StoreError>;
     fn name(&self) -> &'static str;
+    /// Appended to tables stored in primary-key order (see `schema::tables`).
+    fn keyed_table_suffix(&self) -> &'static str;
 }

@@ -140,4 +140,8 @@ impl Backend for Pg {
     fn name(&self) -> &'static str {
         "postgres"
     }
+
+    fn keyed_table_suffix(&self) -> &'static str {
+        ""
+    }
 }

@@ -5,11 +5,18 @@
 
 pub const SCHEMA_VERSION: i64 = 1;
 
-pub const TABLES: &str = r#"
+/// The tables, with `{keyed}` after each table whose primary key is its natural order: SQLite
+/// stores those `WITHOUT ROWID` (one B-tree instead of a table plus a key index), PostgreSQL
+/// ignores it.
+pub fn tables(keyed_suffix: &str) -> String {
+    TABLES.replace("{keyed}", keyed_suffix)
+}
+
+const TABLES: &str = r#"
 CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
-);
+) {keyed};
 -- 行政区划: reference data, the same for every county.
 CREATE TABLE IF NOT EXISTS regions (
     code TEXT PRIMARY KEY,
@@ -17,7 +24,7 @@ CREATE TABLE IF NOT EXISTS regions (
     level TEXT NOT NULL,
     parent_code TEXT,
     rural_population BIGINT NOT NULL DEFAULT 0
-);
+) {keyed};
 -- 贫困户: one row per file; id = village code at registration + 4-digit sequence.
 CREATE TABLE IF NOT EXISTS households (
     id TEXT PRIMARY KEY,
@@ -41,7 +48,7 @@ CREATE TABLE IF NOT EXISTS households (
     details TEXT NOT NULL,
     version BIGINT NOT NULL,
     updated_at TEXT NOT NULL
-);
+) {keyed};
 -- 家庭成员: village_code repeated so that name and ID searches filter by region in the index.
 CREATE TABLE IF NOT EXISTS members (
     household_id TEXT NOT NULL,
@@ -66,7 +73,7 @@ CREATE TABLE IF NOT EXISTS members (
     active BIGINT NOT NULL,
     left_reason TEXT,
     PRIMARY KEY (household_id, member_no)
-);
+) {keyed};
 -- 年度收入, in fen.
 CREATE TABLE IF NOT EXISTS incomes (
     household_id TEXT NOT NULL,
@@ -78,19 +85,19 @@ CREATE TABLE IF NOT EXISTS incomes (
     transfer_excluded BIGINT NOT NULL,
     expenses BIGINT NOT NULL,
     PRIMARY KEY (household_id, year)
-);
+) {keyed};
 -- 帮扶责任人, keyed by county code + sequence.
 CREATE TABLE IF NOT EXISTS helpers (
     id TEXT PRIMARY KEY,
     name TEXT NOT NULL,
     unit TEXT NOT NULL,
     phone TEXT NOT NULL
-);
+) {keyed};
 CREATE TABLE IF NOT EXISTS household_helpers (
     household_id TEXT NOT NULL,
     helper_id TEXT NOT NULL,
     PRIMARY KEY (household_id, helper_id)
-);
+) {keyed};
 -- 帮扶措施, amounts in fen.
 CREATE TABLE IF NOT EXISTS measures (
     household_id TEXT NOT NULL,
@@ -101,7 +108,7 @@ CREATE TABLE IF NOT EXISTS measures (
     unit TEXT NOT NULL,
     year BIGINT NOT NULL,
     PRIMARY KEY (household_id, measure_no)
-);
+) {keyed};
 -- The ledger: one hash chain per county. hash = SHA-256(prev_hash, canonical event bytes).
 CREATE TABLE IF NOT EXISTS ledger (
     county_code TEXT NOT NULL,
@@ -115,12 +122,12 @@ CREATE TABLE IF NOT EXISTS ledger (
     prev_hash TEXT NOT NULL,
     hash TEXT NOT NULL,
     PRIMARY KEY (county_code, seq)
-);
+) {keyed};
 CREATE TABLE IF NOT EXISTS chain_heads (
     county_code TEXT PRIMARY KEY,
     seq BIGINT NOT NULL,
     hash TEXT NOT NULL
-);
+) {keyed};
 -- Rollups, maintained with every event for villages, townships and counties (all inside one
 -- county, so no write crosses counties); cities and the province are summed from counties.
 CREATE TABLE IF NOT EXISTS rollups (
@@ -130,7 +137,7 @@ CREATE TABLE IF NOT EXISTS rollups (
     households BIGINT NOT NULL,
     persons BIGINT NOT NULL,
     PRIMARY KEY (level_len, region_code, metric)
-);
+) {keyed};
 CREATE TABLE IF NOT EXISTS users (
     username TEXT PRIMARY KEY,
     display_name TEXT NOT NULL,
@@ -138,13 +145,13 @@ CREATE TABLE IF NOT EXISTS users (
     region_code TEXT NOT NULL,
     helper_id TEXT,
     password_hash TEXT NOT NULL
-);
+) {keyed};
 CREATE TABLE IF NOT EXISTS sessions (
     token_hash TEXT PRIMARY KEY,
     username TEXT NOT NULL,
     csrf_token TEXT NOT NULL,
     expires_at BIGINT NOT NULL
-);
+) {keyed};
 -- Every read of unmasked personal data.
 CREATE TABLE IF NOT EXISTS pii_audit (
     at TEXT NOT NULL,
@@ -158,10 +165,8 @@ pub const INDEXES: &str = r#"
 CREATE INDEX IF NOT EXISTS regions_parent ON regions (parent_code, code);
 CREATE INDEX IF NOT EXISTS households_village ON households (village_code, status);
 CREATE INDEX IF NOT EXISTS members_name ON members (name, village_code);
-CREATE INDEX IF NOT EXISTS members_id_number ON members (id_number);
 CREATE UNIQUE INDEX IF NOT EXISTS members_active_id_number ON members (id_number) WHERE active = 1;
 CREATE INDEX IF NOT EXISTS household_helpers_helper ON household_helpers (helper_id);
-CREATE INDEX IF NOT EXISTS measures_path ON measures (path, household_id);
 CREATE INDEX IF NOT EXISTS ledger_household ON ledger (household_id);
 CREATE INDEX IF NOT EXISTS sessions_user ON sessions (username)
 "#;

@@ -4,7 +4,7 @@
 use crate::db::{Backend, Row, Tx, Val};
 use crate::ledger::{self, Event, VerifyReport, EVENT_COLS};
 use crate::rows::{load_household, save_household};
-use crate::schema::{INDEXES, SCHEMA_VERSION, TABLES};
+use crate::schema::{tables, INDEXES, SCHEMA_VERSION};
 use crate::*;
 use fupin_domain::access::Scope;
 use fupin_domain::household::apply_change;
@@ -87,7 +87,7 @@ const REGION_COLS: &str = "code, name, level, parent_code, rural_population";
 impl<B: Backend> SqlStore<B> {
     /// Opens the store, creating or upgrading the schema.
     pub fn new(backend: B, rules: Rules) -> Result<Self> {
-        backend.batch(TABLES)?;
+        backend.batch(&tables(backend.keyed_table_suffix()))?;
         backend.batch(INDEXES)?;
         let s = SqlStore { backend, rules };
         s.set_meta("schema_version", &SCHEMA_VERSION.to_string())?;
@@ -263,7 +263,7 @@ impl<B: Backend> Store for SqlStore<B> {
             let p = q.bind(text.to_ascii_uppercase());
             let n = q.bind(text);
             q.push(&format!(
-                " AND (h.id = {p} OR h.id IN (SELECT m.household_id FROM members m WHERE m.id_number = {p}) \
+                " AND (h.id = {p} OR h.id IN (SELECT m.household_id FROM members m WHERE m.id_number = {p} AND m.active = 1) \
                  OR h.id IN (SELECT m.household_id FROM members m WHERE m.name = {n}))"
             ));
         }
