@@ -16,8 +16,8 @@ people=$(sqlite3 "$work/data/fupin.db" "SELECT COUNT(*) FROM members")
 
 # The peer loads only the person rows (no generation, no other tables, no indexes).
 sqlite3 -csv "$work/data/fupin.db" "SELECT * FROM members" >"$work/members.csv"
-schema=$(sqlite3 "$work/data/fupin.db" ".schema members" | head -n 1)
-sqlite3 "$work/peer.db" "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; ${schema%;};" >/dev/null
+sqlite3 "$work/data/fupin.db" ".schema members" | sed -n '/CREATE TABLE/,/;/p' >"$work/schema.sql"
+sqlite3 "$work/peer.db" "PRAGMA journal_mode=OFF;" ".read $work/schema.sql" >/dev/null
 /usr/bin/time -f "%e %M" -o "$work/peer.time" sqlite3 "$work/peer.db" ".mode csv" ".import $work/members.csv members"
 read -r peer_s peer_kb <"$work/peer.time"
 

@@ -156,7 +156,7 @@ impl Gen<'_> {
         } else {
             (WorkStatus::None, 0)
         };
-        let given = names::given(&mut self.rng, male, birth_year);
+        let given = names::given_name(&mut self.rng, male, birth_year);
         let phone = if relation == Relation::Head && self.rng.random::<f64>() < 0.7 { self.phone() } else { String::new() };
         Member {
             no,

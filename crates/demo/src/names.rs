@@ -29,6 +29,34 @@ pub fn surname(rng: &mut impl Rng) -> &'static str {
     SURNAMES[0].0
 }
 
+/// Characters that combine into given names, by sex and generation.
+const OLD_MALE_CHARS: &str = "德福顺长玉保文振金树广连庆学秀立洪建国胜山林田华堂明春生贵成来";
+const OLD_FEMALE_CHARS: &str = "秀桂玉凤淑兰英珍春花翠素芳金月娥芝云荣琴梅香莲霞";
+const MID_MALE_CHARS: &str = "志强海涛建军卫东红永刚立新洪亮文斌国栋庆华明春雷兆伟勇磊杰";
+const MID_FEMALE_CHARS: &str = "丽红梅秀艳静玉娟海燕春晓美玲雪萍霞敏芳娜莉";
+const YOUNG_MALE_CHARS: &str = "浩然子轩宇航俊杰博文明睿鹏凯家豪梓一鸣天佑泽昊晨阳";
+const YOUNG_FEMALE_CHARS: &str = "子涵欣怡梓雨思琪佳诗桐晨曦可梦瑶一诺语嘉悦萱";
+
+/// A given name: a fixed name from the generation's list, or one or two characters drawn from
+/// its character pool (so that names repeat about as often as in a real village).
+pub fn given_name(rng: &mut impl Rng, male: bool, birth_year: i32) -> String {
+    if rng.random::<f64>() < 0.3 {
+        return given(rng, male, birth_year).to_string();
+    }
+    let pool: Vec<char> = match (birth_year, male) {
+        (..=1965, true) => OLD_MALE_CHARS,
+        (..=1965, false) => OLD_FEMALE_CHARS,
+        (..=1990, true) => MID_MALE_CHARS,
+        (..=1990, false) => MID_FEMALE_CHARS,
+        (_, true) => YOUNG_MALE_CHARS,
+        (_, false) => YOUNG_FEMALE_CHARS,
+    }
+    .chars()
+    .collect();
+    let n = if rng.random::<f64>() < 0.15 { 1 } else { 2 };
+    (0..n).map(|_| pool[rng.random_range(0..pool.len())]).collect()
+}
+
 pub fn given(rng: &mut impl Rng, male: bool, birth_year: i32) -> &'static str {
     let list = match (birth_year, male) {
         (..=1965, true) => OLD_MALE,

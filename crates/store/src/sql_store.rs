@@ -159,21 +159,22 @@ impl<B: Backend> SqlStore<B> {
         Ok(ev)
     }
 
-    fn figures_query(tx: &mut dyn Tx, len: i64, group_len: Option<usize>, region: &RegionCode) -> Result<Vec<(String, String, Tally)>> {
+    /// Maintained rollup rows of one level inside `region`, summed per region code prefix of
+    /// `group_len` in Rust (cheaper than SQL GROUP BY for a few thousand rows).
+    fn figures_by(tx: &mut dyn Tx, level_len: i64, group_len: usize, region: &RegionCode) -> Result<BTreeMap<String, Figures>> {
         let (lo, hi) = region.code_range();
-        let key = match group_len {
-            Some(n) => format!("substr(region_code, 1, {n})"),
-            None => "region_code".to_string(),
-        };
-        let sql = format!(
-            "SELECT {key}, metric, CAST(SUM(households) AS BIGINT), CAST(SUM(persons) AS BIGINT) FROM rollups \
-             WHERE level_len = $1 AND region_code >= $2 AND region_code < $3 GROUP BY {key}, metric"
-        );
-        Ok(tx
-            .query(&sql, &[len.into(), lo.into(), hi.into()])?
-            .into_iter()
-            .map(|r| (r.text(0), r.text(1), Tally { households: r.int(2), persons: r.int(3) }))
-            .collect())
+        let rows = tx.query(
+            "SELECT region_code, metric, households, persons FROM rollups WHERE level_len = $1 AND region_code >= $2 AND region_code < $3",
+            &[level_len.into(), lo.into(), hi.into()],
+        )?;
+        let mut out: BTreeMap<String, Figures> = BTreeMap::new();
+        for r in rows {
+            let (Val::Text(code), Val::Text(metric)) = (&r.0[0], &r.0[1]) else { continue };
+            let t = out.entry(code[..group_len.min(code.len())].to_string()).or_default().entry(metric.clone()).or_default();
+            t.households += r.int(2);
+            t.persons += r.int(3);
+        }
+        Ok(out)
     }
 }
 
@@ -228,21 +229,27 @@ impl<B: Backend> Store for SqlStore<B> {
             let region = tx.query_one(&sql, &[code.as_str().into()])?.map(|r| parse_region(&r)).ok_or(StoreError::NotFound)?;
             let sql = format!("SELECT {REGION_COLS} FROM regions WHERE parent_code = $1 ORDER BY code");
             let children: Vec<Region> = tx.query(&sql, &[code.as_str().into()])?.iter().map(parse_region).collect();
-            let len = code.as_str().len();
-            // Above the county, figures are sums over county rows; at and below it, stored rows.
-            let mut total = Figures::new();
-            let own = if len <= 6 { Self::figures_query(tx, 6, Some(len), code)? } else { Self::figures_query(tx, len as i64, None, code)? };
-            for (_, metric, t) in own {
-                total.insert(metric, t);
-            }
-            let mut by_child: BTreeMap<String, Figures> = BTreeMap::new();
-            if let Some(child) = region.level.child() {
-                let clen = child.code_len();
-                let rows = if clen <= 6 { Self::figures_query(tx, 6, Some(clen), code)? } else { Self::figures_query(tx, clen as i64, None, code)? };
-                for (c, metric, t) in rows {
-                    by_child.entry(c).or_default().insert(metric, t);
+            // Rollup rows exist for villages, townships and counties; above the county the
+            // children's figures are sums over county rows. A region's own total is the sum of its
+            // children's (equal by construction), so one range read answers both.
+            let mut by_child = match region.level.child() {
+                Some(child) => Self::figures_by(tx, (child.code_len() as i64).max(6), child.code_len(), code)?,
+                None => BTreeMap::new(),
+            };
+            let total = match region.level.child() {
+                Some(_) => {
+                    let mut t = Figures::new();
+                    for f in by_child.values() {
+                        for (metric, x) in f {
+                            let e = t.entry(metric.clone()).or_default();
+                            e.households += x.households;
+                            e.persons += x.persons;
+                        }
+                    }
+                    t
                 }
-            }
+                None => Self::figures_by(tx, 12, 12, code)?.remove(code.as_str()).unwrap_or_default(),
+            };
             let children = children.into_iter().map(|r| {
                 let f = by_child.remove(&r.code).unwrap_or_default();
                 (r, f)
@@ -262,9 +269,13 @@ impl<B: Backend> Store for SqlStore<B> {
         if let Some(text) = hq.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             let p = q.bind(text.to_ascii_uppercase());
             let n = q.bind(text);
+            // The name lookup is bounded by the region too, so a common name costs what it has
+            // in the caller's region, not in the province (index members_name(name, village_code)).
+            let (lo, hi) = region.code_range();
+            let (lo, hi) = (q.bind(lo), q.bind(hi));
             q.push(&format!(
                 " AND (h.id = {p} OR h.id IN (SELECT m.household_id FROM members m WHERE m.id_number = {p} AND m.active = 1) \
-                 OR h.id IN (SELECT m.household_id FROM members m WHERE m.name = {n}))"
+                 OR h.id IN (SELECT m.household_id FROM members m WHERE m.name = {n} AND m.village_code >= {lo} AND m.village_code < {hi}))"
             ));
         }
         for (col, val) in [
