@@ -30,6 +30,9 @@ echo "endpoint | p50 | p99 | req/s"
 for code in 37 3715 371521 "$town" "$village"; do
   echo "GET /api/v1/regions/$code | $(p99 /api/v1/regions/$code | sed 's/ / | /g')"
 done
+for m in "distribution/37?metric=remaining" "distribution/3715?metric=incidence" "measures/371521?metric=measured_share" "dynamics/37?metric=exited&period=2016" "schedule/37"; do
+  echo "GET /api/v1/maps/$m | $(p99 "/api/v1/maps/$m" | sed 's/ / | /g')"
+done
 q=$(python3 -c "import urllib.parse,sys; print(urllib.parse.quote(sys.argv[1]))" "$name")
 echo "GET /api/v1/households?region=371521&q=$name | $(p99 "/api/v1/households?region=371521&q=$q" | sed 's/ / | /g')"
 echo "GET /api/v1/households?region=371521&status=1 | $(p99 "/api/v1/households?region=371521&status=1" | sed 's/ / | /g')"

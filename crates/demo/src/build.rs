@@ -256,6 +256,7 @@ pub fn build<B: Backend>(backend: &B, opts: &BuildOptions) -> Result<BuildReport
     let mut report = BuildReport::default();
     let mut villages: HashMap<String, (u64, Option<String>)> = HashMap::new();
     let mut rural: HashMap<String, i64> = HashMap::new();
+    let mut county_people: BTreeMap<String, u64> = BTreeMap::new();
     let next = AtomicUsize::new(0);
     let failure: Mutex<Option<StoreError>> = Mutex::new(None);
     // Generators turn counties into row chunks in parallel; this thread only writes, so the
@@ -308,6 +309,9 @@ pub fn build<B: Backend>(backend: &B, opts: &BuildOptions) -> Result<BuildReport
                     let _ = drop_tx.send(rows);
                 }
                 Msg::County { people, report: part, villages: v, rural: r } => {
+                    if let Some((code, _)) = r.first() {
+                        *county_people.entry(code[..6].to_string()).or_default() += part.people;
+                    }
                     merge(&mut report, part);
                     villages.extend(v);
                     rural.extend(r);
@@ -323,11 +327,26 @@ pub fn build<B: Backend>(backend: &B, opts: &BuildOptions) -> Result<BuildReport
         return Err(e);
     }
     bar.set_message("写入行政区划并建立索引");
-    for r in &mut regions {
-        if r.level == Level::Village {
-            r.rural_population = rural.get(&r.code).copied().unwrap_or_else(|| 600 + (r.code.as_bytes()[11] as i64 * 37) % 900);
+    // Rural population: generated per village, summed up the hierarchy (needed for incidence).
+    let mut totals: HashMap<String, i64> = HashMap::new();
+    for r in regions.iter().filter(|r| r.level == Level::Village) {
+        let pop = rural.get(&r.code).copied().unwrap_or_else(|| 600 + (r.code.as_bytes()[11] as i64 * 37) % 900);
+        for len in [2, 4, 6, 9, 12] {
+            *totals.entry(r.code[..len].to_string()).or_default() += pop;
         }
     }
+    for r in &mut regions {
+        r.rural_population = totals.get(&r.code).copied().unwrap_or(0);
+    }
+    // 倒排工期: county exit targets from the provincial plan (2016: 1.2 M of 2.42 M registered;
+    // 2017: 0.896 M; 2018: the rest), in proportion to each county's registered poor.
+    let mut target_rows = vec![];
+    for (county, people) in &county_people {
+        for (year, share) in crate::calibration::EXIT_TARGETS {
+            target_rows.push(vec![Val::from(county.as_str()), Val::from(*year), Val::from((*people as f64 * share).round() as i64)]);
+        }
+    }
+    backend.bulk_insert(&mut [BulkRows { table: "targets", columns: &["region_code", "year", "persons"], rows: target_rows }])?;
     let region_rows = regions.iter().map(fupin_store::sql_store::region_row).collect();
     backend.bulk_insert(&mut [BulkRows { table: "regions", columns: &["code", "name", "level", "parent_code", "rural_population"], rows: region_rows }])?;
     let indexing = Instant::now();

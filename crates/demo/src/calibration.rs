@@ -38,3 +38,7 @@ pub const CAUSE_SHARE: &[(&str, f64)] = &[
     ("01", 0.42), ("02", 0.17), ("03", 0.03), ("04", 0.02), ("05", 0.02), ("06", 0.005),
     ("07", 0.09), ("08", 0.12), ("09", 0.08), ("10", 0.005), ("11", 0.03), ("99", 0.01),
 ];
+
+/// Yearly exit targets as shares of the registered poor (provincial plan: 1.2 M in 2016,
+/// 0.896 M in 2017, the rest, about 0.33 M, in 2018).
+pub const EXIT_TARGETS: &[(i32, f64)] = &[(2016, 0.495), (2017, 0.37), (2018, 0.135)];

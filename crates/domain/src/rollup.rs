@@ -18,7 +18,8 @@ pub struct Tally {
 pub type Delta = BTreeMap<String, Tally>;
 
 /// The state metrics of one household: `all`, `status:`, `attr:`, `cause:` (main cause),
-/// `path:` (each path it has a measure on), `helped`, `measured`.
+/// `path:` (each path it has a measure on), `helped`, `measured`, and the gaps among the
+/// remaining poor: `gap:helper` (no helper), `gap:measure` (no measure).
 pub fn contributions(h: &Household) -> Vec<String> {
     let mut m = vec![
         "all".to_string(),
@@ -35,6 +36,12 @@ pub fn contributions(h: &Household) -> Vec<String> {
     }
     if !h.measures.is_empty() {
         m.push("measured".to_string());
+    }
+    if h.status.is_remaining() && h.helpers.is_empty() {
+        m.push("gap:helper".to_string());
+    }
+    if h.status.is_remaining() && h.measures.is_empty() {
+        m.push("gap:measure".to_string());
     }
     m
 }

@@ -72,6 +72,10 @@ pub struct HouseholdQuery {
     pub cause: Option<Cause>,
     pub attribute: Option<Attribute>,
     pub path: Option<Path>,
+    /// Only remaining poor households without a measure (the gaps of map 2).
+    pub no_measure: bool,
+    /// Only remaining poor households without a helper.
+    pub no_helper: bool,
     /// 1-based.
     pub page: u32,
     pub per_page: u32,
@@ -130,6 +134,16 @@ pub struct ChangeRequest {
     pub at: String,
 }
 
+/// One helper's load inside a region (扶贫措施到户到人图).
+#[derive(Debug, Clone, Serialize)]
+pub struct HelperLoad {
+    pub id: String,
+    pub name: String,
+    pub unit: String,
+    pub households: i64,
+    pub over_cap: bool,
+}
+
 /// Maintained rollup rows keyed by `(level_len, region_code, metric)`.
 pub type RollupTable = BTreeMap<(i64, String, String), Tally>;
 
@@ -160,6 +174,15 @@ pub trait Store: Send + Sync {
     /// Records that `caller` read these unmasked fields of a household.
     fn audit_pii(&self, caller: &Caller, household_id: &str, fields: &str, at: &str) -> Result<()>;
     fn pii_audit_count(&self, household_id: &str) -> Result<i64>;
+
+    /// Yearly exit targets (persons) of `code`'s children, or of `code` itself when it is a
+    /// county; sums of county targets above the county. NotFound outside the caller's scope.
+    fn targets(&self, caller: &Caller, code: &RegionCode, year: i32) -> Result<BTreeMap<String, i64>>;
+    /// Sets a county's target; province and city officials only, inside their scope.
+    fn set_target(&self, caller: &Caller, county: &RegionCode, year: i32, persons: i64) -> Result<()>;
+    /// Helpers working in a county, township or village with their household counts, heaviest
+    /// first (at most `limit`).
+    fn helper_load(&self, caller: &Caller, code: &RegionCode, limit: u32) -> Result<Vec<HelperLoad>>;
 
     fn verify_ledger(&self) -> Result<VerifyReport>;
     fn rollup_table(&self) -> Result<RollupTable>;

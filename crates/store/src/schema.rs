@@ -138,6 +138,13 @@ CREATE TABLE IF NOT EXISTS rollups (
     persons BIGINT NOT NULL,
     PRIMARY KEY (level_len, region_code, metric)
 ) {keyed};
+-- 倒排工期: each county's yearly exit target (persons); cities and the province are sums.
+CREATE TABLE IF NOT EXISTS targets (
+    region_code TEXT NOT NULL,
+    year BIGINT NOT NULL,
+    persons BIGINT NOT NULL,
+    PRIMARY KEY (region_code, year)
+) {keyed};
 CREATE TABLE IF NOT EXISTS users (
     username TEXT PRIMARY KEY,
     display_name TEXT NOT NULL,

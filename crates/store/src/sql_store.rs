@@ -288,6 +288,12 @@ impl<B: Backend> Store for SqlStore<B> {
                 q.push(&format!(" AND h.{col} = {p}"));
             }
         }
+        if hq.no_measure {
+            q.push(" AND h.status IN ('1', '4') AND NOT EXISTS (SELECT 1 FROM measures ms WHERE ms.household_id = h.id)");
+        }
+        if hq.no_helper {
+            q.push(" AND h.status IN ('1', '4') AND NOT EXISTS (SELECT 1 FROM household_helpers hp WHERE hp.household_id = h.id)");
+        }
         if let Some(path) = hq.path {
             let p = q.bind(path.code());
             q.push(&format!(" AND EXISTS (SELECT 1 FROM measures ms WHERE ms.household_id = h.id AND ms.path = {p})"));
@@ -451,6 +457,70 @@ impl<B: Backend> Store for SqlStore<B> {
 
     fn pii_audit_count(&self, household_id: &str) -> Result<i64> {
         self.read(|tx| Ok(tx.query_one("SELECT COUNT(*) FROM pii_audit WHERE household_id = $1", &[household_id.into()])?.map(|r| r.int(0)).unwrap_or(0)))
+    }
+
+    fn targets(&self, caller: &Caller, code: &RegionCode, year: i32) -> Result<BTreeMap<String, i64>> {
+        if !caller.scope.contains_region(code) {
+            return Err(StoreError::NotFound);
+        }
+        let len = code.as_str().len();
+        if len > 6 {
+            return Err(DomainError::new("targets.level", "减贫目标按县下达，乡镇和村无单独目标").into());
+        }
+        let group = if len == 6 { 6 } else { code.level().child().map_or(6, |c| c.code_len()) };
+        let (lo, hi) = code.code_range();
+        self.read(|tx| {
+            let mut out = BTreeMap::new();
+            for r in tx.query(
+                "SELECT region_code, persons FROM targets WHERE year = $1 AND region_code >= $2 AND region_code < $3",
+                &[year.into(), lo.as_str().into(), hi.as_str().into()],
+            )? {
+                *out.entry(r.text(0)[..group].to_string()).or_insert(0) += r.int(1);
+            }
+            Ok(out)
+        })
+    }
+
+    fn set_target(&self, caller: &Caller, county: &RegionCode, year: i32, persons: i64) -> Result<()> {
+        require(matches!(caller.role, Role::ProvinceOfficial | Role::CityOfficial), "只有省、市管理员可以下达减贫目标")?;
+        if !caller.scope.contains_region(county) {
+            return Err(StoreError::NotFound);
+        }
+        if county.level() != Level::County || persons < 0 || !(2015..=2030).contains(&year) {
+            return Err(DomainError::new("targets.invalid", "目标须为县级区划、2015–2030年度、非负人数").into());
+        }
+        self.write(|tx| {
+            tx.exec(
+                "INSERT INTO targets (region_code, year, persons) VALUES ($1, $2, $3) \
+                 ON CONFLICT (region_code, year) DO UPDATE SET persons = excluded.persons",
+                &[county.as_str().into(), year.into(), persons.into()],
+            )
+            .map(|_| ())
+        })
+    }
+
+    fn helper_load(&self, caller: &Caller, code: &RegionCode, limit: u32) -> Result<Vec<HelperLoad>> {
+        require(caller.role.reads_households(), "该角色不能查看帮扶责任人")?;
+        if !caller.scope.contains_region(code) {
+            return Err(StoreError::NotFound);
+        }
+        if code.as_str().len() < 6 {
+            return Err(DomainError::new("helpers.level", "帮扶责任人工作量在县及以下查看").into());
+        }
+        let mut q = Query::new(
+            "SELECT x.id, x.name, x.unit, COUNT(*) FROM household_helpers p JOIN households h ON h.id = p.household_id \
+             JOIN helpers x ON x.id = p.helper_id WHERE 1 = 1",
+        );
+        q.scope(&caller.scope, "h", code);
+        q.push(&format!(" GROUP BY x.id, x.name, x.unit ORDER BY COUNT(*) DESC, x.id LIMIT {}", limit.clamp(1, 1000)));
+        let cap = self.rules.helper_household_cap;
+        self.read(|tx| {
+            Ok(tx
+                .query(&q.sql, &q.params)?
+                .into_iter()
+                .map(|r| HelperLoad { id: r.text(0), name: r.text(1), unit: r.text(2), households: r.int(3), over_cap: r.int(3) > cap })
+                .collect())
+        })
     }
 
     fn verify_ledger(&self) -> Result<VerifyReport> {

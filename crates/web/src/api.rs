@@ -87,6 +87,8 @@ pub struct HouseholdParams {
     pub attribute: Option<String>,
     /// 五个一批 path code.
     pub path: Option<String>,
+    /// `measure`: remaining poor without any measure; `helper`: without a helper.
+    pub gap: Option<String>,
     pub page: Option<u32>,
     pub per_page: Option<u32>,
 }
@@ -100,6 +102,9 @@ fn opt<T>(v: &Option<String>, parse: impl Fn(&str) -> Result<T, fupin_domain::Do
 
 impl HouseholdParams {
     pub fn to_query(&self) -> Result<HouseholdQuery, ApiError> {
+        if let Some(g) = self.gap.as_deref().filter(|g| !g.is_empty() && *g != "measure" && *g != "helper") {
+            return Err(ApiError::bad_request("query.gap", format!("gap参数“{g}”无效，应为measure或helper")));
+        }
         Ok(HouseholdQuery {
             region: opt(&self.region, RegionCode::parse)?,
             q: self.q.clone().filter(|s| !s.trim().is_empty()),
@@ -107,6 +112,8 @@ impl HouseholdParams {
             cause: opt(&self.cause, Cause::parse)?,
             attribute: opt(&self.attribute, Attribute::parse)?,
             path: opt(&self.path, AidPath::parse)?,
+            no_measure: self.gap.as_deref() == Some("measure"),
+            no_helper: self.gap.as_deref() == Some("helper"),
             page: self.page.unwrap_or(1),
             per_page: self.per_page.unwrap_or(20),
         })

@@ -3,9 +3,12 @@
 //! Handlers are thin: they parse, call the store (which enforces jurisdiction), and render.
 
 pub mod api;
+pub mod assets;
 pub mod auth;
 pub mod error;
 pub mod figures;
+pub mod geo;
+pub mod maps;
 pub mod pages;
 pub mod view;
 
@@ -71,6 +74,8 @@ pub fn openapi_router() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(api::get_household))
         .routes(routes!(api::get_history))
         .routes(routes!(api::post_change))
+        .routes(routes!(maps::get_map))
+        .routes(routes!(maps::get_helper_load))
 }
 
 async fn count_requests(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
@@ -112,6 +117,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(api)
         .merge(pages::routes())
         .route("/api/openapi.json", get(move || async move { Json((*doc).clone()) }))
+        .route("/api/v1/geo/{code}", get(geo::children_boundaries))
+        .route("/assets/echarts-5.6.0.min.js", get(assets::echarts))
+        .route("/assets/maps.js", get(assets::maps_js))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .layer(middleware::from_fn_with_state(state.clone(), count_requests))

@@ -30,6 +30,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/households", get(households_page))
         .route("/households/{id}", get(household_page))
         .route("/households/{id}/edit", post(household_edit))
+        .route("/maps/{map}/{code}", get(map_page))
 }
 
 fn render(t: impl Template) -> Response {
@@ -387,4 +388,52 @@ async fn household_edit(State(state): State<Arc<AppState>>, PageAuth(a): PageAut
         Err(e) if e.status == StatusCode::NOT_FOUND || e.status == StatusCode::INTERNAL_SERVER_ERROR => error_page(e),
         Err(e) => show_household(&state, &a, id, Some(e.message), None).await,
     }
+}
+
+#[derive(Template)]
+#[template(path = "map.html")]
+struct MapPage {
+    user: fupin_store::UserRecord,
+    role_label: &'static str,
+    csrf: String,
+    as_of: String,
+    title: &'static str,
+    map: &'static str,
+    code: String,
+    metric: String,
+    period: String,
+    maps: Vec<(&'static str, &'static str)>,
+}
+
+#[derive(Deserialize)]
+struct MapQuery {
+    metric: Option<String>,
+    period: Option<String>,
+}
+
+/// The map page is a frame; `assets/maps.js` fills it from `/api/v1/maps/…` so the page and the
+/// API can never show different numbers.
+async fn map_page(State(state): State<Arc<AppState>>, PageAuth(a): PageAuth, Path((map, code)): Path<(String, String)>, Query(q): Query<MapQuery>) -> Response {
+    let kind = match crate::maps::MapKind::parse(&map) {
+        Ok(k) => k,
+        Err(e) => return error_page(e),
+    };
+    let region = match RegionCode::parse(&code) {
+        Ok(r) if a.caller.scope.contains_region(&r) => r,
+        Ok(_) => return error_page(ApiError::not_found()),
+        Err(e) => return error_page(e.into()),
+    };
+    let n = nav(&a, &state);
+    render(MapPage {
+        user: n.user,
+        role_label: n.role_label,
+        csrf: n.csrf,
+        as_of: n.as_of,
+        title: kind.title(),
+        map: kind.id(),
+        code: region.to_string(),
+        metric: q.metric.unwrap_or_default(),
+        period: q.period.unwrap_or_default(),
+        maps: crate::maps::MapKind::ALL.iter().map(|m| (m.id(), m.title())).collect(),
+    })
 }

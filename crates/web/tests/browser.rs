@@ -107,3 +107,97 @@ async fn village_official_searches_opens_edits_and_sees_history() {
     c.close().await.ok();
     result.expect("browser scenario");
 }
+
+/// Waits until the page is at a URL containing `part` and its map table has rows of `child_len`-digit codes.
+async fn wait_for_table(c: &fantoccini::Client, part: &str) -> Result<(), fantoccini::error::CmdError> {
+    for _ in 0..100 {
+        if c.current_url().await?.as_str().contains(part) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    c.wait().for_element(Locator::Css("#map-table tr[data-code]")).await?;
+    Ok(())
+}
+
+/// `(code, data-value)` of every row in the map table.
+async fn table_values(c: &fantoccini::Client) -> Result<Vec<(String, Option<f64>)>, fantoccini::error::CmdError> {
+    let mut out = vec![];
+    for row in c.find_all(Locator::Css("#map-table tr[data-code]")).await? {
+        let code = row.attr("data-code").await?.unwrap_or_default();
+        let value = row.attr("data-value").await?.and_then(|v| v.parse().ok());
+        out.push((code, value));
+    }
+    Ok(out)
+}
+
+fn api_values(map: &str, code: &str) -> Vec<(String, Option<f64>)> {
+    tokio::task::block_in_place(|| api_values_blocking(map, code))
+}
+
+fn api_values_blocking(map: &str, code: &str) -> Vec<(String, Option<f64>)> {
+    let body: serde_json::Value = common::login("province").get(format!("{}/api/v1/maps/{map}/{code}", server().base)).send().unwrap().json().unwrap();
+    body["children"].as_array().unwrap().iter().map(|c| (c["code"].as_str().unwrap().to_string(), c["value"].as_f64())).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn province_user_opens_every_map_and_drills_down_to_households() {
+    let Some((_driver, port)) = chromedriver() else { return };
+    let base = server().base.clone();
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({"binary": "/usr/bin/chromium", "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1400,1100", "--lang=zh-CN"]}),
+    );
+    let c = ClientBuilder::native().capabilities(caps).connect(&format!("http://127.0.0.1:{port}")).await.expect("connect to chromedriver");
+    let shots = screenshot_dir();
+    let result: Result<(), fantoccini::error::CmdError> = async {
+        c.goto(&format!("{base}/login")).await?;
+        c.find(Locator::Id("username")).await?.send_keys("province").await?;
+        c.find(Locator::Id("password")).await?.send_keys(PASSWORD).await?;
+        c.find(Locator::Id("login")).await?.click().await?;
+        c.wait().for_element(Locator::Id("registered-persons")).await?;
+        for map in ["distribution", "measures", "dynamics", "schedule"] {
+            c.goto(&format!("{base}/maps/{map}/37")).await?;
+            wait_for_table(&c, &format!("/maps/{map}/37")).await?;
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            std::fs::write(shots.join(format!("map-{map}-37.png")), c.screenshot().await?).unwrap();
+            if map != "schedule" {
+                assert_eq!(table_values(&c).await?, api_values(map, "37"), "{map}: the page shows the API's figures");
+            }
+        }
+        // Drill down 山东 → 聊城 → 阳谷 → a township → a village → its households.
+        c.goto(&format!("{base}/maps/distribution/37")).await?;
+        wait_for_table(&c, "/maps/distribution/37").await?;
+        let mut code = "37".to_string();
+        for next in ["3715", "371521"] {
+            c.find(Locator::Css(&format!("#map-table tr[data-code='{next}'] a"))).await?.click().await?;
+            wait_for_table(&c, &format!("/maps/distribution/{next}")).await?;
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            assert_eq!(table_values(&c).await?, api_values("distribution", next));
+            std::fs::write(shots.join(format!("drill-{next}.png")), c.screenshot().await?).unwrap();
+            code = next.to_string();
+        }
+        assert_eq!(code, "371521");
+        // The township with the most remaining poor, then its village with the most.
+        for _ in 0..2 {
+            let rows = table_values(&c).await?;
+            let (best, _) = rows.iter().max_by(|a, b| a.1.unwrap_or(0.0).total_cmp(&b.1.unwrap_or(0.0))).unwrap().clone();
+            c.find(Locator::Css(&format!("#map-table tr[data-code='{best}'] a"))).await?.click().await?;
+            if best.len() == 9 {
+                wait_for_table(&c, &format!("/maps/distribution/{best}")).await?;
+                assert_eq!(table_values(&c).await?, api_values("distribution", &best));
+                std::fs::write(shots.join("drill-township.png"), c.screenshot().await?).unwrap();
+            } else {
+                c.wait().for_element(Locator::Css("#households tr:nth-child(2)")).await?;
+                assert!(c.current_url().await?.as_str().contains(&format!("region={best}")));
+                std::fs::write(shots.join("drill-village-households.png"), c.screenshot().await?).unwrap();
+            }
+        }
+        Ok(())
+    }
+    .await;
+    c.close().await.ok();
+    result.expect("maps scenario");
+}

@@ -185,3 +185,93 @@ fn openapi_health_and_metrics() {
     let m = c.get(format!("{}/metrics", server().base)).send().unwrap().text().unwrap();
     assert!(m.contains("fupin_http_requests_total "));
 }
+
+fn map(c: &reqwest::blocking::Client, path: &str) -> Value {
+    let (s, v) = get(c, path);
+    assert_eq!(s, 200, "{path}: {v}");
+    v
+}
+
+#[test]
+fn map_totals_equal_the_sum_of_children_and_a_recount() {
+    let c = login("province");
+    // A recount from the files and the ledger, independent of the maintained rollups.
+    let recount = server().store.recount_rollups().unwrap();
+    let county_persons = |prefix: &str, metrics: &[&str]| -> f64 {
+        recount.iter().filter(|((l, code, m), _)| *l == 6 && code.starts_with(prefix) && metrics.contains(&m.as_str())).map(|(_, t)| t.persons as f64).sum()
+    };
+    for (code, metric, metrics) in [("37", "remaining", &["status:1", "status:4"][..]), ("3715", "registered", &["all"][..]), ("3717", "exited", &["status:2", "status:3"][..])] {
+        let v = map(&c, &format!("/api/v1/maps/distribution/{code}?metric={metric}"));
+        let sum: f64 = v["children"].as_array().unwrap().iter().map(|x| x["value"].as_f64().unwrap_or(0.0)).sum();
+        assert_eq!(v["total"].as_f64().unwrap(), sum, "{code} {metric}: total = sum of children");
+        assert_eq!(sum, county_persons(code, metrics), "{code} {metric}: equals a recount");
+    }
+    let d = map(&c, "/api/v1/maps/dynamics/37?metric=exited&period=2016");
+    let exited_2016: f64 = d["children"].as_array().unwrap().iter().map(|x| x["value"].as_f64().unwrap()).sum();
+    assert_eq!(exited_2016, county_persons("37", &["exited:2016"]));
+    assert_eq!(d["series"].as_array().unwrap().len(), 3, "2015, 2016, 2017");
+    let incidence = map(&c, "/api/v1/maps/distribution/3715?metric=incidence");
+    assert!(incidence["children"].as_array().unwrap().iter().all(|x| x["value"].as_f64().is_some_and(|v| (0.0..100.0).contains(&v))));
+}
+
+#[test]
+fn development_zones_are_listed_beside_the_map_not_dropped() {
+    let c = login("province");
+    let v = map(&c, "/api/v1/maps/distribution/3701?metric=registered");
+    let without: Vec<&str> = v["without_polygon"].as_array().unwrap().iter().map(|x| x["code"].as_str().unwrap()).collect();
+    assert!(without.contains(&"370176"), "{without:?}");
+    assert!(v["children"].as_array().unwrap().iter().any(|x| x["code"] == "370176"), "still counted among the children");
+    assert_eq!(v["geo"], "/api/v1/geo/3701");
+    let county = map(&c, "/api/v1/maps/distribution/371521");
+    assert!(county["geo"].is_null() && county["without_polygon"].as_array().unwrap().is_empty(), "townships are drawn as bars, not listed as missing");
+}
+
+#[test]
+fn maps_respect_jurisdiction_and_validate_input() {
+    let city = login("liaocheng");
+    assert_eq!(get(&city, "/api/v1/maps/distribution/3715").0, 200);
+    for path in ["/api/v1/maps/distribution/3717", "/api/v1/maps/measures/37", "/api/v1/maps/dynamics/371721", "/api/v1/maps/schedule/37", "/api/v1/helpers/load/371722"] {
+        assert_eq!(get(&city, path).0, 404, "{path}");
+    }
+    assert_eq!(city.get(format!("{}/maps/distribution/3717", server().base)).send().unwrap().status(), 404);
+    let (s, e) = get(&city, "/api/v1/maps/distribution/3715?metric=nonsense");
+    assert_eq!((s, e["error"]["code"].as_str()), (400, Some("map.metric")));
+    assert_eq!(get(&city, "/api/v1/maps/dynamics/3715?period=2030").0, 400);
+    assert_eq!(get(&city, "/api/v1/maps/unknown/3715").0, 404);
+    assert_eq!(get(&city, "/api/v1/helpers/load/3715").0, 422, "helper load is for counties and below");
+}
+
+#[test]
+fn measures_map_schedule_and_helper_load() {
+    let c = login("yanggu");
+    let m = map(&c, "/api/v1/maps/measures/371521?metric=measured_share");
+    assert!(m["total"].as_f64().unwrap() > 50.0, "most remaining households have a measure");
+    let gaps = map(&c, "/api/v1/maps/measures/371521?metric=gap:measure");
+    let gap_total = gaps["total"].as_f64().unwrap() as i64;
+    let (_, list) = get(&c, "/api/v1/households?region=371521&gap=measure&per_page=200");
+    assert_eq!(list["total"].as_i64().unwrap(), gap_total, "the gap list matches the map");
+    let s = map(&login("liaocheng"), "/api/v1/maps/schedule/3715?period=2016");
+    let rows = s["schedule"].as_array().unwrap();
+    assert!(!rows.is_empty());
+    assert!(rows.windows(2).all(|w| w[0]["pace"].as_f64() <= w[1]["pace"].as_f64()), "sorted by risk");
+    assert!(rows.iter().all(|r| r["days_left"] == 0 && matches!(r["status"].as_str(), Some("green" | "amber" | "red"))));
+    let load: Value = get(&c, "/api/v1/helpers/load/371521").1;
+    let first = &load.as_array().unwrap()[0];
+    assert!(first["households"].as_i64().unwrap() >= 1 && first["over_cap"] == false, "{first}");
+}
+
+#[test]
+fn boundaries_are_cached_with_etags() {
+    let c = client();
+    let r = c.get(format!("{}/api/v1/geo/37", server().base)).send().unwrap();
+    assert_eq!(r.status(), 200);
+    let etag = r.headers()["etag"].to_str().unwrap().to_string();
+    assert!(r.headers()["cache-control"].to_str().unwrap().contains("max-age"));
+    let geo: Value = r.json().unwrap();
+    assert_eq!(geo["features"].as_array().unwrap().len(), 16);
+    let again = c.get(format!("{}/api/v1/geo/37", server().base)).header("If-None-Match", &etag).send().unwrap();
+    assert_eq!(again.status(), 304);
+    assert_eq!(c.get(format!("{}/api/v1/geo/371521", server().base)).send().unwrap().status(), 404);
+    let js = c.get(format!("{}/assets/echarts-5.6.0.min.js", server().base)).send().unwrap();
+    assert!(js.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+}
