@@ -100,7 +100,10 @@ fn open(db: &Db) -> anyhow::Result<Arc<dyn Store>> {
 
 fn print_report(r: &BuildReport) {
     let pct = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 * 100.0 / b as f64 };
-    println!("演示省份已生成：{} 个行政区划，{} 户 {} 人（官方2015年底：1,211,065户 2,423,821人），用时 {:.1} 秒", r.regions, r.households, r.people, r.seconds);
+    println!(
+        "演示省份已生成：{} 个行政区划，{} 户 {} 人（官方2015年底：1,211,065户 2,423,821人），用时 {:.1} 秒",
+        r.regions, r.households, r.people, r.seconds
+    );
     println!("  2016年脱贫 {} 人；当前剩余贫困人口 {} 人；60岁以上 {:.1}%；因病因残 {:.1}%；低保/特困户 {:.1}%；账本事件 {} 条；帮扶责任人 {} 名",
         r.exited_people_2016, r.remaining_people, pct(r.aged_60_plus, r.people), pct(r.illness_or_disability_households, r.households),
         pct(r.dibao_or_tekun_households, r.households), r.events, r.helpers);
@@ -230,11 +233,12 @@ fn demo(db: &Db, scale: f64, as_of: &str, password: &str, no_serve: bool, listen
         }
     };
     if !no_serve {
-        let accounts: Vec<(String, String, String)> = ["province", "liaocheng", "yanggu", "township", "village", "helper", "department", "donor", "evaluator"]
-            .iter()
-            .filter_map(|u| store.user(u).ok().flatten())
-            .map(|u| (u.username.clone(), u.display_name.clone(), format!("{}，{}", u.role.label(), u.region)))
-            .collect();
+        let accounts: Vec<(String, String, String)> =
+            ["province", "liaocheng", "yanggu", "township", "village", "helper", "department", "donor", "evaluator"]
+                .iter()
+                .filter_map(|u| store.user(u).ok().flatten())
+                .map(|u| (u.username.clone(), u.display_name.clone(), format!("{}，{}", u.role.label(), u.region)))
+                .collect();
         let rt = tokio::runtime::Runtime::new()?;
         rt.block_on(serve(store, listen, Some((&accounts, password))))?;
     }
@@ -270,4 +274,3 @@ fn main() {
         std::process::exit(1);
     }
 }
-

@@ -48,7 +48,10 @@ fn deleting_the_last_event_is_caught_by_the_chain_head() {
     let data = dir.path().to_str().unwrap();
     assert!(fupin(&["demo", "--scale", "0.002", "--no-serve", "--data", data]).status.success());
     let db = dir.path().join("fupin.db");
-    sqlite_exec(&db, "DELETE FROM ledger WHERE county_code = '371521' AND seq = (SELECT MAX(seq) FROM ledger WHERE county_code = '371521')");
+    sqlite_exec(
+        &db,
+        "DELETE FROM ledger WHERE county_code = '371521' AND seq = (SELECT MAX(seq) FROM ledger WHERE county_code = '371521')",
+    );
     let bad = fupin(&["ledger", "verify", "--data", data]);
     assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
     assert!(text(&bad).contains("371521"));
@@ -111,6 +114,8 @@ fn demo_and_verify_on_postgres() {
     assert!(ok.status.success(), "{}", text(&ok));
     let store = fupin_store::open(&target, Default::default()).unwrap();
     assert_eq!(store.rollup_table().unwrap(), store.recount_rollups().unwrap(), "bulk-loaded rollups equal a recount");
-    store.exec_raw("UPDATE ledger SET payload = payload || ' ' WHERE seq = 1 AND county_code = (SELECT MIN(county_code) FROM ledger)").unwrap();
+    store
+        .exec_raw("UPDATE ledger SET payload = payload || ' ' WHERE seq = 1 AND county_code = (SELECT MIN(county_code) FROM ledger)")
+        .unwrap();
     assert_eq!(fupin(&["ledger", "verify", "--database-url", &target]).status.code(), Some(2));
 }

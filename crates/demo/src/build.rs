@@ -68,13 +68,11 @@ fn stochastic_round(x: f64, rng: &mut impl Rng) -> u32 {
 /// Where the poor live: people per county from the city table, per village by weights that
 /// concentrate them in rural counties, some townships and the key villages.
 pub fn plan(regions: &[Region], scale: f64, as_of: Date) -> Vec<CountyPlan> {
-    let children: HashMap<&str, Vec<&Region>> = regions.iter().filter_map(|r| r.parent_code.as_deref().map(|p| (p, r))).fold(
-        HashMap::new(),
-        |mut m, (p, r)| {
+    let children: HashMap<&str, Vec<&Region>> =
+        regions.iter().filter_map(|r| r.parent_code.as_deref().map(|p| (p, r))).fold(HashMap::new(), |mut m, (p, r)| {
             m.entry(p).or_default().push(r);
             m
-        },
-    );
+        });
     let kids = |code: &str| children.get(code).cloned().unwrap_or_default();
     let spread = LogNormal::new(0.0, 0.9).expect("valid");
     let mut plans = vec![];
@@ -102,12 +100,19 @@ pub fn plan(regions: &[Region], scale: f64, as_of: Date) -> Vec<CountyPlan> {
                 let tw = spread.sample(&mut rng).powf(0.8);
                 for v in kids(&t.code) {
                     let r = rng.random::<f64>();
-                    let w = if r < 0.125 { 0.0 } else if r < 0.24 { 4.0 } else { 1.0 };
+                    let w = if r < 0.125 {
+                        0.0
+                    } else if r < 0.24 {
+                        4.0
+                    } else {
+                        1.0
+                    };
                     villages.push(v.code.clone());
                     vw.push(w * tw);
                 }
             }
-            let targets = villages.into_iter().zip(vw).map(|(code, weight)| VillageTarget { code, weight }).filter(|v| v.weight > 0.0).collect();
+            let targets =
+                villages.into_iter().zip(vw).map(|(code, weight)| VillageTarget { code, weight }).filter(|v| v.weight > 0.0).collect();
             let people = stochastic_round(county_people, &mut rng);
             plans.push(CountyPlan { county: c.code.clone(), people, villages: targets, mean_size, as_of });
         }
@@ -148,12 +153,20 @@ fn county_rows(out: &CountyOutput) -> Vec<BulkRows<'static>> {
     let heads = BulkRows {
         table: "chain_heads",
         columns: &["county_code", "seq", "hash"],
-        rows: out.events.last().map(|e| vec![vec![e.county_code.as_str().into(), e.seq.into(), e.hash.as_str().into()]]).unwrap_or_default(),
+        rows: out
+            .events
+            .last()
+            .map(|e| vec![vec![e.county_code.as_str().into(), e.seq.into(), e.hash.as_str().into()]])
+            .unwrap_or_default(),
     };
     let rollups = BulkRows {
         table: "rollups",
         columns: &["level_len", "region_code", "metric", "households", "persons"],
-        rows: out.rollups.iter().map(|(l, c, m, t)| vec![(*l).into(), c.as_str().into(), m.as_str().into(), t.households.into(), t.persons.into()]).collect(),
+        rows: out
+            .rollups
+            .iter()
+            .map(|(l, c, m, t)| vec![(*l).into(), c.as_str().into(), m.as_str().into(), t.households.into(), t.persons.into()])
+            .collect(),
     };
     vec![helpers, ledger, heads, rollups]
 }
@@ -348,7 +361,11 @@ pub fn build<B: Backend>(backend: &B, opts: &BuildOptions) -> Result<BuildReport
     }
     backend.bulk_insert(&mut [BulkRows { table: "targets", columns: &["region_code", "year", "persons"], rows: target_rows }])?;
     let region_rows = regions.iter().map(fupin_store::sql_store::region_row).collect();
-    backend.bulk_insert(&mut [BulkRows { table: "regions", columns: &["code", "name", "level", "parent_code", "rural_population"], rows: region_rows }])?;
+    backend.bulk_insert(&mut [BulkRows {
+        table: "regions",
+        columns: &["code", "name", "level", "parent_code", "rural_population"],
+        rows: region_rows,
+    }])?;
     let indexing = Instant::now();
     backend.batch(INDEXES)?;
     report.phases[2] = indexing.elapsed().as_secs_f64();
@@ -407,7 +424,16 @@ mod tests {
     fn generated_files_are_valid_and_consistent() {
         let (_dir, r, store) = small();
         let caller = fupin_domain::access::Caller::system(fupin_domain::RegionCode::parse("37").unwrap());
-        let page = store.search_households(&caller, &fupin_store::HouseholdQuery { region: Some(fupin_domain::RegionCode::parse("3717").unwrap()), per_page: 200, ..Default::default() }).unwrap();
+        let page = store
+            .search_households(
+                &caller,
+                &fupin_store::HouseholdQuery {
+                    region: Some(fupin_domain::RegionCode::parse("3717").unwrap()),
+                    per_page: 200,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
         assert!(!page.items.is_empty());
         for s in &page.items {
             let h = store.household(&caller, &s.id).unwrap();

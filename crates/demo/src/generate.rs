@@ -114,7 +114,13 @@ impl Gen<'_> {
         let age = birth.age_on(as_of);
         let r = self.rng.random::<f64>();
         let health = match (cause, relation) {
-            (Cause::Illness, Relation::Head) => if r < 0.55 { Health::Serious } else { Health::Chronic },
+            (Cause::Illness, Relation::Head) => {
+                if r < 0.55 {
+                    Health::Serious
+                } else {
+                    Health::Chronic
+                }
+            }
             (Cause::Disability, Relation::Head) => Health::Disabled,
             _ if age >= 60 && r < 0.35 => Health::Chronic,
             _ if r < 0.04 => Health::Disabled,
@@ -138,8 +144,17 @@ impl Gen<'_> {
             12..=14 => Education::Primary,
             15..=17 => Education::Junior,
             _ if schooling == Schooling::University => Education::Senior,
-            _ if age >= 60 => if r < 0.5 { Education::Illiterate } else { Education::Primary },
-            _ => *pick(&mut self.rng, &[(Education::Primary, 0.35), (Education::Junior, 0.5), (Education::Senior, 0.12), (Education::College, 0.03)]),
+            _ if age >= 60 => {
+                if r < 0.5 {
+                    Education::Illiterate
+                } else {
+                    Education::Primary
+                }
+            }
+            _ => *pick(
+                &mut self.rng,
+                &[(Education::Primary, 0.35), (Education::Junior, 0.5), (Education::Senior, 0.12), (Education::College, 0.03)],
+            ),
         };
         let labour = if age < 16 || schooling != Schooling::NotInSchool || age >= 70 {
             Labour::None
@@ -151,7 +166,15 @@ impl Gen<'_> {
             Labour::Ordinary
         };
         let (work_status, months_away) = if labour.can_work() && age <= 55 && self.rng.random::<f64>() < 0.45 {
-            let w = *pick(&mut self.rng, &[(WorkStatus::InTownship, 0.2), (WorkStatus::InCounty, 0.35), (WorkStatus::InProvince, 0.3), (WorkStatus::OutOfProvince, 0.15)]);
+            let w = *pick(
+                &mut self.rng,
+                &[
+                    (WorkStatus::InTownship, 0.2),
+                    (WorkStatus::InCounty, 0.35),
+                    (WorkStatus::InProvince, 0.3),
+                    (WorkStatus::OutOfProvince, 0.15),
+                ],
+            );
             (w, self.rng.random_range(3..=11))
         } else {
             (WorkStatus::None, 0)
@@ -278,10 +301,21 @@ impl Gen<'_> {
         let path = if !has_labour {
             *pick(&mut self.rng, &[(Path::SocialSecurity, 0.6), (Path::Production, 0.38), (Path::Ecological, 0.02)])
         } else {
-            *pick(&mut self.rng, &[(Path::Production, 0.58), (Path::Employment, 0.34), (Path::Relocation, 0.04), (Path::Ecological, 0.015), (Path::SocialSecurity, 0.025)])
+            *pick(
+                &mut self.rng,
+                &[
+                    (Path::Production, 0.58),
+                    (Path::Employment, 0.34),
+                    (Path::Relocation, 0.04),
+                    (Path::Ecological, 0.015),
+                    (Path::SocialSecurity, 0.025),
+                ],
+            )
         };
         let (name, unit) = match path {
-            Path::Production => (["特色种养", "光伏扶贫", "合作社入股分红", "资产收益", "富民农户贷"][self.rng.random_range(0..5)], "县扶贫办"),
+            Path::Production => {
+                (["特色种养", "光伏扶贫", "合作社入股分红", "资产收益", "富民农户贷"][self.rng.random_range(0..5)], "县扶贫办")
+            }
             Path::Employment => (["转移就业培训", "扶贫公益岗位", "农村电商"][self.rng.random_range(0..3)], "县人社局"),
             Path::Relocation => ("易地扶贫搬迁", "县发改局"),
             Path::Ecological => (["生态补偿", "生态护林员"][self.rng.random_range(0..2)], "县林业局"),
@@ -294,9 +328,23 @@ impl Gen<'_> {
         h.measures.push(Measure { no: 1, path, name: name.into(), amount, unit: unit.into(), year: 2016 });
         let student = h.active_members().any(|m| m.schooling != Schooling::NotInSchool && m.schooling != Schooling::Preschool);
         if student && self.rng.random::<f64>() < 0.7 {
-            h.measures.push(Measure { no: 2, path, name: "雨露计划教育资助".into(), amount: Yuan::from_yuan(3000), unit: "县教育局".into(), year: 2016 });
+            h.measures.push(Measure {
+                no: 2,
+                path,
+                name: "雨露计划教育资助".into(),
+                amount: Yuan::from_yuan(3000),
+                unit: "县教育局".into(),
+                year: 2016,
+            });
         } else if h.main_cause == Cause::Illness && self.rng.random::<f64>() < 0.5 {
-            h.measures.push(Measure { no: 2, path, name: "大病保险".into(), amount: Yuan::from_yuan(self.rng.random_range(10..=200) * 100), unit: "县卫计局".into(), year: 2016 });
+            h.measures.push(Measure {
+                no: 2,
+                path,
+                name: "大病保险".into(),
+                amount: Yuan::from_yuan(self.rng.random_range(10..=200) * 100),
+                unit: "县卫计局".into(),
+                year: 2016,
+            });
         }
         let _ = village;
     }
@@ -308,7 +356,18 @@ impl Gen<'_> {
             let surname = names::surname(&mut self.rng);
             let male = self.rng.random::<f64>() < 0.7;
             let given = names::given(&mut self.rng, male, 1975);
-            let units = ["县委组织部", "县财政局", "县农业局", "县教育局", "县卫计局", "县住建局", "镇政府", "县供电公司", "县农商银行", "市直派驻单位"];
+            let units = [
+                "县委组织部",
+                "县财政局",
+                "县农业局",
+                "县教育局",
+                "县卫计局",
+                "县住建局",
+                "镇政府",
+                "县供电公司",
+                "县农商银行",
+                "市直派驻单位",
+            ];
             let helper = Helper {
                 id: format!("{}{:06}", self.plan.county, self.helper_seq),
                 name: format!("{surname}{given}"),
@@ -378,7 +437,8 @@ impl Gen<'_> {
     fn history(&mut self, h: &mut Household, rules: &fupin_domain::config::Rules) {
         let as_of = self.plan.as_of;
         let reg_at = random_date(&mut self.rng, 2015, 10, 12);
-        let payload = json!({"after": fupin_store::rows::registration_summary(h), "size": h.size(), "flow": rollup::flow(Status::Poor, 2015)});
+        let payload =
+            json!({"after": fupin_store::rows::registration_summary(h), "size": h.size(), "flow": rollup::flow(Status::Poor, 2015)});
         self.event(h, "register", reg_at, "demo", "2015年建档立卡", payload);
         let income2015 = self.income(h, 2015, None);
         h.incomes.push(income2015);
@@ -419,7 +479,11 @@ impl Gen<'_> {
                 safe_water: true,
                 electricity: true,
             };
-            let at = if year == as_of.year { random_date(&mut self.rng, year, 1, as_of.month.max(1)) } else { random_date(&mut self.rng, year, 9, 12) };
+            let at = if year == as_of.year {
+                random_date(&mut self.rng, year, 1, as_of.month.max(1))
+            } else {
+                random_date(&mut self.rng, year, 9, 12)
+            };
             let at = at.min(as_of);
             self.status_event(h, Status::Exited, year, at, "人均纯收入稳定超过当年扶贫标准，两不愁三保障已实现");
             // A few fall back the next year (返贫).

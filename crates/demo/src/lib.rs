@@ -3,10 +3,10 @@
 //! (DOMAIN.md), with their history up to the as-of date. Each county is generated from its own
 //! seed, so the output does not depend on order or threads.
 
+pub mod build;
 pub mod calibration;
 pub mod divisions;
 pub mod generate;
 pub mod names;
-pub mod build;
 
 pub use build::{build, BuildOptions, BuildReport, DemoAccount};

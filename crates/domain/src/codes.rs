@@ -180,7 +180,10 @@ code_enum!(
 impl MemberChange {
     const FIELD_LABEL: &'static str = "成员变更类型";
     pub fn is_departure(self) -> bool {
-        matches!(self, MemberChange::Death | MemberChange::MarriedOut | MemberChange::Emigrated | MemberChange::Imprisoned | MemberChange::OtherOut)
+        matches!(
+            self,
+            MemberChange::Death | MemberChange::MarriedOut | MemberChange::Emigrated | MemberChange::Imprisoned | MemberChange::OtherOut
+        )
     }
 }
 

@@ -1,8 +1,8 @@
 //! Rules as dated configuration. Every number a workflow depends on lives here with the
 //! national/Shandong default from DOMAIN.md, so that a county can change it without a release.
 
-use serde::{Deserialize, Serialize};
 use crate::Yuan;
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Rules {

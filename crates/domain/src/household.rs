@@ -272,21 +272,42 @@ impl HouseholdFields {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Change {
     /// 修改户信息
-    EditFields { fields: HouseholdFields },
+    EditFields {
+        fields: HouseholdFields,
+    },
     /// 新增或修改成员
-    PutMember { member: Member },
+    PutMember {
+        member: Member,
+    },
     /// 成员减少 (death, marriage out …): the member stays on file, marked as gone.
-    MemberLeft { no: i64, change: MemberChange, date: String },
+    MemberLeft {
+        no: i64,
+        change: MemberChange,
+        date: String,
+    },
     /// 录入年度收入
-    SetIncome { income: Income },
+    SetIncome {
+        income: Income,
+    },
     /// 结对帮扶责任人
-    AssignHelper { helper_id: String },
-    UnassignHelper { helper_id: String },
+    AssignHelper {
+        helper_id: String,
+    },
+    UnassignHelper {
+        helper_id: String,
+    },
     /// 新增帮扶措施
-    AddMeasure { measure: Measure },
-    RemoveMeasure { no: i64 },
+    AddMeasure {
+        measure: Measure,
+    },
+    RemoveMeasure {
+        no: i64,
+    },
     /// A status change outside the full workflows (those arrive with the lifecycle module).
-    SetStatus { status: Status, year: i32 },
+    SetStatus {
+        status: Status,
+        year: i32,
+    },
 }
 
 impl Change {
@@ -347,9 +368,11 @@ pub fn apply_change(h: &mut Household, change: &Change, helper: Option<Helper>, 
                 return Err(DomainError::new("member.change", format!("“{}”不是成员减少的类型", change.label())));
             }
             Date::parse(date)?;
-            let m = h.members.iter_mut().find(|m| m.no == *no && m.is_active()).ok_or_else(|| {
-                DomainError::new("member.not_found", format!("户内没有在册成员{no}"))
-            })?;
+            let m = h
+                .members
+                .iter_mut()
+                .find(|m| m.no == *no && m.is_active())
+                .ok_or_else(|| DomainError::new("member.not_found", format!("户内没有在册成员{no}")))?;
             if m.relation == Relation::Head {
                 return Err(DomainError::new("member.head_left", "户主减少前须先变更户主"));
             }
@@ -378,9 +401,11 @@ pub fn apply_change(h: &mut Household, change: &Change, helper: Option<Helper>, 
             Effect { before: Value::Null, after: json!(helper) }
         }
         Change::UnassignHelper { helper_id } => {
-            let pos = h.helpers.iter().position(|x| &x.id == helper_id).ok_or_else(|| {
-                DomainError::new("helper.not_assigned", "该帮扶责任人未与本户结对")
-            })?;
+            let pos = h
+                .helpers
+                .iter()
+                .position(|x| &x.id == helper_id)
+                .ok_or_else(|| DomainError::new("helper.not_assigned", "该帮扶责任人未与本户结对"))?;
             let removed = h.helpers.remove(pos);
             Effect { before: json!(removed), after: Value::Null }
         }
@@ -395,9 +420,11 @@ pub fn apply_change(h: &mut Household, change: &Change, helper: Option<Helper>, 
             Effect { before: Value::Null, after: json!(measure) }
         }
         Change::RemoveMeasure { no } => {
-            let pos = h.measures.iter().position(|m| m.no == *no).ok_or_else(|| {
-                DomainError::new("measure.not_found", format!("措施{no}不存在"))
-            })?;
+            let pos = h
+                .measures
+                .iter()
+                .position(|m| m.no == *no)
+                .ok_or_else(|| DomainError::new("measure.not_found", format!("措施{no}不存在")))?;
             let removed = h.measures.remove(pos);
             Effect { before: json!(removed), after: Value::Null }
         }

@@ -11,6 +11,7 @@ pub mod config;
 pub mod error;
 pub mod household;
 pub mod id_number;
+pub mod lifecycle;
 pub mod money;
 pub mod region;
 pub mod rollup;

@@ -43,7 +43,11 @@ impl Yuan {
 
     /// Per-capita share, rounded down to the fen; zero people give zero.
     pub fn per_capita(self, people: i64) -> Yuan {
-        if people <= 0 { Yuan::ZERO } else { Yuan(self.0.div_euclid(people)) }
+        if people <= 0 {
+            Yuan::ZERO
+        } else {
+            Yuan(self.0.div_euclid(people))
+        }
     }
 }
 

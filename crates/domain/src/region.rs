@@ -78,10 +78,7 @@ impl RegionCode {
     pub fn parse(s: &str) -> Result<RegionCode, DomainError> {
         let s = s.trim();
         if !s.bytes().all(|b| b.is_ascii_digit()) || Level::from_len(s.len()).is_none() {
-            return Err(DomainError::new(
-                "region.malformed",
-                format!("区划代码“{s}”格式错误：应为2、4、6、9或12位数字"),
-            ));
+            return Err(DomainError::new("region.malformed", format!("区划代码“{s}”格式错误：应为2、4、6、9或12位数字")));
         }
         Ok(RegionCode(s.to_string()))
     }
@@ -97,20 +94,12 @@ impl RegionCode {
     /// The region one level up, if any.
     pub fn parent(&self) -> Option<RegionCode> {
         let level = self.level();
-        Level::ALL
-            .into_iter()
-            .rev()
-            .find(|l| l.code_len() < level.code_len())
-            .map(|l| RegionCode(self.0[..l.code_len()].to_string()))
+        Level::ALL.into_iter().rev().find(|l| l.code_len() < level.code_len()).map(|l| RegionCode(self.0[..l.code_len()].to_string()))
     }
 
     /// This region and every region above it, from the province down.
     pub fn ancestors_and_self(&self) -> Vec<RegionCode> {
-        Level::ALL
-            .into_iter()
-            .filter(|l| l.code_len() <= self.0.len())
-            .map(|l| RegionCode(self.0[..l.code_len()].to_string()))
-            .collect()
+        Level::ALL.into_iter().filter(|l| l.code_len() <= self.0.len()).map(|l| RegionCode(self.0[..l.code_len()].to_string())).collect()
     }
 
     pub fn contains(&self, other: &RegionCode) -> bool {

@@ -169,7 +169,13 @@ pub fn optimistic_versioning(store: Arc<dyn Store>) {
     let edit = |v: i64, phone: &str| {
         let mut fields = HouseholdFields::of(&h);
         fields.phone = phone.into();
-        ChangeRequest { household_id: h.id.clone(), expected_version: v, change: Change::EditFields { fields }, reason: String::new(), at: "2016-02-01".into() }
+        ChangeRequest {
+            household_id: h.id.clone(),
+            expected_version: v,
+            change: Change::EditFields { fields },
+            reason: String::new(),
+            at: "2016-02-01".into(),
+        }
     };
     let threads: Vec<_> = ["13811111111", "13822222222"]
         .into_iter()
@@ -199,7 +205,13 @@ pub fn bad_input_applies_nothing(store: Arc<dyn Store>) {
     let mut m = b.members[1].clone();
     m.id_number = a.members[0].id_number.clone();
     m.sex = a.members[0].sex;
-    let req = ChangeRequest { household_id: b.id.clone(), expected_version: 1, change: Change::PutMember { member: m }, reason: String::new(), at: "2016-03-01".into() };
+    let req = ChangeRequest {
+        household_id: b.id.clone(),
+        expected_version: 1,
+        change: Change::PutMember { member: m },
+        reason: String::new(),
+        at: "2016-03-01".into(),
+    };
     match store.change_household(&village, &req) {
         Err(StoreError::Invalid(e)) => assert_eq!(e.code, "member.id_elsewhere"),
         other => panic!("expected member.id_elsewhere, got {other:?}"),
@@ -224,7 +236,13 @@ pub fn ledger_tamper_is_detected(store: Arc<dyn Store>) {
     let h = store.create_household(&village, sample_household("371521100001", 1, 2), "建档", "2015-12-01").unwrap();
     for (i, y) in [2016, 2017].into_iter().enumerate() {
         let income = Income { year: y, wage: Yuan::from_yuan(4000), ..Income::default() };
-        let req = ChangeRequest { household_id: h.id.clone(), expected_version: 1 + i as i64, change: Change::SetIncome { income }, reason: String::new(), at: format!("{y}-12-01") };
+        let req = ChangeRequest {
+            household_id: h.id.clone(),
+            expected_version: 1 + i as i64,
+            change: Change::SetIncome { income },
+            reason: String::new(),
+            at: format!("{y}-12-01"),
+        };
         store.change_household(&village, &req).unwrap();
     }
     let ok = store.verify_ledger().unwrap();
@@ -280,13 +298,18 @@ pub fn rollups_equal_recount(store: Arc<dyn Store>) {
                 Some(m) => Change::MemberLeft { no: m.no, change: MemberChange::Death, date: "2016-06-01".into() },
                 None => continue,
             },
-            _ if h.village.as_str().starts_with("371521") && h.helpers.is_empty() => Change::AssignHelper { helper_id: "3715210001".into() },
+            _ if h.village.as_str().starts_with("371521") && h.helpers.is_empty() => {
+                Change::AssignHelper { helper_id: "3715210001".into() }
+            }
             _ => match h.helpers.first() {
                 Some(x) => Change::UnassignHelper { helper_id: x.id.clone() },
                 None => continue,
             },
         };
-        let req = ChangeRequest { household_id: id.clone(), expected_version: h.version, change, reason: "随机".into(), at: "2016-08-01".into() };
+        let req =
+            ChangeRequest {
+                household_id: id.clone(), expected_version: h.version, change, reason: "随机".into(), at: "2016-08-01".into()
+            };
         match store.change_household(who, &req) {
             Ok(_) | Err(StoreError::Invalid(_)) => {}
             Err(e) => panic!("step {step}: {e:?}"),
@@ -316,9 +339,11 @@ pub fn search(store: Arc<dyn Store>) {
     assert_eq!((all.total, all.items.len()), (25, 10));
     let p3 = store.search_households(&county, &HouseholdQuery { per_page: 10, page: 3, ..Default::default() }).unwrap();
     assert_eq!(p3.items.len(), 5);
-    let exited = store.search_households(&county, &HouseholdQuery { status: Some(Status::Exited), per_page: 50, ..Default::default() }).unwrap();
+    let exited =
+        store.search_households(&county, &HouseholdQuery { status: Some(Status::Exited), per_page: 50, ..Default::default() }).unwrap();
     assert_eq!(exited.total, 8);
-    let by_name = store.search_households(&county, &HouseholdQuery { q: Some("张一7".into()), per_page: 10, ..Default::default() }).unwrap();
+    let by_name =
+        store.search_households(&county, &HouseholdQuery { q: Some("张一7".into()), per_page: 10, ..Default::default() }).unwrap();
     assert_eq!(by_name.items.len(), 1);
     assert_eq!(by_name.items[0].head_name, "张一7");
     assert_eq!(by_name.items[0].village_name, "一村");
@@ -359,14 +384,39 @@ pub fn users_and_sessions(store: Arc<dyn Store>) {
     let _ = rand::rng().random::<u8>();
 }
 
-/// Every scenario, by name, for the per-backend test files.
-pub const SCENARIOS: &[(&str, fn(Arc<dyn Store>))] = &[
-    ("create_and_read", create_and_read),
-    ("jurisdiction", jurisdiction),
-    ("optimistic_versioning", optimistic_versioning),
-    ("bad_input_applies_nothing", bad_input_applies_nothing),
-    ("ledger_tamper_is_detected", ledger_tamper_is_detected),
-    ("rollups_equal_recount", rollups_equal_recount),
-    ("search", search),
-    ("users_and_sessions", users_and_sessions),
-];
+/// A helper takes at most the configured number of households.
+pub fn helper_cap(store: Arc<dyn Store>) {
+    let village = setup(&*store);
+    store.put_helper(&Helper { id: "371521000001".into(), name: "赵帮扶".into(), unit: "镇政府".into(), phone: String::new() }).unwrap();
+    let cap = store.rules().helper_household_cap;
+    for seq in 1..=(cap as u32 + 1) {
+        let h = store.create_household(&village, sample_household("371521100001", seq, 1), "建档", "2015-12-01").unwrap();
+        let req = ChangeRequest {
+            household_id: h.id.clone(),
+            expected_version: 1,
+            change: Change::AssignHelper { helper_id: "371521000001".into() },
+            reason: "结对".into(),
+            at: "2016-01-01".into(),
+        };
+        let r = store.change_household(&village, &req);
+        if seq as i64 <= cap {
+            r.unwrap();
+        } else {
+            match r {
+                Err(StoreError::Invalid(e)) => assert_eq!(e.code, "helper.cap"),
+                other => panic!("expected helper.cap, got {other:?}"),
+            }
+        }
+    }
+    let unknown = ChangeRequest {
+        household_id: "3715211000010001".into(),
+        expected_version: 2,
+        change: Change::AssignHelper { helper_id: "nobody".into() },
+        reason: String::new(),
+        at: "2016-01-01".into(),
+    };
+    match store.change_household(&village, &unknown) {
+        Err(StoreError::Invalid(e)) => assert_eq!(e.code, "helper.not_found"),
+        other => panic!("expected helper.not_found, got {other:?}"),
+    }
+}

@@ -59,7 +59,11 @@ pub fn year_of(at: &str) -> i32 {
 }
 
 fn require(ok: bool, what: &str) -> Result<()> {
-    if ok { Ok(()) } else { Err(StoreError::Forbidden(what.to_string())) }
+    if ok {
+        Ok(())
+    } else {
+        Err(StoreError::Forbidden(what.to_string()))
+    }
 }
 
 fn parse_region(r: &Row) -> Region {
@@ -73,13 +77,7 @@ fn parse_region(r: &Row) -> Region {
 }
 
 pub fn region_row(r: &Region) -> Vec<Val> {
-    vec![
-        r.code.as_str().into(),
-        r.name.as_str().into(),
-        r.level.as_str().into(),
-        r.parent_code.clone().into(),
-        r.rural_population.into(),
-    ]
+    vec![r.code.as_str().into(), r.name.as_str().into(), r.level.as_str().into(), r.parent_code.clone().into(), r.rural_population.into()]
 }
 
 const REGION_COLS: &str = "code, name, level, parent_code, rural_population";
@@ -142,7 +140,15 @@ impl<B: Backend> SqlStore<B> {
         Ok(())
     }
 
-    fn record(tx: &mut dyn Tx, caller: &Caller, h: &Household, kind: &str, reason: &str, at: &str, payload: serde_json::Value) -> Result<Event> {
+    fn record(
+        tx: &mut dyn Tx,
+        caller: &Caller,
+        h: &Household,
+        kind: &str,
+        reason: &str,
+        at: &str,
+        payload: serde_json::Value,
+    ) -> Result<Event> {
         let mut ev = Event {
             county_code: h.village.county().expect("villages have counties").to_string(),
             seq: 0,
@@ -157,6 +163,85 @@ impl<B: Backend> SqlStore<B> {
         };
         ledger::append(tx, &mut ev)?;
         Ok(ev)
+    }
+
+    /// Registers a file inside the caller's transaction: the one creation path.
+    pub(crate) fn create_in_tx(tx: &mut dyn Tx, caller: &Caller, mut h: Household, reason: &str, at: &str) -> Result<Household> {
+        if !caller.scope.contains_region(&h.village) || caller.scope.helper_id.is_some() {
+            return Err(StoreError::NotFound);
+        }
+        if h.village.level() != Level::Village {
+            return Err(DomainError::new("household.village", "贫困户必须登记在村一级").into());
+        }
+        h.version = 1;
+        h.validate()?;
+        if tx.query_one("SELECT code FROM regions WHERE code = $1", &[h.village.as_str().into()])?.is_none() {
+            return Err(DomainError::new("region.unknown", format!("村代码{}不存在", h.village)).into());
+        }
+        if tx.query_one("SELECT id FROM households WHERE id = $1", &[h.id.as_str().into()])?.is_some() {
+            return Err(DomainError::new("household.exists", format!("户编号{}已存在", h.id)).into());
+        }
+        Self::ensure_ids_free(tx, &h)?;
+        save_household(tx, &h, at)?;
+        let flow = rollup::flow(h.status, year_of(at));
+        let payload = json!({"after": crate::rows::registration_summary(&h), "size": h.size(), "flow": flow});
+        Self::record(tx, caller, &h, "register", reason, at, payload)?;
+        let d = rollup::delta(None, &h, flow);
+        Self::apply_delta(tx, &h.village, &d)?;
+        Ok(h.clone())
+    }
+
+    /// Applies one change inside the caller's transaction: the one change path. Role checks
+    /// are the caller's (a case completed by a county official changes the status too).
+    pub(crate) fn change_in_tx(tx: &mut dyn Tx, caller: &Caller, req: &ChangeRequest, rules: &Rules) -> Result<Household> {
+        Self::ensure_in_scope(tx, caller, &req.household_id)?;
+        let before = load_household(tx, &req.household_id)?.ok_or(StoreError::NotFound)?;
+        if before.version != req.expected_version {
+            return Err(StoreError::Conflict { current: before.version });
+        }
+        let helper = match &req.change {
+            Change::AssignHelper { helper_id } => {
+                let load = tx.query_one(
+                    "SELECT x.id, x.name, x.unit, x.phone, (SELECT COUNT(*) FROM household_helpers p WHERE p.helper_id = x.id) \
+                     FROM helpers x WHERE x.id = $1",
+                    &[helper_id.as_str().into()],
+                )?;
+                match load {
+                    Some(r) if r.int(4) >= rules.helper_household_cap => {
+                        return Err(DomainError::new(
+                            "helper.cap",
+                            format!("帮扶责任人{}已结对{}户，达到上限{}户", r.text(1), r.int(4), rules.helper_household_cap),
+                        )
+                        .into())
+                    }
+                    Some(r) => Some(Helper { id: r.text(0), name: r.text(1), unit: r.text(2), phone: r.text(3) }),
+                    None => None,
+                }
+            }
+            _ => None,
+        };
+        let mut after = before.clone();
+        let effect = apply_change(&mut after, &req.change, helper, rules)?;
+        Self::ensure_ids_free(tx, &after)?;
+        after.version = before.version + 1;
+        // The guard that makes a concurrent second edit fail instead of overwriting: on
+        // PostgreSQL it waits for the first writer's row lock, then finds the version moved.
+        let moved = tx.exec(
+            "UPDATE households SET version = $1 WHERE id = $2 AND version = $3",
+            &[after.version.into(), after.id.as_str().into(), before.version.into()],
+        )?;
+        if moved != 1 {
+            return Err(StoreError::Conflict { current: before.version + 1 });
+        }
+        save_household(tx, &after, &req.at)?;
+        let flow = match &req.change {
+            Change::SetStatus { status, year } => rollup::flow(*status, *year),
+            _ => None,
+        };
+        let payload = json!({"before": effect.before, "after": effect.after, "size": after.size(), "flow": flow});
+        Self::record(tx, caller, &after, req.change.kind(), &req.reason, &req.at, payload)?;
+        Self::apply_delta(tx, &after.village, &rollup::delta(Some(&before), &after, flow))?;
+        Ok(after)
     }
 
     /// Maintained rollup rows of one level inside `region`, summed per region code prefix of
@@ -344,93 +429,24 @@ impl<B: Backend> Store for SqlStore<B> {
         })
     }
 
-    fn create_household(&self, caller: &Caller, mut h: Household, reason: &str, at: &str) -> Result<Household> {
+    fn create_household(&self, caller: &Caller, h: Household, reason: &str, at: &str) -> Result<Household> {
         require(caller.role.edits_households(), "只有村级管理员可以建档")?;
-        if !caller.scope.contains_region(&h.village) || caller.scope.helper_id.is_some() {
-            return Err(StoreError::NotFound);
-        }
-        if h.village.level() != Level::Village {
-            return Err(DomainError::new("household.village", "贫困户必须登记在村一级").into());
-        }
-        h.version = 1;
-        h.validate()?;
-        self.write(|tx| {
-            if tx.query_one("SELECT code FROM regions WHERE code = $1", &[h.village.as_str().into()])?.is_none() {
-                return Err(DomainError::new("region.unknown", format!("村代码{}不存在", h.village)).into());
-            }
-            if tx.query_one("SELECT id FROM households WHERE id = $1", &[h.id.as_str().into()])?.is_some() {
-                return Err(DomainError::new("household.exists", format!("户编号{}已存在", h.id)).into());
-            }
-            Self::ensure_ids_free(tx, &h)?;
-            save_household(tx, &h, at)?;
-            let flow = rollup::flow(h.status, year_of(at));
-            let payload = json!({"after": crate::rows::registration_summary(&h), "size": h.size(), "flow": flow});
-            Self::record(tx, caller, &h, "register", reason, at, payload)?;
-            let d = rollup::delta(None, &h, flow);
-            Self::apply_delta(tx, &h.village, &d)?;
-            Ok(h.clone())
-        })
+        self.write(|tx| Self::create_in_tx(tx, caller, h.clone(), reason, at))
     }
 
     fn change_household(&self, caller: &Caller, req: &ChangeRequest) -> Result<Household> {
         require(caller.role.edits_households(), "只有村级管理员可以修改贫困户档案")?;
-        self.write(|tx| {
-            Self::ensure_in_scope(tx, caller, &req.household_id)?;
-            let before = load_household(tx, &req.household_id)?.ok_or(StoreError::NotFound)?;
-            if before.version != req.expected_version {
-                return Err(StoreError::Conflict { current: before.version });
-            }
-            let helper = match &req.change {
-                Change::AssignHelper { helper_id } => {
-                    let load = tx.query_one(
-                        "SELECT x.id, x.name, x.unit, x.phone, (SELECT COUNT(*) FROM household_helpers p WHERE p.helper_id = x.id) \
-                         FROM helpers x WHERE x.id = $1",
-                        &[helper_id.as_str().into()],
-                    )?;
-                    match load {
-                        Some(r) if r.int(4) >= self.rules.helper_household_cap => {
-                            return Err(DomainError::new(
-                                "helper.cap",
-                                format!("帮扶责任人{}已结对{}户，达到上限{}户", r.text(1), r.int(4), self.rules.helper_household_cap),
-                            )
-                            .into())
-                        }
-                        Some(r) => Some(Helper { id: r.text(0), name: r.text(1), unit: r.text(2), phone: r.text(3) }),
-                        None => None,
-                    }
-                }
-                _ => None,
-            };
-            let mut after = before.clone();
-            let effect = apply_change(&mut after, &req.change, helper, &self.rules)?;
-            Self::ensure_ids_free(tx, &after)?;
-            after.version = before.version + 1;
-            // The guard that makes a concurrent second edit fail instead of overwriting: on
-            // PostgreSQL it waits for the first writer's row lock, then finds the version moved.
-            let moved = tx.exec(
-                "UPDATE households SET version = $1 WHERE id = $2 AND version = $3",
-                &[after.version.into(), after.id.as_str().into(), before.version.into()],
-            )?;
-            if moved != 1 {
-                return Err(StoreError::Conflict { current: before.version + 1 });
-            }
-            save_household(tx, &after, &req.at)?;
-            let flow = match &req.change {
-                Change::SetStatus { status, year } => rollup::flow(*status, *year),
-                _ => None,
-            };
-            let payload = json!({"before": effect.before, "after": effect.after, "size": after.size(), "flow": flow});
-            Self::record(tx, caller, &after, req.change.kind(), &req.reason, &req.at, payload)?;
-            Self::apply_delta(tx, &after.village, &rollup::delta(Some(&before), &after, flow))?;
-            Ok(after)
-        })
+        self.write(|tx| Self::change_in_tx(tx, caller, req, &self.rules))
     }
 
     fn helper(&self, id: &str) -> Result<Option<Helper>> {
         self.read(|tx| {
-            Ok(tx
-                .query_one("SELECT id, name, unit, phone FROM helpers WHERE id = $1", &[id.into()])?
-                .map(|r| Helper { id: r.text(0), name: r.text(1), unit: r.text(2), phone: r.text(3) }))
+            Ok(tx.query_one("SELECT id, name, unit, phone FROM helpers WHERE id = $1", &[id.into()])?.map(|r| Helper {
+                id: r.text(0),
+                name: r.text(1),
+                unit: r.text(2),
+                phone: r.text(3),
+            }))
         })
     }
 
@@ -456,7 +472,12 @@ impl<B: Backend> Store for SqlStore<B> {
     }
 
     fn pii_audit_count(&self, household_id: &str) -> Result<i64> {
-        self.read(|tx| Ok(tx.query_one("SELECT COUNT(*) FROM pii_audit WHERE household_id = $1", &[household_id.into()])?.map(|r| r.int(0)).unwrap_or(0)))
+        self.read(|tx| {
+            Ok(tx
+                .query_one("SELECT COUNT(*) FROM pii_audit WHERE household_id = $1", &[household_id.into()])?
+                .map(|r| r.int(0))
+                .unwrap_or(0))
+        })
     }
 
     fn targets(&self, caller: &Caller, code: &RegionCode, year: i32) -> Result<BTreeMap<String, i64>> {

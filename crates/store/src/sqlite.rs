@@ -125,7 +125,8 @@ impl Backend for Sqlite {
             // Many rows per statement: the per-statement cost of the VM dominates small rows.
             let per_stmt = (30_000 / b.columns.len()).clamp(1, 256);
             let one = format!("({})", vec!["?"; b.columns.len()].join(", "));
-            let sql_for = |n: usize| format!("INSERT INTO {} ({}) VALUES {}", b.table, b.columns.join(", "), vec![one.as_str(); n].join(", "));
+            let sql_for =
+                |n: usize| format!("INSERT INTO {} ({}) VALUES {}", b.table, b.columns.join(", "), vec![one.as_str(); n].join(", "));
             let mut chunks = b.rows.chunks(per_stmt);
             let full_sql = sql_for(per_stmt);
             for chunk in &mut chunks {

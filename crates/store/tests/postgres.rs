@@ -37,4 +37,14 @@ macro_rules! scenarios {
     )*};
 }
 
-scenarios!(create_and_read, jurisdiction, optimistic_versioning, bad_input_applies_nothing, ledger_tamper_is_detected, rollups_equal_recount, search, users_and_sessions);
+scenarios!(
+    create_and_read,
+    jurisdiction,
+    optimistic_versioning,
+    bad_input_applies_nothing,
+    ledger_tamper_is_detected,
+    rollups_equal_recount,
+    search,
+    users_and_sessions,
+    helper_cap
+);

@@ -30,7 +30,8 @@ pub struct LoginRequest {
               (status = 429, description = "too many failures")))]
 pub async fn create_session(State(state): State<Arc<AppState>>, Json(req): Json<LoginRequest>) -> Result<Response, ApiError> {
     let (token, csrf, user) = auth::login(&state, &req.username, &req.password).await?;
-    let body = json!({"username": user.username, "display_name": user.display_name, "role": user.role, "region": user.region, "csrf_token": csrf});
+    let body =
+        json!({"username": user.username, "display_name": user.display_name, "role": user.role, "region": user.region, "csrf_token": csrf});
     Ok(([(header::SET_COOKIE, auth::session_cookie(&token, auth::SESSION_SECONDS))], Json(body)).into_response())
 }
 
@@ -134,7 +135,11 @@ pub fn mask_list(mut page: Page<HouseholdSummary>) -> Page<HouseholdSummary> {
 #[utoipa::path(get, path = "/api/v1/households", params(HouseholdParams),
     responses((status = 200, description = "one page of households"), (status = 400, description = "a malformed filter"),
               (status = 404, description = "region outside the caller's jurisdiction")))]
-pub async fn list_households(State(state): State<Arc<AppState>>, a: Auth, Query(p): Query<HouseholdParams>) -> Result<Json<Page<HouseholdSummary>>, ApiError> {
+pub async fn list_households(
+    State(state): State<Arc<AppState>>,
+    a: Auth,
+    Query(p): Query<HouseholdParams>,
+) -> Result<Json<Page<HouseholdSummary>>, ApiError> {
     let q = p.to_query()?;
     Ok(Json(mask_list(blocking(&state, move |s| s.search_households(&a.caller, &q)).await?)))
 }
@@ -186,11 +191,22 @@ pub struct ChangeBody {
     responses((status = 200, description = "the changed file"), (status = 403, description = "role may not edit"),
               (status = 404, description = "unknown or outside jurisdiction"), (status = 409, description = "stale version"),
               (status = 422, description = "the change breaks a rule")))]
-pub async fn post_change(State(state): State<Arc<AppState>>, a: Auth, Path(id): Path<String>, Json(body): Json<ChangeBody>) -> Result<Json<HouseholdView>, ApiError> {
+pub async fn post_change(
+    State(state): State<Arc<AppState>>,
+    a: Auth,
+    Path(id): Path<String>,
+    Json(body): Json<ChangeBody>,
+) -> Result<Json<HouseholdView>, ApiError> {
     if matches!(body.change, Change::SetStatus { .. }) {
         return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "change.workflow_only", "脱贫、返贫、清退须通过相应的工作流程办理"));
     }
-    let req = ChangeRequest { household_id: id, expected_version: body.expected_version, change: body.change, reason: body.reason, at: state.as_of.to_string() };
+    let req = ChangeRequest {
+        household_id: id,
+        expected_version: body.expected_version,
+        change: body.change,
+        reason: body.reason,
+        at: state.as_of.to_string(),
+    };
     let caller = a.caller.clone();
     let h = blocking(&state, move |s| s.change_household(&caller, &req)).await?;
     Ok(Json(household_view(&h, a.user.role.pii(), state.as_of)))

@@ -37,11 +37,9 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound => ApiError::not_found(),
             StoreError::Forbidden(why) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", why),
-            StoreError::Conflict { current } => ApiError::new(
-                StatusCode::CONFLICT,
-                "conflict",
-                format!("档案已被他人修改（当前版本{current}），请刷新后重试"),
-            ),
+            StoreError::Conflict { current } => {
+                ApiError::new(StatusCode::CONFLICT, "conflict", format!("档案已被他人修改（当前版本{current}），请刷新后重试"))
+            }
             StoreError::Invalid(d) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, d.code, d.message),
             StoreError::Db(detail) => {
                 eprintln!("database error: {detail}");

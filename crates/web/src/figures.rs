@@ -19,7 +19,10 @@ pub struct Summary {
 }
 
 fn sum(f: &Figures, metrics: &[&str]) -> Tally {
-    metrics.iter().filter_map(|m| f.get(*m)).fold(Tally::default(), |a, t| Tally { households: a.households + t.households, persons: a.persons + t.persons })
+    metrics
+        .iter()
+        .filter_map(|m| f.get(*m))
+        .fold(Tally::default(), |a, t| Tally { households: a.households + t.households, persons: a.persons + t.persons })
 }
 
 pub fn summary(f: &Figures) -> Summary {

@@ -33,7 +33,9 @@ pub fn boundaries() -> &'static Boundaries {
             let v: Value = serde_json::from_str(s).expect("shipped GeoJSON is valid");
             v["features"].as_array().cloned().unwrap_or_default()
         };
-        let code_of = |f: &Value| f["properties"]["adcode"].as_str().map(str::to_string).or_else(|| f["properties"]["adcode"].as_i64().map(|n| n.to_string()));
+        let code_of = |f: &Value| {
+            f["properties"]["adcode"].as_str().map(str::to_string).or_else(|| f["properties"]["adcode"].as_i64().map(|n| n.to_string()))
+        };
         let cities = parse(CITIES);
         let counties = parse(COUNTIES);
         let mut with_polygon = BTreeSet::new();
@@ -67,7 +69,8 @@ impl Boundaries {
 /// `GET /api/v1/geo/{code}`: the polygons of the children of the province or of a city.
 pub async fn children_boundaries(Path(code): Path<String>, headers: HeaderMap) -> Response {
     let Some((body, etag)) = boundaries().by_parent.get(&code) else {
-        return crate::error::ApiError::new(StatusCode::NOT_FOUND, "geo.none", "该区划的下级没有边界数据（县以下以表格和柱状图显示）").into_response();
+        return crate::error::ApiError::new(StatusCode::NOT_FOUND, "geo.none", "该区划的下级没有边界数据（县以下以表格和柱状图显示）")
+            .into_response();
     };
     let cache = [(header::ETAG, etag.clone()), (header::CACHE_CONTROL, "public, max-age=86400".to_string())];
     if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {

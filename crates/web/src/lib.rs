@@ -63,7 +63,11 @@ pub async fn blocking<T: Send + 'static>(
 }
 
 #[derive(OpenApi)]
-#[openapi(info(title = "fupin 扶贫 API", version = "0.1.0", description = "Poverty-alleviation platform: registry API. Every call is limited to the caller's jurisdiction."))]
+#[openapi(info(
+    title = "fupin 扶贫 API",
+    version = "0.1.0",
+    description = "Poverty-alleviation platform: registry API. Every call is limited to the caller's jurisdiction."
+))]
 struct ApiDoc;
 
 pub fn openapi_router() -> OpenApiRouter<Arc<AppState>> {

@@ -143,7 +143,9 @@ pub fn value(kind: MapKind, metric: &str, f: &Figures, region: &Region, period: 
         (MapKind::Measures, "measured_share") => return share(remaining_h - households(f, &["gap:measure"]), remaining_h),
         (MapKind::Measures, m) if m.starts_with("gap:") || m.starts_with("path:") => households(f, &[m]),
         (MapKind::Dynamics, "remaining") => remaining_at(f, period),
-        (MapKind::Dynamics, "net") => flow(f, "exited", period) + flow(f, "removed", period) - flow(f, "registered", period) - flow(f, "returned", period),
+        (MapKind::Dynamics, "net") => {
+            flow(f, "exited", period) + flow(f, "removed", period) - flow(f, "registered", period) - flow(f, "returned", period)
+        }
         (MapKind::Dynamics, k @ ("exited" | "registered" | "returned" | "removed")) => flow(f, k, period),
         _ => return None,
     };
@@ -251,7 +253,10 @@ pub async fn build(state: &Arc<AppState>, a: &Auth, kind: MapKind, code: &str, p
     let code = RegionCode::parse(code)?;
     let all = metrics(kind);
     let metric = p.metric.clone().filter(|m| !m.is_empty()).unwrap_or_else(|| all[0].id.clone());
-    let def = all.iter().find(|m| m.id == metric).ok_or_else(|| ApiError::bad_request("map.metric", format!("指标“{metric}”不属于{}", kind.title())))?;
+    let def = all
+        .iter()
+        .find(|m| m.id == metric)
+        .ok_or_else(|| ApiError::bad_request("map.metric", format!("指标“{metric}”不属于{}", kind.title())))?;
     let as_of = state.as_of;
     let periods: Vec<i32> = (2015..=as_of.year).collect();
     let period = p.period.unwrap_or(as_of.year);
@@ -300,11 +305,8 @@ pub async fn build(state: &Arc<AppState>, a: &Auth, kind: MapKind, code: &str, p
         vec![]
     };
     let schedule = if kind == MapKind::Schedule {
-        let rows: Vec<(&Region, &Figures)> = if code.as_str().len() == 6 {
-            vec![(&figs.region, &figs.total)]
-        } else {
-            figs.children.iter().map(|(r, f)| (r, f)).collect()
-        };
+        let rows: Vec<(&Region, &Figures)> =
+            if code.as_str().len() == 6 { vec![(&figs.region, &figs.total)] } else { figs.children.iter().map(|(r, f)| (r, f)).collect() };
         let mut rows: Vec<ScheduleRow> = rows
             .into_iter()
             .map(|(r, f)| schedule_row(&r.code, &r.name, targets.get(&r.code).copied().unwrap_or(0), f, period, as_of))
@@ -351,7 +353,13 @@ pub async fn build(state: &Arc<AppState>, a: &Auth, kind: MapKind, code: &str, p
     Ok(MapResponse {
         map: kind,
         title: kind.title(),
-        region: ChildValue { code: figs.region.code.clone(), name: figs.region.name.clone(), level: figs.region.level, value: region_total, has_polygon: geo_b.with_polygon.contains(&figs.region.code) },
+        region: ChildValue {
+            code: figs.region.code.clone(),
+            name: figs.region.name.clone(),
+            level: figs.region.level,
+            value: region_total,
+            has_polygon: geo_b.with_polygon.contains(&figs.region.code),
+        },
         crumbs,
         metric: metric.clone(),
         metric_label: def.label.clone(),
@@ -373,7 +381,12 @@ pub async fn build(state: &Arc<AppState>, a: &Auth, kind: MapKind, code: &str, p
     ("code" = String, Path, description = "region code"), MapParams),
     responses((status = 200, description = "values per child region, the total, children without polygons"),
               (status = 400, description = "unknown metric or period"), (status = 404, description = "unknown map, or region outside jurisdiction")))]
-pub async fn get_map(State(state): State<Arc<AppState>>, a: Auth, Path((map, code)): Path<(String, String)>, Query(p): Query<MapParams>) -> Result<Json<MapResponse>, ApiError> {
+pub async fn get_map(
+    State(state): State<Arc<AppState>>,
+    a: Auth,
+    Path((map, code)): Path<(String, String)>,
+    Query(p): Query<MapParams>,
+) -> Result<Json<MapResponse>, ApiError> {
     let kind = MapKind::parse(&map)?;
     Ok(Json(build(&state, &a, kind, &code, &p).await?))
 }
@@ -387,7 +400,12 @@ pub struct LoadParams {
 #[utoipa::path(get, path = "/api/v1/helpers/load/{code}", params(("code" = String, Path, description = "county, township or village code"), LoadParams),
     responses((status = 200, description = "helpers, heaviest first"), (status = 400, description = "region above the county"),
               (status = 404, description = "outside jurisdiction")))]
-pub async fn get_helper_load(State(state): State<Arc<AppState>>, a: Auth, Path(code): Path<String>, Query(p): Query<LoadParams>) -> Result<Json<Vec<fupin_store::HelperLoad>>, ApiError> {
+pub async fn get_helper_load(
+    State(state): State<Arc<AppState>>,
+    a: Auth,
+    Path(code): Path<String>,
+    Query(p): Query<LoadParams>,
+) -> Result<Json<Vec<fupin_store::HelperLoad>>, ApiError> {
     let code = RegionCode::parse(&code)?;
     let limit = p.limit.unwrap_or(50);
     Ok(Json(blocking(&state, move |s| s.helper_load(&a.caller, &code, limit)).await?))

@@ -112,7 +112,10 @@ async fn login_submit(State(state): State<Arc<AppState>>, headers: axum::http::H
     match auth::login(&state, f.username.trim(), &f.password).await {
         Ok((token, _, user)) => (
             StatusCode::SEE_OTHER,
-            [(header::SET_COOKIE, auth::session_cookie(&token, auth::SESSION_SECONDS)), (header::LOCATION, format!("/regions/{}", user.region))],
+            [
+                (header::SET_COOKIE, auth::session_cookie(&token, auth::SESSION_SECONDS)),
+                (header::LOCATION, format!("/regions/{}", user.region)),
+            ],
         )
             .into_response(),
         Err(e) => login_form(Some(e.message), e.status),
@@ -253,7 +256,12 @@ async fn households_page(State(state): State<Arc<AppState>>, PageAuth(a): PageAu
     };
     page.link_base = format!(
         "/households?region={}&q={}&status={}&cause={}&attribute={}&path={}",
-        enc(&page.region), enc(&page.q), enc(&page.status), enc(&page.cause), enc(&page.attribute), enc(&page.path)
+        enc(&page.region),
+        enc(&page.q),
+        enc(&page.status),
+        enc(&page.cause),
+        enc(&page.attribute),
+        enc(&page.path)
     );
     let result = async {
         let q = p.to_query()?;
@@ -361,12 +369,18 @@ fn fields_from_form(current: &fupin_domain::household::Household, f: &HashMap<St
     Ok(fields)
 }
 
-async fn household_edit(State(state): State<Arc<AppState>>, PageAuth(a): PageAuth, Path(id): Path<String>, Form(f): Form<HashMap<String, String>>) -> Response {
+async fn household_edit(
+    State(state): State<Arc<AppState>>,
+    PageAuth(a): PageAuth,
+    Path(id): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
     if !auth::csrf_ok(&a, f.get("csrf").map(String::as_str).unwrap_or("")) {
         return error_page(ApiError::new(StatusCode::FORBIDDEN, "csrf", "请求已过期，请刷新页面后重试"));
     }
     let result = async {
-        let version: i64 = f.get("version").and_then(|v| v.parse().ok()).ok_or_else(|| ApiError::bad_request("form.version", "表单缺少档案版本"))?;
+        let version: i64 =
+            f.get("version").and_then(|v| v.parse().ok()).ok_or_else(|| ApiError::bad_request("form.version", "表单缺少档案版本"))?;
         let reason = f.get("reason").map(|s| s.trim().to_string()).unwrap_or_default();
         if reason.is_empty() {
             return Err(ApiError::bad_request("form.reason", "请填写修改原因"));
@@ -413,7 +427,12 @@ struct MapQuery {
 
 /// The map page is a frame; `assets/maps.js` fills it from `/api/v1/maps/…` so the page and the
 /// API can never show different numbers.
-async fn map_page(State(state): State<Arc<AppState>>, PageAuth(a): PageAuth, Path((map, code)): Path<(String, String)>, Query(q): Query<MapQuery>) -> Response {
+async fn map_page(
+    State(state): State<Arc<AppState>>,
+    PageAuth(a): PageAuth,
+    Path((map, code)): Path<(String, String)>,
+    Query(q): Query<MapQuery>,
+) -> Response {
     let kind = match crate::maps::MapKind::parse(&map) {
         Ok(k) => k,
         Err(e) => return error_page(e),

@@ -137,15 +137,18 @@ pub fn household_view(h: &Household, pii: PiiView, as_of: fupin_domain::id_numbe
                 per_capita_for_exit: i.net_for_exit().per_capita(h.size()).to_string(),
             })
             .collect(),
-        helpers: h
-            .helpers
-            .iter()
-            .map(|x| fupin_domain::household::Helper { phone: phone(&x.phone), ..x.clone() })
-            .collect(),
+        helpers: h.helpers.iter().map(|x| fupin_domain::household::Helper { phone: phone(&x.phone), ..x.clone() }).collect(),
         measures: h
             .measures
             .iter()
-            .map(|m| MeasureView { no: m.no, path: m.path.label(), name: m.name.clone(), amount: m.amount.to_string(), unit: m.unit.clone(), year: m.year })
+            .map(|m| MeasureView {
+                no: m.no,
+                path: m.path.label(),
+                name: m.name.clone(),
+                amount: m.amount.to_string(),
+                unit: m.unit.clone(),
+                year: m.year,
+            })
             .collect(),
         unmasked: pii,
     }

@@ -29,7 +29,8 @@ fn chromedriver() -> Option<(Driver, u16)> {
         return None;
     };
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = Command::new(path).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start chromedriver");
+    let child =
+        Command::new(path).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start chromedriver");
     for _ in 0..100 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
             return Some((Driver(child), port));
@@ -136,7 +137,8 @@ fn api_values(map: &str, code: &str) -> Vec<(String, Option<f64>)> {
 }
 
 fn api_values_blocking(map: &str, code: &str) -> Vec<(String, Option<f64>)> {
-    let body: serde_json::Value = common::login("province").get(format!("{}/api/v1/maps/{map}/{code}", server().base)).send().unwrap().json().unwrap();
+    let body: serde_json::Value =
+        common::login("province").get(format!("{}/api/v1/maps/{map}/{code}", server().base)).send().unwrap().json().unwrap();
     body["children"].as_array().unwrap().iter().map(|c| (c["code"].as_str().unwrap().to_string(), c["value"].as_f64())).collect()
 }
 

@@ -34,10 +34,18 @@ fn login_logout_and_bad_passwords() {
 #[test]
 fn repeated_failures_are_rate_limited() {
     let c = client();
-    let attempt = || c.post(format!("{}/api/v1/session", server().base)).json(&json!({"username": "evaluator", "password": "nope"})).send().unwrap().status().as_u16();
+    let attempt = || {
+        c.post(format!("{}/api/v1/session", server().base))
+            .json(&json!({"username": "evaluator", "password": "nope"}))
+            .send()
+            .unwrap()
+            .status()
+            .as_u16()
+    };
     let codes: Vec<u16> = (0..6).map(|_| attempt()).collect();
     assert_eq!(codes, [401, 401, 401, 401, 401, 429]);
-    let r = c.post(format!("{}/api/v1/session", server().base)).json(&json!({"username": "evaluator", "password": PASSWORD})).send().unwrap();
+    let r =
+        c.post(format!("{}/api/v1/session", server().base)).json(&json!({"username": "evaluator", "password": PASSWORD})).send().unwrap();
     assert_eq!(r.status(), 429, "even the right password waits out the window");
 }
 
@@ -144,7 +152,10 @@ fn village_official_edits_with_versions_and_history() {
     assert_eq!(r.json::<Value>().unwrap()["error"]["code"], "household.phone");
     let (_, history) = get(&c, &format!("/api/v1/households/{id}/history"));
     let last = history.as_array().unwrap().last().unwrap().clone();
-    assert_eq!((last["kind"].as_str(), last["reason"].as_str(), last["actor"].as_str()), (Some("edit_fields"), Some("电话变更"), Some("village")));
+    assert_eq!(
+        (last["kind"].as_str(), last["reason"].as_str(), last["actor"].as_str()),
+        (Some("edit_fields"), Some("电话变更"), Some("village"))
+    );
     let r = login("yanggu").post(format!("{}/api/v1/households/{id}/changes", server().base)).json(&body).send().unwrap();
     assert_eq!(r.status(), 403, "county officials do not edit files");
     assert_eq!(store.verify_ledger().unwrap().broken, None);
@@ -154,9 +165,17 @@ fn village_official_edits_with_versions_and_history() {
 fn forms_need_the_csrf_token() {
     let id = a_village_household()["id"].as_str().unwrap().to_string();
     let c = login("village");
-    let r = c.post(format!("{}/households/{id}/edit", server().base)).form(&[("version", "1"), ("reason", "x"), ("csrf", "forged")]).send().unwrap();
+    let r = c
+        .post(format!("{}/households/{id}/edit", server().base))
+        .form(&[("version", "1"), ("reason", "x"), ("csrf", "forged")])
+        .send()
+        .unwrap();
     assert_eq!(r.status(), 403);
-    let r = client().post(format!("{}/login", server().base)).form(&[("username", "village"), ("password", PASSWORD), ("csrf", "x")]).send().unwrap();
+    let r = client()
+        .post(format!("{}/login", server().base))
+        .form(&[("username", "village"), ("password", PASSWORD), ("csrf", "x")])
+        .send()
+        .unwrap();
     assert_eq!(r.status(), 403, "login form without its cookie token");
 }
 
@@ -177,7 +196,9 @@ fn pages_render_in_chinese() {
 fn openapi_health_and_metrics() {
     let (s, doc) = get(&client(), "/api/openapi.json");
     assert_eq!(s, 200);
-    for p in ["/api/v1/session", "/api/v1/regions/{code}", "/api/v1/households", "/api/v1/households/{id}", "/api/v1/households/{id}/history"] {
+    for p in
+        ["/api/v1/session", "/api/v1/regions/{code}", "/api/v1/households", "/api/v1/households/{id}", "/api/v1/households/{id}/history"]
+    {
         assert!(doc["paths"].get(p).is_some(), "{p} missing from OpenAPI");
     }
     let c = client();
@@ -198,9 +219,17 @@ fn map_totals_equal_the_sum_of_children_and_a_recount() {
     // A recount from the files and the ledger, independent of the maintained rollups.
     let recount = server().store.recount_rollups().unwrap();
     let county_persons = |prefix: &str, metrics: &[&str]| -> f64 {
-        recount.iter().filter(|((l, code, m), _)| *l == 6 && code.starts_with(prefix) && metrics.contains(&m.as_str())).map(|(_, t)| t.persons as f64).sum()
+        recount
+            .iter()
+            .filter(|((l, code, m), _)| *l == 6 && code.starts_with(prefix) && metrics.contains(&m.as_str()))
+            .map(|(_, t)| t.persons as f64)
+            .sum()
     };
-    for (code, metric, metrics) in [("37", "remaining", &["status:1", "status:4"][..]), ("3715", "registered", &["all"][..]), ("3717", "exited", &["status:2", "status:3"][..])] {
+    for (code, metric, metrics) in [
+        ("37", "remaining", &["status:1", "status:4"][..]),
+        ("3715", "registered", &["all"][..]),
+        ("3717", "exited", &["status:2", "status:3"][..]),
+    ] {
         let v = map(&c, &format!("/api/v1/maps/distribution/{code}?metric={metric}"));
         let sum: f64 = v["children"].as_array().unwrap().iter().map(|x| x["value"].as_f64().unwrap_or(0.0)).sum();
         assert_eq!(v["total"].as_f64().unwrap(), sum, "{code} {metric}: total = sum of children");
@@ -223,14 +252,23 @@ fn development_zones_are_listed_beside_the_map_not_dropped() {
     assert!(v["children"].as_array().unwrap().iter().any(|x| x["code"] == "370176"), "still counted among the children");
     assert_eq!(v["geo"], "/api/v1/geo/3701");
     let county = map(&c, "/api/v1/maps/distribution/371521");
-    assert!(county["geo"].is_null() && county["without_polygon"].as_array().unwrap().is_empty(), "townships are drawn as bars, not listed as missing");
+    assert!(
+        county["geo"].is_null() && county["without_polygon"].as_array().unwrap().is_empty(),
+        "townships are drawn as bars, not listed as missing"
+    );
 }
 
 #[test]
 fn maps_respect_jurisdiction_and_validate_input() {
     let city = login("liaocheng");
     assert_eq!(get(&city, "/api/v1/maps/distribution/3715").0, 200);
-    for path in ["/api/v1/maps/distribution/3717", "/api/v1/maps/measures/37", "/api/v1/maps/dynamics/371721", "/api/v1/maps/schedule/37", "/api/v1/helpers/load/371722"] {
+    for path in [
+        "/api/v1/maps/distribution/3717",
+        "/api/v1/maps/measures/37",
+        "/api/v1/maps/dynamics/371721",
+        "/api/v1/maps/schedule/37",
+        "/api/v1/helpers/load/371722",
+    ] {
         assert_eq!(get(&city, path).0, 404, "{path}");
     }
     assert_eq!(city.get(format!("{}/maps/distribution/3717", server().base)).send().unwrap().status(), 404);

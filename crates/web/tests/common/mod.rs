@@ -40,7 +40,11 @@ fn start() -> Server {
         })
         .collect();
     // Officials of another county (莘县) and another city (济南), for the jurisdiction probes.
-    for (u, role, region) in [("shenxian_village", Role::VillageOfficial, "371522100001"), ("shenxian", Role::CountyOfficial, "371522"), ("jinan", Role::CityOfficial, "3701")] {
+    for (u, role, region) in [
+        ("shenxian_village", Role::VillageOfficial, "371522100001"),
+        ("shenxian", Role::CountyOfficial, "371522"),
+        ("jinan", Role::CityOfficial, "3701"),
+    ] {
         users.push(UserRecord {
             username: u.into(),
             display_name: u.into(),
