@@ -420,3 +420,225 @@ pub fn helper_cap(store: Arc<dyn Store>) {
         other => panic!("expected helper.not_found, got {other:?}"),
     }
 }
+
+// ---- Lifecycle workflows -------------------------------------------------------------------
+
+use crate::cases::Decision;
+use fupin_domain::lifecycle::{CaseKind, CaseState};
+
+fn approve() -> Decision {
+    Decision::Approve { note: "同意".into() }
+}
+
+/// A registered household that meets every exit standard for 2017.
+fn exit_ready(store: &dyn Store, village: &Caller, seq: u32) -> Household {
+    let h = store.create_household(village, sample_household("371521100001", seq, 2), "建档", "2015-12-01").unwrap();
+    let mut fields = HouseholdFields::of(&h);
+    fields.conditions = Conditions {
+        food_clothing: true,
+        compulsory_education: true,
+        medical_insurance: true,
+        safe_housing: true,
+        safe_water: true,
+        electricity: true,
+    };
+    let h = store
+        .change_household(
+            village,
+            &ChangeRequest {
+                household_id: h.id.clone(),
+                expected_version: 1,
+                change: Change::EditFields { fields },
+                reason: String::new(),
+                at: "2017-06-01".into(),
+            },
+        )
+        .unwrap();
+    let income = Income { year: 2017, wage: Yuan::from_yuan(12_000), ..Income::default() };
+    store
+        .change_household(
+            village,
+            &ChangeRequest {
+                household_id: h.id.clone(),
+                expected_version: 2,
+                change: Change::SetIncome { income },
+                reason: String::new(),
+                at: "2017-06-02".into(),
+            },
+        )
+        .unwrap()
+}
+
+/// Exit: refused with the unmet items (nothing recorded); then proposal → village steps →
+/// notice with an objection lodged and dismissed → county announcement → exited.
+pub fn exit_workflow(store: Arc<dyn Store>) {
+    let village = setup(&*store);
+    let township = official(Role::TownshipOfficial, "371521100");
+    let county = official(Role::CountyOfficial, "371521");
+    let h = store.create_household(&village, sample_household("371521100001", 1, 2), "建档", "2015-12-01").unwrap();
+    let events = store.verify_ledger().unwrap().events;
+    match store.open_case(&village, CaseKind::Exit, Some(&h.id), None, "", "2017-07-01") {
+        Err(StoreError::Unmet(items)) => {
+            assert!(items.iter().any(|i| i.contains("缺少2017年度收入")), "{items:?}");
+            assert!(items.iter().any(|i| i.contains("住房安全")), "{items:?}");
+        }
+        other => panic!("expected Unmet, got {other:?}"),
+    }
+    assert_eq!(store.verify_ledger().unwrap().events, events, "a refused proposal records nothing");
+    assert!(store.cases(&village, &code("371521100001"), false).unwrap().is_empty());
+
+    let h = exit_ready(&*store, &village, 2);
+    let mut case = store.open_case(&village, CaseKind::Exit, Some(&h.id), None, "", "2017-07-01").unwrap();
+    assert!(
+        matches!(store.open_case(&village, CaseKind::Exit, Some(&h.id), None, "", "2017-07-01"), Err(StoreError::Invalid(e)) if e.code == "case.already_open")
+    );
+    assert!(
+        matches!(store.advance_case(&township, &case.id, case.version, &approve(), "2017-07-02"), Err(StoreError::Invalid(e)) if e.code == "case.wrong_level")
+    );
+    let stranger = official(Role::VillageOfficial, "371522100001");
+    assert!(matches!(store.advance_case(&stranger, &case.id, case.version, &approve(), "2017-07-02"), Err(StoreError::NotFound)));
+    for _ in 0..4 {
+        case = store.advance_case(&village, &case.id, case.version, &approve(), "2017-07-02").unwrap();
+    }
+    assert_eq!((case.state, case.notice_until.as_deref()), (CaseState::Notice, Some("2017-07-09")));
+    assert!(
+        matches!(store.advance_case(&county, &case.id, case.version, &approve(), "2017-07-05"), Err(StoreError::Invalid(e)) if e.code == "case.notice_running")
+    );
+    let o = store.lodge_objection(&case.id, "该户儿子在城里有房有车", "", "2017-07-04").unwrap();
+    assert_eq!(o.id, format!("{}-O1", case.id));
+    case = store.case(&county, &case.id).unwrap();
+    assert_eq!(case.state, CaseState::Paused);
+    assert!(
+        matches!(store.advance_case(&county, &case.id, case.version, &approve(), "2017-07-10"), Err(StoreError::Invalid(e)) if e.code == "case.objection_open")
+    );
+    assert!(matches!(store.resolve_objection(&county, &o.id, false, "经核实不属实", "2017-07-05"), Err(StoreError::Forbidden(_))));
+    case = store.resolve_objection(&township, &o.id, false, "经核实，其子已分户，不影响本户", "2017-07-05").unwrap();
+    assert_eq!(case.state, CaseState::Notice);
+    let notices = store.public_notices(&code("371521100"), "2017-07-06").unwrap();
+    assert_eq!(notices.len(), 1);
+    assert_eq!((notices[0].head_name.as_str(), notices[0].size), (h.head().unwrap().name.as_str(), 2));
+    case = store.advance_case(&county, &case.id, case.version, &approve(), "2017-07-10").unwrap();
+    assert_eq!(case.state, CaseState::Done);
+    let after = store.household(&village, &h.id).unwrap();
+    assert_eq!((after.status, after.exited_year), (Status::Exited, Some(2017)));
+    let f = store.region_figures(&county, &code("371521100001")).unwrap();
+    assert_eq!(f.total["exited:2017"].households, 1);
+    assert!(
+        matches!(store.lodge_objection(&case.id, "晚了", "", "2017-07-11"), Err(StoreError::Invalid(e)) if e.code == "objection.not_in_notice")
+    );
+    let history = store.history(&village, &h.id).unwrap();
+    assert!(history.iter().any(|e| e.kind == "case.objection.lodged"));
+    assert!(history.iter().any(|e| e.kind == "case.exit.announce"));
+    assert_eq!(history.last().unwrap().kind, "set_status");
+    assert_eq!(store.rollup_table().unwrap(), store.recount_rollups().unwrap());
+    assert_eq!(store.verify_ledger().unwrap().broken, None);
+}
+
+/// Identification: two notices, one announcement, then the file exists and is counted.
+pub fn identification_workflow(store: Arc<dyn Store>) {
+    let village = setup(&*store);
+    let township = official(Role::TownshipOfficial, "371521100");
+    let county = official(Role::CountyOfficial, "371521");
+    store.create_household(&village, sample_household("371521100001", 1, 2), "建档", "2015-12-01").unwrap();
+    let file = sample_household("371521100001", 7, 3);
+    let mut case = store.open_case(&village, CaseKind::Identification, None, Some(file.clone()), "申请", "2017-03-01").unwrap();
+    assert_eq!(case.household_id, "3715211000010002", "the next free file number");
+    assert!(matches!(store.household(&village, &case.household_id), Err(StoreError::NotFound)), "no file before the announcement");
+    let steps: [(&Caller, &str); 7] = [
+        (&village, "2017-03-02"),
+        (&village, "2017-03-03"),
+        (&village, "2017-03-04"),
+        (&township, "2017-03-11"),
+        (&township, "2017-03-12"),
+        (&county, "2017-03-19"),
+        (&village, "2017-03-20"),
+    ];
+    for (who, day) in steps {
+        case = store.advance_case(who, &case.id, case.version, &approve(), day).unwrap_or_else(|e| panic!("{} on {day}: {e:?}", case.id));
+    }
+    assert_eq!(case.state, CaseState::Done);
+    let h = store.household(&village, &case.household_id).unwrap();
+    assert_eq!((h.status, h.registered_year, h.size()), (Status::Poor, 2017, 3));
+    let f = store.region_figures(&county, &code("371521100001")).unwrap();
+    assert_eq!(f.total["registered:2017"].persons, 3);
+    // An applicant already in another file is refused at once.
+    let dup = sample_household("371521100001", 7, 3);
+    assert!(
+        matches!(store.open_case(&village, CaseKind::Identification, None, Some(dup), "", "2017-04-01"), Err(StoreError::Invalid(e)) if e.code == "member.id_elsewhere")
+    );
+    assert_eq!(store.rollup_table().unwrap(), store.recount_rollups().unwrap());
+}
+
+/// Two officials doing the same step at once: exactly one succeeds.
+pub fn concurrent_step(store: Arc<dyn Store>) {
+    let village = setup(&*store);
+    let h = exit_ready(&*store, &village, 1);
+    let case = store.open_case(&village, CaseKind::Exit, Some(&h.id), None, "", "2017-07-01").unwrap();
+    let threads: Vec<_> = (0..2)
+        .map(|_| {
+            let (s, c, id, v) = (store.clone(), village.clone(), case.id.clone(), case.version);
+            std::thread::spawn(move || s.advance_case(&c, &id, v, &approve(), "2017-07-02"))
+        })
+        .collect();
+    let results: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+    assert_eq!(store.case(&village, &case.id).unwrap().next_step, 1);
+}
+
+/// Return to poverty and removal, and a rejected step closing a case.
+pub fn return_removal_and_rejection(store: Arc<dyn Store>) {
+    let village = setup(&*store);
+    let township = official(Role::TownshipOfficial, "371521100");
+    let county = official(Role::CountyOfficial, "371521");
+    let h = exit_ready(&*store, &village, 1);
+    assert!(
+        matches!(store.open_case(&village, CaseKind::Return, Some(&h.id), None, "因病", "2017-07-01"), Err(StoreError::Invalid(e)) if e.code == "case.status")
+    );
+    let mut exit = store.open_case(&village, CaseKind::Exit, Some(&h.id), None, "", "2017-07-01").unwrap();
+    exit = store.advance_case(&village, &exit.id, exit.version, &Decision::Reject { reason: "评议未通过".into() }, "2017-07-02").unwrap();
+    assert_eq!(exit.state, CaseState::Rejected);
+    assert!(
+        matches!(store.advance_case(&village, &exit.id, exit.version, &approve(), "2017-07-03"), Err(StoreError::Invalid(e)) if e.code == "case.closed")
+    );
+    let mut exit = store.open_case(&village, CaseKind::Exit, Some(&h.id), None, "", "2017-07-03").unwrap();
+    for day in ["2017-07-03", "2017-07-03", "2017-07-03", "2017-07-03"] {
+        exit = store.advance_case(&village, &exit.id, exit.version, &approve(), day).unwrap();
+    }
+    store.advance_case(&county, &exit.id, exit.version, &approve(), "2017-07-10").unwrap();
+    assert!(
+        matches!(store.open_case(&village, CaseKind::Return, Some(&h.id), None, "", "2017-09-01"), Err(StoreError::Invalid(e)) if e.code == "case.reason")
+    );
+    let mut back = store.open_case(&village, CaseKind::Return, Some(&h.id), None, "户主患大病，医疗支出大", "2017-09-01").unwrap();
+    for (who, day) in [(&village, "2017-09-02"), (&village, "2017-09-03"), (&township, "2017-09-10"), (&county, "2017-09-11")] {
+        back = store.advance_case(who, &back.id, back.version, &approve(), day).unwrap();
+    }
+    assert_eq!(store.household(&village, &h.id).unwrap().status, Status::Returned);
+    let other = store.create_household(&village, sample_household("371521100001", 9, 1), "建档", "2015-12-01").unwrap();
+    let mut rm = store.open_case(&village, CaseKind::Removal, Some(&other.id), None, "家有公职人员，不符合识别标准", "2017-09-01").unwrap();
+    rm = store.advance_case(&township, &rm.id, rm.version, &approve(), "2017-09-02").unwrap();
+    // An upheld objection is not possible here (no notice); the county approves.
+    store.advance_case(&county, &rm.id, rm.version, &approve(), "2017-09-03").unwrap();
+    assert_eq!(store.household(&village, &other.id).unwrap().status, Status::Removed);
+    let f = store.region_figures(&county, &code("371521")).unwrap();
+    assert_eq!((f.total["returned:2017"].households, f.total["removed:2017"].households), (1, 1));
+    assert_eq!(store.rollup_table().unwrap(), store.recount_rollups().unwrap());
+    assert_eq!(store.verify_ledger().unwrap().broken, None);
+}
+
+/// An upheld objection ends the case; the household stays as it was.
+pub fn upheld_objection_rejects(store: Arc<dyn Store>) {
+    let village = setup(&*store);
+    let township = official(Role::TownshipOfficial, "371521100");
+    let h = exit_ready(&*store, &village, 1);
+    let mut case = store.open_case(&village, CaseKind::Exit, Some(&h.id), None, "", "2017-07-01").unwrap();
+    for _ in 0..4 {
+        case = store.advance_case(&village, &case.id, case.version, &approve(), "2017-07-01").unwrap();
+    }
+    let o = store.lodge_objection(&case.id, "收入是借款，不稳定", "13800000000", "2017-07-02").unwrap();
+    case = store.resolve_objection(&township, &o.id, true, "经核实属实，退回", "2017-07-03").unwrap();
+    assert_eq!(case.state, CaseState::Rejected);
+    assert_eq!(store.household(&village, &h.id).unwrap().status, Status::Poor);
+    assert!(
+        matches!(store.resolve_objection(&township, &o.id, false, "再议", "2017-07-04"), Err(StoreError::Invalid(e)) if e.code == "objection.resolved")
+    );
+}

@@ -3,6 +3,7 @@
 //! hash-chained ledger and the rollups. Every query takes the caller, and every household query
 //! filters by the caller's region in SQL: nothing above this layer filters rows after fetching.
 
+pub mod cases;
 pub mod conformance;
 pub mod db;
 pub mod ledger;
@@ -22,6 +23,8 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+pub use cases::{Case, Decision, Objection, PublicNotice};
+use fupin_domain::lifecycle::CaseKind;
 pub use ledger::{Event, VerifyReport};
 
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +40,9 @@ pub enum StoreError {
     Conflict { current: i64 },
     #[error("{0}")]
     Invalid(#[from] DomainError),
+    /// An exit proposed for a household that does not meet every standard: each unmet item.
+    #[error("exit standards unmet: {0:?}")]
+    Unmet(Vec<String>),
     #[error("database error: {0}")]
     Db(String),
 }
@@ -183,6 +189,30 @@ pub trait Store: Send + Sync {
     /// Helpers working in a county, township or village with their household counts, heaviest
     /// first (at most `limit`).
     fn helper_load(&self, caller: &Caller, code: &RegionCode, limit: u32) -> Result<Vec<HelperLoad>>;
+
+    /// Opens a lifecycle case (village officials): for identification with the applicant's full
+    /// file, otherwise on an existing household. An exit whose standards are unmet is refused
+    /// with `Unmet` and nothing is recorded.
+    fn open_case(
+        &self,
+        caller: &Caller,
+        kind: CaseKind,
+        household_id: Option<&str>,
+        file: Option<Household>,
+        reason: &str,
+        at: &str,
+    ) -> Result<Case>;
+    fn case(&self, caller: &Caller, id: &str) -> Result<Case>;
+    /// The applicant's file of an identification case.
+    fn case_file(&self, caller: &Caller, id: &str) -> Result<Option<Household>>;
+    fn cases(&self, caller: &Caller, region: &RegionCode, open_only: bool) -> Result<Vec<Case>>;
+    /// Does or rejects the case's next step, by the official of that step's level.
+    fn advance_case(&self, caller: &Caller, id: &str, expected_version: i64, decision: &Decision, at: &str) -> Result<Case>;
+    /// Anyone may object while a notice runs; the case pauses until the township resolves it.
+    fn lodge_objection(&self, case_id: &str, text: &str, contact: &str, at: &str) -> Result<Objection>;
+    fn resolve_objection(&self, caller: &Caller, objection_id: &str, upheld: bool, resolution: &str, at: &str) -> Result<Case>;
+    /// Notices running and announcements of the last year in a region, for the public.
+    fn public_notices(&self, region: &RegionCode, at: &str) -> Result<Vec<PublicNotice>>;
 
     fn verify_ledger(&self) -> Result<VerifyReport>;
     fn rollup_table(&self) -> Result<RollupTable>;

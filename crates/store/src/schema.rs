@@ -145,6 +145,39 @@ CREATE TABLE IF NOT EXISTS targets (
     persons BIGINT NOT NULL,
     PRIMARY KEY (region_code, year)
 ) {keyed};
+-- 业务办理: identification, exit, return and removal cases; id = household id + kind + n.
+CREATE TABLE IF NOT EXISTS cases (
+    id TEXT PRIMARY KEY,
+    household_id TEXT NOT NULL,
+    village_code TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    next_step BIGINT NOT NULL,
+    state TEXT NOT NULL,
+    notice_from TEXT,
+    notice_until TEXT,
+    reason TEXT NOT NULL,
+    opened_by TEXT NOT NULL,
+    opened_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    version BIGINT NOT NULL,
+    head_name TEXT NOT NULL,
+    size BIGINT NOT NULL,
+    main_cause TEXT NOT NULL,
+    -- The applicant's file (JSON) while an identification case runs.
+    file TEXT NOT NULL
+) {keyed};
+-- 异议: lodged by anyone during a notice; id = case id + "-O" + n is the tracking number.
+CREATE TABLE IF NOT EXISTS objections (
+    id TEXT PRIMARY KEY,
+    case_id TEXT NOT NULL,
+    lodged_at TEXT NOT NULL,
+    text TEXT NOT NULL,
+    contact TEXT NOT NULL,
+    status TEXT NOT NULL,
+    resolution TEXT NOT NULL,
+    resolved_by TEXT NOT NULL,
+    resolved_at TEXT NOT NULL
+) {keyed};
 CREATE TABLE IF NOT EXISTS users (
     username TEXT PRIMARY KEY,
     display_name TEXT NOT NULL,
@@ -175,5 +208,8 @@ CREATE INDEX IF NOT EXISTS members_name ON members (name, village_code);
 CREATE UNIQUE INDEX IF NOT EXISTS members_active_id_number ON members (id_number) WHERE active = 1;
 CREATE INDEX IF NOT EXISTS household_helpers_helper ON household_helpers (helper_id);
 CREATE INDEX IF NOT EXISTS ledger_household ON ledger (household_id);
-CREATE INDEX IF NOT EXISTS sessions_user ON sessions (username)
+CREATE INDEX IF NOT EXISTS sessions_user ON sessions (username);
+CREATE INDEX IF NOT EXISTS cases_village ON cases (village_code, state);
+CREATE INDEX IF NOT EXISTS cases_household ON cases (household_id);
+CREATE INDEX IF NOT EXISTS objections_case ON objections (case_id)
 "#;

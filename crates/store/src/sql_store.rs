@@ -101,7 +101,7 @@ impl<B: Backend> SqlStore<B> {
     }
 
     /// NotFound unless the household exists inside the caller's scope (checked in SQL).
-    fn ensure_in_scope(tx: &mut dyn Tx, caller: &Caller, id: &str) -> Result<()> {
+    pub(crate) fn ensure_in_scope(tx: &mut dyn Tx, caller: &Caller, id: &str) -> Result<()> {
         let mut q = Query::new("SELECT h.id FROM households h WHERE h.id = ");
         let p = q.bind(id);
         q.push(&p);
@@ -110,7 +110,7 @@ impl<B: Backend> SqlStore<B> {
     }
 
     /// One ID number may stand in one household only.
-    fn ensure_ids_free(tx: &mut dyn Tx, h: &Household) -> Result<()> {
+    pub(crate) fn ensure_ids_free(tx: &mut dyn Tx, h: &Household) -> Result<()> {
         for m in h.active_members() {
             let other = tx.query_one(
                 "SELECT household_id FROM members WHERE id_number = $1 AND active = 1 AND household_id <> $2",
@@ -542,6 +542,52 @@ impl<B: Backend> Store for SqlStore<B> {
                 .map(|r| HelperLoad { id: r.text(0), name: r.text(1), unit: r.text(2), households: r.int(3), over_cap: r.int(3) > cap })
                 .collect())
         })
+    }
+
+    fn open_case(
+        &self,
+        caller: &Caller,
+        kind: CaseKind,
+        household_id: Option<&str>,
+        file: Option<Household>,
+        reason: &str,
+        at: &str,
+    ) -> Result<Case> {
+        self.write(|tx| Self::open_case_in_tx(tx, &self.rules, caller, kind, household_id, file.clone(), reason, at))
+    }
+
+    fn case(&self, caller: &Caller, id: &str) -> Result<Case> {
+        require(caller.role.reads_households(), "该角色不能查看业务办理")?;
+        self.read(|tx| Ok(Self::scoped_case(tx, caller, id)?.0))
+    }
+
+    fn case_file(&self, caller: &Caller, id: &str) -> Result<Option<Household>> {
+        require(caller.role.reads_households(), "该角色不能查看业务办理")?;
+        self.read(|tx| Ok(Self::scoped_case(tx, caller, id)?.1))
+    }
+
+    fn cases(&self, caller: &Caller, region: &RegionCode, open_only: bool) -> Result<Vec<Case>> {
+        require(caller.role.reads_households(), "该角色不能查看业务办理")?;
+        if !caller.scope.contains_region(region) {
+            return Err(StoreError::NotFound);
+        }
+        self.read(|tx| Self::cases_in(tx, caller, region, open_only))
+    }
+
+    fn advance_case(&self, caller: &Caller, id: &str, expected_version: i64, decision: &Decision, at: &str) -> Result<Case> {
+        self.write(|tx| Self::advance_case_in_tx(tx, &self.rules, caller, id, expected_version, decision, at))
+    }
+
+    fn lodge_objection(&self, case_id: &str, text: &str, contact: &str, at: &str) -> Result<Objection> {
+        self.write(|tx| Self::lodge_objection_in_tx(tx, case_id, text, contact, at))
+    }
+
+    fn resolve_objection(&self, caller: &Caller, objection_id: &str, upheld: bool, resolution: &str, at: &str) -> Result<Case> {
+        self.write(|tx| Self::resolve_objection_in_tx(tx, caller, objection_id, upheld, resolution, at))
+    }
+
+    fn public_notices(&self, region: &RegionCode, at: &str) -> Result<Vec<PublicNotice>> {
+        self.read(|tx| Self::public_notices_in(tx, region, at))
     }
 
     fn verify_ledger(&self) -> Result<VerifyReport> {

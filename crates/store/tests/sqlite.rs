@@ -29,5 +29,10 @@ scenarios!(
     rollups_equal_recount,
     search,
     users_and_sessions,
-    helper_cap
+    helper_cap,
+    exit_workflow,
+    identification_workflow,
+    concurrent_step,
+    return_removal_and_rejection,
+    upheld_objection_rejects
 );

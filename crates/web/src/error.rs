@@ -12,11 +12,13 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: String,
     pub message: String,
+    /// Items a rule found wanting (the unmet exit standards), each in Chinese.
+    pub unmet: Vec<String>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code: code.into(), message: message.into() }
+        ApiError { status, code: code.into(), message: message.into(), unmet: vec![] }
     }
 
     pub fn bad_request(code: &str, message: impl Into<String>) -> ApiError {
@@ -41,6 +43,12 @@ impl From<StoreError> for ApiError {
                 ApiError::new(StatusCode::CONFLICT, "conflict", format!("档案已被他人修改（当前版本{current}），请刷新后重试"))
             }
             StoreError::Invalid(d) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, d.code, d.message),
+            StoreError::Unmet(items) => ApiError {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                code: "exit.standards_unmet".into(),
+                message: format!("未达到脱贫标准，不能提出退出：{}", items.join("；")),
+                unmet: items,
+            },
             StoreError::Db(detail) => {
                 eprintln!("database error: {detail}");
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "服务器内部错误，请稍后重试")
@@ -57,6 +65,10 @@ impl From<fupin_domain::DomainError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(json!({"error": {"code": self.code, "message": self.message}}))).into_response()
+        let mut error = json!({"code": self.code, "message": self.message});
+        if !self.unmet.is_empty() {
+            error["unmet"] = json!(self.unmet);
+        }
+        (self.status, Json(json!({ "error": error }))).into_response()
     }
 }
