@@ -184,7 +184,8 @@ async fn serve(store: Arc<dyn Store>, listen: &str, banner: Option<(&[(String, S
     } else {
         println!("精准扶贫大数据平台已启动： http://{}", listener.local_addr()?);
     }
-    fupin_web::serve(fupin_web::AppState::new(store, as_of), listener).await?;
+    let demo_mode = store.meta(DEMO_MARK)?.is_some();
+    fupin_web::serve(fupin_web::AppState::new(store, as_of, demo_mode), listener).await?;
     Ok(())
 }
 

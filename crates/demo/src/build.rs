@@ -196,8 +196,11 @@ fn tally(report: &mut BuildReport, out: &CountyOutput, as_of: Date, villages: &m
         if let Some(m) = h.measures.first() {
             *report.path_households.entry(m.path.label()).or_default() += 1;
         }
+        // For choosing the demo village: the one with the most households still to lift out.
         let v = villages.entry(h.village.to_string()).or_default();
-        v.0 += 1;
+        if h.status.is_remaining() {
+            v.0 += 1;
+        }
         if v.1.is_none() && h.status == Status::Poor {
             v.1 = h.helpers.first().map(|x| x.id.clone());
         }
@@ -224,8 +227,8 @@ fn merge(into: &mut BuildReport, part: BuildReport) {
 
 fn accounts(regions: &[Region], villages: &HashMap<String, (u64, Option<String>)>) -> Vec<DemoAccount> {
     let name = |code: &str| regions.iter().find(|r| r.code == code).map(|r| r.name.clone()).unwrap_or_default();
-    // The village of 阳谷县 with the most files among those with a remaining poor household
-    // and its helper, and that village's township.
+    // The village of 阳谷县 with the most remaining poor households (and a helper of one of
+    // them), and that village's township.
     let village = villages
         .iter()
         .filter(|(v, (_, helper))| v.starts_with("371521") && helper.is_some())

@@ -148,7 +148,7 @@ pub async fn list_households(
 pub async fn load_view(state: &Arc<AppState>, a: &Auth, id: String) -> Result<HouseholdView, ApiError> {
     let caller = a.caller.clone();
     let pii = a.user.role.pii();
-    let at = state.as_of.to_string();
+    let at = state.today().to_string();
     let h = blocking(state, move |s| {
         let h = s.household(&caller, &id)?;
         if pii.any() {
@@ -157,7 +157,7 @@ pub async fn load_view(state: &Arc<AppState>, a: &Auth, id: String) -> Result<Ho
         Ok(h)
     })
     .await?;
-    Ok(household_view(&h, pii, state.as_of))
+    Ok(household_view(&h, pii, state.today()))
 }
 
 /// One household file: members, income, conditions, helpers and measures.
@@ -205,9 +205,9 @@ pub async fn post_change(
         expected_version: body.expected_version,
         change: body.change,
         reason: body.reason,
-        at: state.as_of.to_string(),
+        at: state.today().to_string(),
     };
     let caller = a.caller.clone();
     let h = blocking(&state, move |s| s.change_household(&caller, &req)).await?;
-    Ok(Json(household_view(&h, a.user.role.pii(), state.as_of)))
+    Ok(Json(household_view(&h, a.user.role.pii(), state.today())))
 }

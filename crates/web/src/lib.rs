@@ -5,11 +5,13 @@
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod cases;
 pub mod error;
 pub mod figures;
 pub mod geo;
 pub mod maps;
 pub mod pages;
+pub mod pages_cases;
 pub mod view;
 
 use axum::extract::{Request, State};
@@ -39,14 +41,36 @@ pub struct Metrics {
 pub struct AppState {
     pub store: Arc<dyn Store>,
     /// The business clock: the date workflows and edits are stamped with.
-    pub as_of: Date,
+    clock: std::sync::RwLock<Date>,
+    /// A demo database: the business clock may be advanced from the web (to see notices run out).
+    pub demo_mode: bool,
     pub metrics: Metrics,
     pub login_failures: Mutex<HashMap<String, (u32, Instant)>>,
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn Store>, as_of: Date) -> Arc<AppState> {
-        Arc::new(AppState { store, as_of, metrics: Metrics::default(), login_failures: Mutex::new(HashMap::new()) })
+    pub fn new(store: Arc<dyn Store>, as_of: Date, demo_mode: bool) -> Arc<AppState> {
+        Arc::new(AppState {
+            store,
+            clock: std::sync::RwLock::new(as_of),
+            demo_mode,
+            metrics: Metrics::default(),
+            login_failures: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub fn today(&self) -> Date {
+        *self.clock.read().expect("not poisoned")
+    }
+
+    /// Moves the business clock forward (demo only) and persists it.
+    pub fn advance_clock(&self, days: i64) -> Result<Date, StoreError> {
+        let mut d = self.clock.write().expect("not poisoned");
+        for _ in 0..days {
+            *d = fupin_domain::lifecycle::next_day(*d);
+        }
+        self.store.set_meta("as_of", &d.to_string())?;
+        Ok(*d)
     }
 }
 
@@ -78,6 +102,16 @@ pub fn openapi_router() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(api::get_household))
         .routes(routes!(api::get_history))
         .routes(routes!(api::post_change))
+        .routes(routes!(cases::propose_exit))
+        .routes(routes!(cases::propose_return))
+        .routes(routes!(cases::propose_removal))
+        .routes(routes!(cases::apply, cases::list))
+        .routes(routes!(cases::get_case))
+        .routes(routes!(cases::step))
+        .routes(routes!(cases::object))
+        .routes(routes!(cases::resolve))
+        .routes(routes!(cases::notices))
+        .routes(routes!(cases::advance_clock))
         .routes(routes!(maps::get_map))
         .routes(routes!(maps::get_helper_load))
 }

@@ -257,7 +257,7 @@ pub async fn build(state: &Arc<AppState>, a: &Auth, kind: MapKind, code: &str, p
         .iter()
         .find(|m| m.id == metric)
         .ok_or_else(|| ApiError::bad_request("map.metric", format!("指标“{metric}”不属于{}", kind.title())))?;
-    let as_of = state.as_of;
+    let as_of = state.today();
     let periods: Vec<i32> = (2015..=as_of.year).collect();
     let period = p.period.unwrap_or(as_of.year);
     if !periods.contains(&period) && kind != MapKind::Schedule {

@@ -31,9 +31,10 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/households/{id}", get(household_page))
         .route("/households/{id}/edit", post(household_edit))
         .route("/maps/{map}/{code}", get(map_page))
+        .merge(crate::pages_cases::routes())
 }
 
-fn render(t: impl Template) -> Response {
+pub(crate) fn render(t: impl Template) -> Response {
     match t.render() {
         Ok(html) => Html(html).into_response(),
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("模板错误: {e}")).into_response(),
@@ -47,21 +48,29 @@ struct ErrorPage {
     message: String,
 }
 
-fn error_page(e: ApiError) -> Response {
+pub(crate) fn error_page(e: ApiError) -> Response {
     let status = e.status;
     (status, render(ErrorPage { code: e.code, message: e.message })).into_response()
 }
 
 /// What every logged-in page shows in its header.
-struct Nav {
-    user: fupin_store::UserRecord,
-    role_label: &'static str,
-    csrf: String,
-    as_of: String,
+pub(crate) struct Nav {
+    pub user: fupin_store::UserRecord,
+    pub role_label: &'static str,
+    pub csrf: String,
+    pub as_of: String,
+    /// The demo's business clock can be advanced by the province official.
+    pub demo_clock: bool,
 }
 
-fn nav(a: &Auth, state: &AppState) -> Nav {
-    Nav { user: a.user.clone(), role_label: a.user.role.label(), csrf: a.csrf.clone(), as_of: state.as_of.to_string() }
+pub(crate) fn nav(a: &Auth, state: &AppState) -> Nav {
+    Nav {
+        user: a.user.clone(),
+        role_label: a.user.role.label(),
+        csrf: a.csrf.clone(),
+        as_of: state.today().to_string(),
+        demo_clock: state.demo_mode && a.user.role == fupin_domain::access::Role::ProvinceOfficial,
+    }
 }
 
 fn options<T: Copy>(all: &[T], code: fn(T) -> &'static str, label: fn(T) -> &'static str) -> Vec<(&'static str, &'static str)> {
@@ -139,7 +148,7 @@ async fn logout(State(state): State<Arc<AppState>>, PageAuth(a): PageAuth, Form(
 }
 
 /// Names of the regions above `code` that lie inside the caller's scope, for breadcrumbs.
-async fn crumbs(state: &Arc<AppState>, a: &Auth, code: &RegionCode) -> Result<Vec<(String, String)>, ApiError> {
+pub(crate) async fn crumbs(state: &Arc<AppState>, a: &Auth, code: &RegionCode) -> Result<Vec<(String, String)>, ApiError> {
     let scope = a.caller.scope.region.clone();
     let chain: Vec<RegionCode> = code.ancestors_and_self().into_iter().filter(|c| scope.contains(c) && c != code).collect();
     blocking(state, move |s| {
@@ -157,10 +166,7 @@ async fn crumbs(state: &Arc<AppState>, a: &Auth, code: &RegionCode) -> Result<Ve
 #[derive(Template)]
 #[template(path = "region.html")]
 struct RegionPage {
-    user: fupin_store::UserRecord,
-    role_label: &'static str,
-    csrf: String,
-    as_of: String,
+    nav: Nav,
     region: Region,
     crumbs: Vec<(String, String)>,
     s: Summary,
@@ -176,10 +182,7 @@ async fn region_page(State(state): State<Arc<AppState>>, PageAuth(a): PageAuth, 
         let crumbs = crumbs(&state, &a, &code).await?;
         let n = nav(&a, &state);
         Ok::<_, ApiError>(RegionPage {
-            user: n.user,
-            role_label: n.role_label,
-            csrf: n.csrf,
-            as_of: n.as_of,
+            nav: n,
             s: summary(&f.total),
             children: f.children.iter().map(|(r, fig)| (r.code.clone(), r.name.clone(), summary(fig))).collect(),
             region: f.region,
@@ -196,10 +199,7 @@ async fn region_page(State(state): State<Arc<AppState>>, PageAuth(a): PageAuth, 
 #[derive(Template)]
 #[template(path = "households.html")]
 struct HouseholdsPage {
-    user: fupin_store::UserRecord,
-    role_label: &'static str,
-    csrf: String,
-    as_of: String,
+    nav: Nav,
     error: Option<String>,
     region: String,
     q: String,
@@ -232,10 +232,7 @@ async fn households_page(State(state): State<Arc<AppState>>, PageAuth(a): PageAu
     let n = nav(&a, &state);
     let s = |v: &Option<String>| v.clone().unwrap_or_default();
     let mut page = HouseholdsPage {
-        user: n.user,
-        role_label: n.role_label,
-        csrf: n.csrf,
-        as_of: n.as_of,
+        nav: n,
         error: None,
         region: s(&p.region),
         q: s(&p.q),
@@ -285,10 +282,7 @@ async fn households_page(State(state): State<Arc<AppState>>, PageAuth(a): PageAu
 #[derive(Template)]
 #[template(path = "household.html")]
 struct HouseholdPage {
-    user: fupin_store::UserRecord,
-    role_label: &'static str,
-    csrf: String,
-    as_of: String,
+    nav: Nav,
     h: HouseholdView,
     crumbs: Vec<(String, String)>,
     events: Vec<Event>,
@@ -297,9 +291,12 @@ struct HouseholdPage {
     notice: Option<String>,
     causes: Vec<(&'static str, &'static str)>,
     attributes: Vec<(&'static str, &'static str)>,
+    year: i32,
+    unmet: Vec<String>,
+    cases: Vec<fupin_store::Case>,
 }
 
-async fn show_household(state: &Arc<AppState>, a: &Auth, id: String, error: Option<String>, notice: Option<String>) -> Response {
+pub(crate) async fn show_household(state: &Arc<AppState>, a: &Auth, id: String, error: Option<String>, notice: Option<String>) -> Response {
     let result = async {
         let h = load_view(state, a, id.clone()).await?;
         let caller = a.caller.clone();
@@ -309,6 +306,15 @@ async fn show_household(state: &Arc<AppState>, a: &Auth, id: String, error: Opti
             e.payload = mask_digit_runs(&e.payload, pii);
         }
         let village = RegionCode::parse(&h.village)?;
+        let today = state.today();
+        let (caller, hid, v) = (a.caller.clone(), h.id.clone(), village.clone());
+        let (unmet, cases) = blocking(state, move |s| {
+            let file = s.household(&caller, &hid)?;
+            let unmet = fupin_domain::lifecycle::exit_unmet(&file, today.year, today, s.rules());
+            let cases = s.cases(&caller, &v, false)?.into_iter().filter(|c| c.household_id == hid).collect::<Vec<_>>();
+            Ok((unmet, cases))
+        })
+        .await?;
         let mut crumbs = crumbs(state, a, &village).await?;
         if a.caller.scope.region.contains(&village) {
             let v = village.clone();
@@ -318,10 +324,7 @@ async fn show_household(state: &Arc<AppState>, a: &Auth, id: String, error: Opti
         }
         let n = nav(a, state);
         Ok::<_, ApiError>(HouseholdPage {
-            user: n.user,
-            role_label: n.role_label,
-            csrf: n.csrf,
-            as_of: n.as_of,
+            nav: n,
             can_edit: a.user.role.edits_households(),
             h,
             crumbs,
@@ -330,6 +333,9 @@ async fn show_household(state: &Arc<AppState>, a: &Auth, id: String, error: Opti
             notice,
             causes: options(Cause::ALL, Cause::code, Cause::label),
             attributes: options(Attribute::ALL, Attribute::code, Attribute::label),
+            year: today.year,
+            unmet,
+            cases,
         })
     }
     .await;
@@ -386,7 +392,7 @@ async fn household_edit(
             return Err(ApiError::bad_request("form.reason", "请填写修改原因"));
         }
         let caller = a.caller.clone();
-        let at = state.as_of.to_string();
+        let at = state.today().to_string();
         let hid = id.clone();
         blocking(&state, move |s| {
             let current = s.household(&caller, &hid)?;
@@ -407,10 +413,7 @@ async fn household_edit(
 #[derive(Template)]
 #[template(path = "map.html")]
 struct MapPage {
-    user: fupin_store::UserRecord,
-    role_label: &'static str,
-    csrf: String,
-    as_of: String,
+    nav: Nav,
     title: &'static str,
     map: &'static str,
     code: String,
@@ -444,10 +447,7 @@ async fn map_page(
     };
     let n = nav(&a, &state);
     render(MapPage {
-        user: n.user,
-        role_label: n.role_label,
-        csrf: n.csrf,
-        as_of: n.as_of,
+        nav: n,
         title: kind.title(),
         map: kind.id(),
         code: region.to_string(),

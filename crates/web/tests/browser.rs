@@ -203,3 +203,98 @@ async fn province_user_opens_every_map_and_drills_down_to_households() {
     c.close().await.ok();
     result.expect("maps scenario");
 }
+
+async fn login_as(c: &fantoccini::Client, base: &str, user: &str) -> Result<(), fantoccini::error::CmdError> {
+    c.delete_all_cookies().await?;
+    c.goto(&format!("{base}/login")).await?;
+    c.find(Locator::Id("username")).await?.send_keys(user).await?;
+    c.find(Locator::Id("password")).await?.send_keys(PASSWORD).await?;
+    c.find(Locator::Id("login")).await?.click().await?;
+    c.wait().for_element(Locator::Id("registered-persons")).await?;
+    Ok(())
+}
+
+async fn click_and_wait(c: &fantoccini::Client, button: &str, outcome: &str) -> Result<String, fantoccini::error::CmdError> {
+    c.find(Locator::Id(button)).await?.click().await?;
+    c.wait().for_element(Locator::Id(outcome)).await?.text().await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_exit_runs_from_proposal_through_an_objection_to_announcement() {
+    let Some((_driver, port)) = chromedriver() else { return };
+    let base = server().base.clone();
+    let (ready, _) = tokio::task::block_in_place(common::exit_candidates);
+    let household = ready.first().expect("an exit-ready household").clone();
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({"binary": "/usr/bin/chromium", "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1400,1100", "--lang=zh-CN"]}),
+    );
+    let c = ClientBuilder::native().capabilities(caps).connect(&format!("http://127.0.0.1:{port}")).await.expect("connect to chromedriver");
+    let shots = screenshot_dir();
+    let result: Result<(), fantoccini::error::CmdError> = async {
+        // 1. The village official proposes the exit and does the village's four steps.
+        login_as(&c, &base, "village").await?;
+        c.goto(&format!("{base}/households/{household}")).await?;
+        c.wait().for_element(Locator::Id("standards-ok")).await?;
+        c.find(Locator::Id("propose-exit")).await?.click().await?;
+        c.wait().for_element(Locator::Id("steps")).await?;
+        let case_url = c.current_url().await?.to_string();
+        let case_id = case_url.rsplit('/').next().unwrap().to_string();
+        for _ in 0..4 {
+            let ok = click_and_wait(&c, "approve", "case-ok").await?;
+            assert!(ok.contains("已办理"), "{ok}");
+        }
+        assert_eq!(c.find(Locator::Id("case-state")).await?.text().await?, "公示中");
+        std::fs::write(shots.join("exit-1-village-notice.png"), c.screenshot().await?).unwrap();
+
+        // 2. Someone from the public objects on the notice page, without logging in.
+        c.delete_all_cookies().await?;
+        let town = &household[..9];
+        c.goto(&format!("{base}/public/notices?region={town}")).await?;
+        let row = c.wait().for_element(Locator::Css(&format!("tr[data-case='{case_id}']"))).await?;
+        row.find(Locator::Css(".objection-text")).await?.send_keys("听说该户儿子在外地买了房").await?;
+        row.find(Locator::Css(".objection-submit")).await?.click().await?;
+        let ok = c.wait().for_element(Locator::Id("objection-ok")).await?.text().await?;
+        assert!(ok.contains(&format!("{case_id}-O1")), "{ok}");
+        std::fs::write(shots.join("exit-2-public-objection.png"), c.screenshot().await?).unwrap();
+
+        // 3. The county cannot announce while the objection is open; the township resolves it.
+        login_as(&c, &base, "township").await?;
+        c.goto(&case_url).await?;
+        assert_eq!(c.wait().for_element(Locator::Id("case-state")).await?.text().await?, "有异议，暂停");
+        c.find(Locator::Id("resolution-1")).await?.send_keys("经核实，房屋系儿子分户后自购，不影响本户").await?;
+        let ok = click_and_wait(&c, "dismiss-1", "case-ok").await?;
+        assert!(ok.contains("异议已处理"));
+        assert_eq!(c.find(Locator::Id("case-state")).await?.text().await?, "公示中");
+        std::fs::write(shots.join("exit-3-township-resolves.png"), c.screenshot().await?).unwrap();
+
+        // 4. The notice period runs out (the demo's clock), and the county announces the exit.
+        login_as(&c, &base, "yanggu").await?;
+        c.goto(&case_url).await?;
+        let refused = click_and_wait(&c, "approve", "case-error").await?;
+        assert!(refused.contains("公示期"), "{refused}");
+        tokio::task::block_in_place(|| {
+            let r = common::login("province")
+                .post(format!("{}/api/v1/clock", server().base))
+                .json(&serde_json::json!({"days": 7}))
+                .send()
+                .unwrap();
+            assert_eq!(r.status(), 200);
+        });
+        c.goto(&case_url).await?;
+        let ok = click_and_wait(&c, "approve", "case-ok").await?;
+        assert!(ok.contains("已办结"), "{ok}");
+        std::fs::write(shots.join("exit-4-county-announces.png"), c.screenshot().await?).unwrap();
+        c.goto(&format!("{base}/households/{household}")).await?;
+        assert_eq!(c.wait().for_element(Locator::Id("status")).await?.text().await?, "已脱贫(享受政策)");
+        let history = c.find(Locator::Id("history")).await?.text().await?;
+        assert!(history.contains("case.exit.announce") && history.contains("case.objection.dismissed"), "{history}");
+        std::fs::write(shots.join("exit-5-household-exited.png"), c.screenshot().await?).unwrap();
+        Ok(())
+    }
+    .await;
+    c.close().await.ok();
+    result.expect("exit scenario");
+}

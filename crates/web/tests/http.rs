@@ -313,3 +313,99 @@ fn boundaries_are_cached_with_etags() {
     let js = c.get(format!("{}/assets/echarts-5.6.0.min.js", server().base)).send().unwrap();
     assert!(js.headers()["cache-control"].to_str().unwrap().contains("immutable"));
 }
+
+#[test]
+fn exit_proposals_check_the_standards_and_steps_check_the_level() {
+    let (ready, not_ready) = common::exit_candidates();
+    let ready = ready.first().expect("an exit-ready household").clone();
+    let village = login("village");
+    let events_before: usize = get(&village, &format!("/api/v1/households/{not_ready}/history")).1.as_array().unwrap().len();
+    let r = village.post(format!("{}/api/v1/households/{not_ready}/exit", server().base)).send().unwrap();
+    assert_eq!(r.status(), 422);
+    let body: Value = r.json().unwrap();
+    assert_eq!(body["error"]["code"], "exit.standards_unmet");
+    assert!(!body["error"]["unmet"].as_array().unwrap().is_empty());
+    assert_eq!(
+        get(&village, &format!("/api/v1/households/{not_ready}/history")).1.as_array().unwrap().len(),
+        events_before,
+        "nothing recorded"
+    );
+
+    let county = login("yanggu");
+    assert_eq!(county.post(format!("{}/api/v1/households/{ready}/exit", server().base)).send().unwrap().status(), 403);
+    assert_eq!(login("shenxian_village").post(format!("{}/api/v1/households/{ready}/exit", server().base)).send().unwrap().status(), 404);
+    let case: Value = village.post(format!("{}/api/v1/households/{ready}/exit", server().base)).send().unwrap().json().unwrap();
+    let id = case["id"].as_str().unwrap().to_string();
+    assert_eq!(case["state"], "open");
+    let step = |c: &reqwest::blocking::Client, v: i64| {
+        c.post(format!("{}/api/v1/cases/{id}/steps", server().base)).json(&json!({"expected_version": v, "approve": true})).send().unwrap()
+    };
+    let r = step(&county, 1);
+    assert_eq!(r.status(), 422);
+    assert_eq!(r.json::<Value>().unwrap()["error"]["code"], "case.wrong_level");
+    assert_eq!(step(&village, 1).status(), 200);
+    assert_eq!(step(&village, 1).status(), 409, "a stale version loses");
+    assert_eq!(get(&login("shenxian"), &format!("/api/v1/cases/{id}")).0, 404);
+    let (_, listed) = get(&county, "/api/v1/cases?region=371521");
+    assert!(listed.as_array().unwrap().iter().any(|c| c["id"] == id.as_str()));
+}
+
+#[test]
+fn public_notices_show_no_personal_data_and_take_objections_without_login() {
+    let (ready, _) = common::exit_candidates();
+    let ready = ready.last().expect("an exit-ready household").clone();
+    let village = login("village");
+    let mut case: Value = village.post(format!("{}/api/v1/households/{ready}/exit", server().base)).send().unwrap().json().unwrap();
+    let id = case["id"].as_str().unwrap().to_string();
+    for _ in 0..4 {
+        let v = case["version"].as_i64().unwrap();
+        case = village
+            .post(format!("{}/api/v1/cases/{id}/steps", server().base))
+            .json(&json!({"expected_version": v, "approve": true}))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+    }
+    assert_eq!(case["state"], "notice");
+    let town = &case["village_code"].as_str().unwrap()[..9];
+    let public = client();
+    let (s, notices) = get(&public, &format!("/api/v1/public/notices?region={town}"));
+    assert_eq!(s, 200);
+    let text = notices.to_string();
+    let h =
+        server().store.household(&fupin_domain::access::Caller::system(fupin_domain::RegionCode::parse("37").unwrap()), &ready).unwrap();
+    for m in h.active_members() {
+        assert!(!text.contains(m.id_number.as_str()), "no ID numbers on public notices");
+    }
+    assert!(!text.contains(&h.bank_account) && (h.phone.is_empty() || !text.contains(&h.phone)));
+    assert!(notices.as_array().unwrap().iter().any(|n| n["case_id"] == id.as_str()));
+    let html = public.get(format!("{}/public/notices?region={town}", server().base)).send().unwrap().text().unwrap();
+    assert!(html.contains("扶贫对象公示公告") && html.contains(&id));
+    let r = public
+        .post(format!("{}/api/v1/public/notices/{id}/objections", server().base))
+        .json(&json!({"text": "该户有经营性收入未申报"}))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let tracking = r.json::<Value>().unwrap()["tracking_number"].as_str().unwrap().to_string();
+    assert_eq!(tracking, format!("{id}-O1"));
+    let (_, c) = get(&village, &format!("/api/v1/cases/{id}"));
+    assert_eq!(c["state"], "paused");
+    let r = login("township")
+        .post(format!("{}/api/v1/objections/{tracking}/resolve", server().base))
+        .json(&json!({"upheld": false, "resolution": "已核实，收入已计入"}))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().unwrap()["state"], "notice");
+    assert_eq!(get(&public, "/api/v1/public/notices?region=3715").0, 400, "notices are by township or village");
+}
+
+#[test]
+fn only_the_demo_province_official_moves_the_clock() {
+    let r = login("yanggu").post(format!("{}/api/v1/clock", server().base)).json(&json!({"days": 1})).send().unwrap();
+    assert_eq!(r.status(), 403);
+    let r = login("province").post(format!("{}/api/v1/clock", server().base)).json(&json!({"days": 0})).send().unwrap();
+    assert_eq!(r.status(), 400);
+}

@@ -22,7 +22,7 @@ pub const PASSWORD: &str = "demo-test-pw";
 fn start() -> Server {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("fupin.db");
-    let opts = BuildOptions { scale: 0.004, as_of: Date::new(2017, 6, 30).unwrap(), rules: Rules::default(), progress: false };
+    let opts = BuildOptions { scale: 0.006, as_of: Date::new(2017, 6, 30).unwrap(), rules: Rules::default(), progress: false };
     let report = fupin_demo::build(&Sqlite::open_for_bulk_build(&path).unwrap(), &opts).expect("demo builds");
     let store: Arc<dyn Store> = Arc::new(SqlStore::new(Sqlite::open(&path).unwrap(), Rules::default()).unwrap());
     store.set_meta("as_of", "2017-06-30").unwrap();
@@ -57,6 +57,7 @@ fn start() -> Server {
     for u in &users {
         store.put_user(u).unwrap();
     }
+    add_exit_ready_households(&*store);
     let (tx, rx) = std::sync::mpsc::channel();
     let st = store.clone();
     std::thread::spawn(move || {
@@ -64,7 +65,7 @@ fn start() -> Server {
         rt.block_on(async move {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             tx.send(listener.local_addr().unwrap()).unwrap();
-            fupin_web::serve(fupin_web::AppState::new(st, Date::new(2017, 6, 30).unwrap()), listener).await.unwrap();
+            fupin_web::serve(fupin_web::AppState::new(st, Date::new(2017, 6, 30).unwrap(), true), listener).await.unwrap();
         });
     });
     let addr = rx.recv().unwrap();
@@ -90,4 +91,78 @@ pub fn login(username: &str) -> reqwest::blocking::Client {
         .unwrap();
     assert_eq!(r.status(), 200, "login as {username}");
     c
+}
+
+/// Poor households of the `village` account with no case open: those meeting every exit
+/// standard today, and those that do not (one is made so by unticking 住房安全 if need be).
+pub fn exit_candidates() -> (Vec<String>, String) {
+    let store = &server().store;
+    let village = store.user("village").unwrap().unwrap();
+    let caller = fupin_web::auth::caller_of(&village);
+    let page = store
+        .search_households(
+            &caller,
+            &fupin_store::HouseholdQuery { status: Some(fupin_domain::codes::Status::Poor), per_page: 200, ..Default::default() },
+        )
+        .unwrap();
+    let today = Date::new(2017, 6, 30).unwrap();
+    let (mut ready, mut not_ready) = (vec![], vec![]);
+    for s in page.items {
+        let h = store.household(&caller, &s.id).unwrap();
+        if store.cases(&caller, &h.village, false).unwrap().iter().any(|c| c.household_id == h.id) {
+            continue;
+        }
+        if fupin_domain::lifecycle::exit_unmet(&h, 2017, today, store.rules()).is_empty() {
+            ready.push(h.id);
+        } else {
+            not_ready.push(h.id);
+        }
+    }
+    let not_ready = match not_ready.pop() {
+        Some(id) => id,
+        None => {
+            let id = ready.pop().expect("the demo village has poor households");
+            let h = store.household(&caller, &id).unwrap();
+            let mut fields = fupin_domain::household::HouseholdFields::of(&h);
+            fields.conditions.safe_housing = false;
+            let req = fupin_store::ChangeRequest {
+                household_id: id.clone(),
+                expected_version: h.version,
+                change: fupin_domain::household::Change::EditFields { fields },
+                reason: "住房鉴定为危房".into(),
+                at: "2017-06-30".into(),
+            };
+            store.change_household(&caller, &req).unwrap();
+            id
+        }
+    };
+    (ready, not_ready)
+}
+
+/// At test scale the demo village holds a household or two; the lifecycle tests need several
+/// that meet every exit standard, registered through the ordinary write path.
+fn add_exit_ready_households(store: &dyn Store) {
+    let village = store.user("village").unwrap().unwrap();
+    let caller = fupin_web::auth::caller_of(&village);
+    for seq in 9001..9007u32 {
+        let mut h = fupin_store::conformance::sample_household(village.region.as_str(), seq, 2);
+        h.conditions = fupin_domain::household::Conditions {
+            food_clothing: true,
+            compulsory_education: true,
+            medical_insurance: true,
+            safe_housing: true,
+            safe_water: true,
+            electricity: true,
+        };
+        h.incomes.push(fupin_domain::household::Income { year: 2017, wage: fupin_domain::Yuan::from_yuan(10_000), ..Default::default() });
+        h.measures.push(fupin_domain::household::Measure {
+            no: 1,
+            path: fupin_domain::codes::Path::Employment,
+            name: "扶贫公益岗位".into(),
+            amount: fupin_domain::Yuan::from_yuan(3600),
+            unit: "县人社局".into(),
+            year: 2017,
+        });
+        store.create_household(&caller, h, "测试建档", "2016-12-01").unwrap();
+    }
 }
