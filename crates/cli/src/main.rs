@@ -60,6 +60,17 @@ enum Cmd {
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
     },
+    /// 数据核查: list files that contradict themselves or each other.
+    Check {
+        #[command(flatten)]
+        db: Db,
+        /// Region code (default: the whole province).
+        #[arg(long, default_value = "37")]
+        region: String,
+        /// Findings to print per kind.
+        #[arg(long, default_value_t = 10)]
+        show: usize,
+    },
     /// The tamper-evident ledger.
     Ledger {
         #[command(subcommand)]
@@ -255,6 +266,22 @@ fn main() {
                 bail!("数据库未完成初始化");
             }
             tokio::runtime::Runtime::new()?.block_on(serve(store, &listen, None))
+        }),
+        Cmd::Check { db, region, show } => open(&db).and_then(|store| {
+            let region = RegionCode::parse(&region)?;
+            let today = match store.meta("as_of")? {
+                Some(d) => Date::parse(&d)?,
+                None => civil_from_days(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs() as i64 / 86_400),
+            };
+            let report = store.data_checks(&fupin_domain::access::Caller::system(RegionCode::parse("37")?), &region, today)?;
+            println!("数据核查（{region}，截至{today}）：");
+            for (kind, (label, n)) in &report.counts {
+                println!("  {label}：{n}");
+                for f in report.findings.iter().filter(|f| f.kind == *kind).take(show) {
+                    println!("    {} {}", f.household_id, f.message);
+                }
+            }
+            Ok(())
         }),
         Cmd::Ledger { cmd: LedgerCmd::Verify { db } } => open(&db).and_then(|store| {
             let r = store.verify_ledger()?;

@@ -442,7 +442,10 @@ impl Gen<'_> {
         }
         let Some(line) = rules.poverty_line(year) else { return };
         let income = self.income(h, year, Some(line));
-        h.incomes.push(income);
+        h.incomes.push(income.clone());
+        h.version += 1;
+        let at = random_date(&mut self.rng, year, 1, self.plan.as_of.month).min(self.plan.as_of);
+        self.event(h, "set_income", at, "demo", "年度收入录入", json!({"before": null, "after": income, "size": h.size()}));
         h.conditions = Conditions {
             food_clothing: true,
             compulsory_education: true,

@@ -16,6 +16,9 @@ pub struct Rules {
     pub exit_incidence_bp: i64,
     /// The same for the western counties (3%).
     pub exit_incidence_west_bp: i64,
+    /// City codes whose counties use the western threshold. Default: 菏泽 and 聊城, the
+    /// province's western poverty belt (an assumption to confirm with the provincial office).
+    pub west_cities: Vec<String>,
     /// Monitoring: income below this multiple of the line (in tenths: 1.5× = 15).
     pub monitoring_multiple_tenths: i64,
     /// The form version recorded on new files.
@@ -36,6 +39,7 @@ impl Default for Rules {
             notice_days: 7,
             exit_incidence_bp: 200,
             exit_incidence_west_bp: 300,
+            west_cities: vec!["3717".into(), "3715".into()],
             monitoring_multiple_tenths: 15,
             form_version: "SD-2016".to_string(),
         }
@@ -43,6 +47,15 @@ impl Default for Rules {
 }
 
 impl Rules {
+    /// The incidence below which a village or county may exit, in basis points.
+    pub fn exit_incidence_for(&self, code: &str) -> i64 {
+        if self.west_cities.iter().any(|c| code.starts_with(c.as_str())) {
+            self.exit_incidence_west_bp
+        } else {
+            self.exit_incidence_bp
+        }
+    }
+
     /// The line in force for `year`: the latest configured year not after it.
     pub fn poverty_line(&self, year: i32) -> Option<Yuan> {
         self.poverty_lines.iter().filter(|(y, _)| *y <= year).max_by_key(|(y, _)| *y).map(|(_, l)| *l)

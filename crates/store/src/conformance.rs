@@ -642,3 +642,49 @@ pub fn upheld_objection_rejects(store: Arc<dyn Store>) {
         matches!(store.resolve_objection(&township, &o.id, false, "再议", "2017-07-04"), Err(StoreError::Invalid(e)) if e.code == "objection.resolved")
     );
 }
+
+/// 数据核查 finds each planted contradiction, and only those.
+pub fn data_checks(store: Arc<dyn Store>) {
+    let village = setup(&*store);
+    let today = Date::new(2017, 6, 30).unwrap();
+    // A sick member recorded as able to work, and a 10-year-old not in school.
+    let mut a = sample_household("371521100001", 1, 3);
+    a.members[1].health = Health::Serious;
+    a.members[2].id_number = IdNumber::build("371521", Date::new(2007, 3, 3).unwrap(), 512);
+    a.members[2].sex = if a.members[2].id_number.is_male() { Sex::Male } else { Sex::Female };
+    a.members[2].relation = Relation::Grandson;
+    let a = store.create_household(&village, a, "建档", "2017-05-01").unwrap();
+    // The same person (name and birth date) in a second file under another number.
+    let mut b = sample_household("371521100001", 2, 1);
+    let twin = &a.members[0];
+    b.members[0].name = twin.name.clone();
+    b.members[0].id_number = IdNumber::build("371521", twin.id_number.birth_date(), 777);
+    b.members[0].sex = if b.members[0].id_number.is_male() { Sex::Male } else { Sex::Female };
+    let b = store.create_household(&village, b, "建档", "2017-05-01").unwrap();
+    // A file nobody touched since 2015, and one exited without that year's income.
+    let stale = store.create_household(&village, sample_household("371521100001", 3, 1), "建档", "2015-12-01").unwrap();
+    let c = store.create_household(&village, sample_household("371521100001", 4, 1), "建档", "2017-05-01").unwrap();
+    let req = ChangeRequest {
+        household_id: c.id.clone(),
+        expected_version: 1,
+        change: Change::SetStatus { status: Status::Exited, year: 2016 },
+        reason: String::new(),
+        at: "2017-05-02".into(),
+    };
+    store.change_household(&village, &req).unwrap();
+    let report = store.data_checks(&official(Role::CountyOfficial, "371521"), &code("371521"), today).unwrap();
+    let count = |k: &str| report.counts[k].1;
+    assert_eq!(count("ill_but_labour"), 1);
+    assert_eq!(count("school_age_out_of_school"), 1);
+    assert_eq!(count("person_in_two_households"), 2, "both files are named");
+    assert_eq!(count("stale"), 1);
+    assert_eq!(count("exited_without_income"), 1);
+    assert_eq!((count("id_in_two_files"), count("no_head")), (0, 0));
+    let ids: Vec<&str> = report.findings.iter().map(|f| f.household_id.as_str()).collect();
+    for h in [&a.id, &b.id, &stale.id, &c.id] {
+        assert!(ids.contains(&h.as_str()), "{h} is named");
+    }
+    assert!(matches!(store.data_checks(&official(Role::CountyOfficial, "371522"), &code("371521"), today), Err(StoreError::NotFound)));
+    let other = store.data_checks(&official(Role::CountyOfficial, "371522"), &code("371522"), today).unwrap();
+    assert!(other.findings.is_empty());
+}

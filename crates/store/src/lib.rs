@@ -4,6 +4,7 @@
 //! filters by the caller's region in SQL: nothing above this layer filters rows after fetching.
 
 pub mod cases;
+pub mod checks;
 pub mod conformance;
 pub mod db;
 pub mod ledger;
@@ -24,6 +25,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 pub use cases::{Case, Decision, Objection, PublicNotice};
+pub use checks::{CheckReport, Finding};
 use fupin_domain::lifecycle::CaseKind;
 pub use ledger::{Event, VerifyReport};
 
@@ -213,6 +215,9 @@ pub trait Store: Send + Sync {
     fn resolve_objection(&self, caller: &Caller, objection_id: &str, upheld: bool, resolution: &str, at: &str) -> Result<Case>;
     /// Notices running and announcements of the last year in a region, for the public.
     fn public_notices(&self, region: &RegionCode, at: &str) -> Result<Vec<PublicNotice>>;
+
+    /// 数据核查 over the caller's region (or a part of it), as of `today`.
+    fn data_checks(&self, caller: &Caller, region: &RegionCode, today: fupin_domain::id_number::Date) -> Result<CheckReport>;
 
     fn verify_ledger(&self) -> Result<VerifyReport>;
     fn rollup_table(&self) -> Result<RollupTable>;

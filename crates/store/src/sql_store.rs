@@ -590,6 +590,14 @@ impl<B: Backend> Store for SqlStore<B> {
         self.read(|tx| Self::public_notices_in(tx, region, at))
     }
 
+    fn data_checks(&self, caller: &Caller, region: &RegionCode, today: fupin_domain::id_number::Date) -> Result<CheckReport> {
+        require(caller.role.reads_households(), "该角色不能查看贫困户档案")?;
+        if !caller.scope.contains_region(region) || caller.scope.helper_id.is_some() {
+            return Err(StoreError::NotFound);
+        }
+        self.read(|tx| Self::checks_in(tx, region, today))
+    }
+
     fn verify_ledger(&self) -> Result<VerifyReport> {
         self.read(|tx| {
             let mut heads: BTreeMap<String, Option<(i64, String)>> = BTreeMap::new();

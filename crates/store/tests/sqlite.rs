@@ -34,5 +34,6 @@ scenarios!(
     identification_workflow,
     concurrent_step,
     return_removal_and_rejection,
-    upheld_objection_rejects
+    upheld_objection_rejects,
+    data_checks
 );

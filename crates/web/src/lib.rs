@@ -6,9 +6,11 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod cases;
+pub mod checks;
 pub mod error;
 pub mod figures;
 pub mod geo;
+pub mod indicators;
 pub mod maps;
 pub mod pages;
 pub mod pages_cases;
@@ -112,6 +114,8 @@ pub fn openapi_router() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(cases::resolve))
         .routes(routes!(cases::notices))
         .routes(routes!(cases::advance_clock))
+        .routes(routes!(indicators::get_indicators))
+        .routes(routes!(checks::get_checks))
         .routes(routes!(maps::get_map))
         .routes(routes!(maps::get_helper_load))
 }

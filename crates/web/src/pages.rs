@@ -31,6 +31,8 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/households/{id}", get(household_page))
         .route("/households/{id}/edit", post(household_edit))
         .route("/maps/{map}/{code}", get(map_page))
+        .route("/indicators/{code}", get(crate::indicators::indicators_page))
+        .route("/checks", get(crate::checks::checks_page))
         .merge(crate::pages_cases::routes())
 }
 

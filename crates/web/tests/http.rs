@@ -409,3 +409,34 @@ fn only_the_demo_province_official_moves_the_clock() {
     let r = login("province").post(format!("{}/api/v1/clock", server().base)).json(&json!({"days": 0})).send().unwrap();
     assert_eq!(r.status(), 400);
 }
+
+#[test]
+fn incidence_against_the_exit_threshold() {
+    let c = login("province");
+    let (s, v) = get(&c, "/api/v1/indicators/3715");
+    assert_eq!(s, 200);
+    for child in v["children"].as_array().unwrap() {
+        assert_eq!(child["threshold_bp"], 300, "聊城 uses the western threshold");
+        let (pop, rem) = (child["rural_population"].as_i64().unwrap(), child["remaining_persons"].as_i64().unwrap());
+        let bp = child["incidence_bp"].as_i64().unwrap();
+        assert!((bp - (rem * 10_000 / pop)).abs() <= 1, "{child}");
+        assert_eq!(child["meets"].as_bool().unwrap(), bp < 300);
+    }
+    let (_, jinan) = get(&c, "/api/v1/indicators/3701");
+    assert_eq!(jinan["region"]["threshold_bp"], 200);
+    let page = c.get(format!("{}/indicators/3715", server().base)).send().unwrap().text().unwrap();
+    assert!(page.contains("贫困发生率") && page.contains("阳谷县"));
+    assert_eq!(get(&login("liaocheng"), "/api/v1/indicators/3717").0, 404);
+}
+
+#[test]
+fn data_checks_by_region() {
+    let (s, v) = get(&login("yanggu"), "/api/v1/checks?region=371521");
+    assert_eq!(s, 200);
+    assert!(v["counts"].as_object().unwrap().contains_key("stale"));
+    assert!(v["findings"].as_array().unwrap().iter().all(|f| f["household_id"].as_str().unwrap().starts_with("371521")));
+    assert_eq!(get(&login("shenxian"), "/api/v1/checks?region=371521").0, 404);
+    assert_eq!(get(&login("donor"), "/api/v1/checks").0, 403);
+    let page = login("yanggu").get(format!("{}/checks", server().base)).send().unwrap().text().unwrap();
+    assert!(page.contains("数据核查") && page.contains("超过一年未更新"));
+}

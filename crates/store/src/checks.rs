@@ -1,0 +1,137 @@
+//! 数据核查: files that contradict themselves or each other, found by SQL over a region. Each
+//! finding names the household so an official can open it and fix it.
+
+use crate::db::{Tx, Val};
+use crate::sql_store::SqlStore;
+use crate::*;
+use fupin_domain::id_number::Date;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// Stable kind code.
+    pub kind: &'static str,
+    pub household_id: String,
+    pub village_code: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CheckReport {
+    /// Kind code → (label, total found). Findings are listed up to `PER_KIND` each.
+    pub counts: BTreeMap<&'static str, (&'static str, i64)>,
+    pub findings: Vec<Finding>,
+}
+
+pub const PER_KIND: i64 = 200;
+
+struct Check {
+    kind: &'static str,
+    label: &'static str,
+    /// Selects `household id, village code, detail` from `households h` (and joins), after
+    /// the region filter `h.village_code >= $1 AND h.village_code < $2`; `$3`, if used, is
+    /// the value `third` names.
+    from_where: &'static str,
+    third: Third,
+    detail: &'static str,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Third {
+    None,
+    /// Today as YYYYMMDD (to compare with the birth date inside ID numbers).
+    Today,
+    /// A year ago as YYYY-MM-DD.
+    YearAgo,
+}
+
+const CHECKS: &[Check] = &[
+    Check {
+        kind: "id_in_two_files",
+        label: "同一身份证号在两户中在册",
+        from_where: "FROM households h JOIN members m ON m.household_id = h.id AND m.active = 1 \
+                     WHERE h.village_code >= $1 AND h.village_code < $2 AND EXISTS (SELECT 1 FROM members o \
+                     WHERE o.id_number = m.id_number AND o.active = 1 AND o.household_id <> m.household_id)",
+        detail: "m.name",
+        third: Third::None,
+    },
+    Check {
+        kind: "person_in_two_households",
+        label: "疑似同一人在两户（姓名与出生日期相同）",
+        from_where: "FROM households h JOIN members m ON m.household_id = h.id AND m.active = 1 \
+                     WHERE h.village_code >= $1 AND h.village_code < $2 AND h.status <> '9' AND EXISTS (SELECT 1 FROM members o \
+                     WHERE o.name = m.name AND o.village_code >= $1 AND o.village_code < $2 AND o.active = 1 \
+                     AND o.household_id <> m.household_id AND substr(o.id_number, 7, 8) = substr(m.id_number, 7, 8))",
+        detail: "m.name",
+        third: Third::None,
+    },
+    Check {
+        kind: "no_head",
+        label: "户内无在册户主（户主已死亡或迁出）",
+        from_where: "FROM households h WHERE h.village_code >= $1 AND h.village_code < $2 AND h.status IN ('1', '4') \
+                     AND NOT EXISTS (SELECT 1 FROM members m WHERE m.household_id = h.id AND m.active = 1 AND m.relation = '01')",
+        detail: "h.head_name",
+        third: Third::None,
+    },
+    Check {
+        kind: "stale",
+        label: "超过一年未更新的未脱贫户档案",
+        from_where: "FROM households h WHERE h.village_code >= $1 AND h.village_code < $2 AND h.status IN ('1', '4') AND h.updated_at < $3",
+        third: Third::YearAgo,
+        detail: "h.updated_at",
+    },
+    Check {
+        kind: "school_age_out_of_school",
+        label: "义务教育阶段适龄人口未在校",
+        from_where: "FROM households h JOIN members m ON m.household_id = h.id AND m.active = 1 \
+                     WHERE h.village_code >= $1 AND h.village_code < $2 AND m.schooling = '01' \
+                     AND substr(m.id_number, 7, 8) > CAST(CAST(substr($3, 1, 4) AS INTEGER) - 16 AS TEXT) || substr($3, 5, 4) \
+                     AND substr(m.id_number, 7, 8) <= CAST(CAST(substr($3, 1, 4) AS INTEGER) - 7 AS TEXT) || substr($3, 5, 4)",
+        detail: "m.name",
+        third: Third::Today,
+    },
+    Check {
+        kind: "ill_but_labour",
+        label: "患大病或残疾却登记为普通/技能劳动力",
+        from_where: "FROM households h JOIN members m ON m.household_id = h.id AND m.active = 1 \
+                     WHERE h.village_code >= $1 AND h.village_code < $2 AND m.health IN ('03', '04') AND m.labour IN ('01', '02')",
+        detail: "m.name",
+        third: Third::None,
+    },
+    Check {
+        kind: "exited_without_income",
+        label: "已脱贫但缺少脱贫年度收入",
+        from_where: "FROM households h WHERE h.village_code >= $1 AND h.village_code < $2 AND h.status IN ('2', '3') \
+                     AND NOT EXISTS (SELECT 1 FROM incomes i WHERE i.household_id = h.id AND i.year = h.exited_year)",
+        detail: "h.head_name",
+        third: Third::None,
+    },
+];
+
+impl<B: db::Backend> SqlStore<B> {
+    pub(crate) fn checks_in(tx: &mut dyn Tx, region: &RegionCode, today: Date) -> Result<CheckReport> {
+        let (lo, hi) = region.code_range();
+        let ymd = format!("{:04}{:02}{:02}", today.year, today.month, today.day);
+        let year_ago = format!("{:04}-{:02}-{:02}", today.year - 1, today.month, today.day.min(28));
+        let mut report = CheckReport::default();
+        for c in CHECKS {
+            let mut params: Vec<Val> = vec![lo.as_str().into(), hi.as_str().into()];
+            match c.third {
+                Third::None => {}
+                Third::Today => params.push(ymd.as_str().into()),
+                Third::YearAgo => params.push(year_ago.as_str().into()),
+            }
+            let total = tx.query_one(&format!("SELECT COUNT(*) {}", c.from_where), &params)?.map_or(0, |r| r.int(0));
+            report.counts.insert(c.kind, (c.label, total));
+            let sql = format!("SELECT h.id, h.village_code, {} {} ORDER BY h.id LIMIT {PER_KIND}", c.detail, c.from_where);
+            for r in tx.query(&sql, &params)? {
+                report.findings.push(Finding {
+                    kind: c.kind,
+                    household_id: r.text(0),
+                    village_code: r.text(1),
+                    message: format!("{}：{}", c.label, r.text(2)),
+                });
+            }
+        }
+        Ok(report)
+    }
+}
