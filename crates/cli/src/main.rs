@@ -71,10 +71,45 @@ enum Cmd {
         #[arg(long, default_value_t = 10)]
         show: usize,
     },
+    /// Export household files to xlsx or CSV (the county offices' layout).
+    Export {
+        #[command(subcommand)]
+        what: ExportCmd,
+    },
+    /// Import household files from xlsx or CSV: all or nothing, with an error report.
+    Import {
+        #[command(subcommand)]
+        what: ImportCmd,
+    },
     /// The tamper-evident ledger.
     Ledger {
         #[command(subcommand)]
         cmd: LedgerCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportCmd {
+    Households {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        region: String,
+        /// Output file, .xlsx or .csv (CSV writes the other tables as sibling files).
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCmd {
+    Households {
+        #[command(flatten)]
+        db: Db,
+        file: PathBuf,
+        /// The official on whose authority the files are imported (their region bounds it).
+        #[arg(long)]
+        user: String,
     },
 }
 
@@ -257,6 +292,46 @@ fn demo(db: &Db, scale: f64, as_of: &str, password: &str, no_serve: bool, listen
     Ok(())
 }
 
+fn business_date(store: &dyn Store) -> anyhow::Result<Date> {
+    Ok(match store.meta("as_of")? {
+        Some(d) => Date::parse(&d)?,
+        None => civil_from_days(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs() as i64 / 86_400),
+    })
+}
+
+/// Reads, checks and applies an import; on any problem writes the report beside the input and
+/// exits non-zero with nothing applied.
+fn import(store: &dyn Store, file: &std::path::Path, username: &str) -> anyhow::Result<()> {
+    let user = store.user(username)?.with_context(|| format!("用户{username}不存在"))?;
+    let caller = fupin_web::auth::caller_of(&user);
+    let started = std::time::Instant::now();
+    let rejected = |errors: Vec<fupin_exchange::RowError>| -> anyhow::Result<()> {
+        let report = fupin_exchange::write::report_path(file);
+        fupin_exchange::write_error_report(&report, &errors).map_err(anyhow::Error::msg)?;
+        eprintln!("导入未执行：发现 {} 处问题，错误报告已写入 {}", errors.len(), report.display());
+        for e in errors.iter().take(20) {
+            eprintln!("  {} 第{}行 {}“{}”：{}", e.sheet, e.row, e.column, e.value, e.reason);
+        }
+        std::process::exit(1);
+    };
+    let at = business_date(store)?.to_string();
+    match fupin_exchange::import_file(store, &caller, file, &at) {
+        Ok(o) => {
+            println!(
+                "导入完成：新建档 {} 户，更新 {} 户，未变化 {} 户，共 {} 人，用时 {:.1} 秒",
+                o.created,
+                o.updated,
+                o.unchanged,
+                o.people,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Err(fupin_exchange::ImportFailure::Rows(errors)) => rejected(errors),
+        Err(fupin_exchange::ImportFailure::Malformed(m) | fupin_exchange::ImportFailure::Forbidden(m)) => bail!("{m}"),
+    }
+}
+
 fn main() {
     let cli = Cli::parse();
     let result = match cli.cmd {
@@ -283,6 +358,22 @@ fn main() {
             }
             Ok(())
         }),
+        Cmd::Export { what: ExportCmd::Households { db, region, output } } => open(&db).and_then(|store| {
+            let region = RegionCode::parse(&region)?;
+            let caller = fupin_domain::access::Caller::system(RegionCode::parse("37")?);
+            let started = std::time::Instant::now();
+            let out = fupin_exchange::export(&*store, &caller, &region, &output).map_err(anyhow::Error::msg)?;
+            let files: Vec<String> = out.files.iter().map(|p| p.display().to_string()).collect();
+            println!(
+                "已导出 {} 户 {} 人，用时 {:.1} 秒：{}",
+                out.households,
+                out.people,
+                started.elapsed().as_secs_f64(),
+                files.join("，")
+            );
+            Ok(())
+        }),
+        Cmd::Import { what: ImportCmd::Households { db, file, user } } => open(&db).and_then(|store| import(&*store, &file, &user)),
         Cmd::Ledger { cmd: LedgerCmd::Verify { db } } => open(&db).and_then(|store| {
             let r = store.verify_ledger()?;
             match r.broken {

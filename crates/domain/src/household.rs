@@ -308,6 +308,15 @@ pub enum Change {
         status: Status,
         year: i32,
     },
+    /// 批量导入: the whole file as a county office's spreadsheet has it (fields, members,
+    /// incomes, measures, helpers); status and years stay as they are.
+    Replace {
+        fields: HouseholdFields,
+        members: Vec<Member>,
+        incomes: Vec<Income>,
+        measures: Vec<Measure>,
+        helper_ids: Vec<String>,
+    },
 }
 
 impl Change {
@@ -322,6 +331,7 @@ impl Change {
             Change::AddMeasure { .. } => "add_measure",
             Change::RemoveMeasure { .. } => "remove_measure",
             Change::SetStatus { .. } => "set_status",
+            Change::Replace { .. } => "import",
         }
     }
 }
@@ -335,7 +345,9 @@ pub struct Effect {
 
 /// Applies `change` to `h` (with `helper` resolved by the caller for AssignHelper) and returns
 /// what changed. On error `h` may be partly changed: callers work on a copy.
-pub fn apply_change(h: &mut Household, change: &Change, helper: Option<Helper>, rules: &Rules) -> Result<Effect, DomainError> {
+/// For `AssignHelper`, `helpers` holds the helper; for `Replace`, every helper named.
+pub fn apply_change(h: &mut Household, change: &Change, helpers: Vec<Helper>, rules: &Rules) -> Result<Effect, DomainError> {
+    let helper = helpers.first().cloned();
     let effect = match change {
         Change::EditFields { fields } => {
             let before = HouseholdFields::of(h);
@@ -427,6 +439,18 @@ pub fn apply_change(h: &mut Household, change: &Change, helper: Option<Helper>, 
                 .ok_or_else(|| DomainError::new("measure.not_found", format!("措施{no}不存在")))?;
             let removed = h.measures.remove(pos);
             Effect { before: json!(removed), after: Value::Null }
+        }
+        Change::Replace { fields, members, incomes, measures, .. } => {
+            let snapshot = |h: &Household| json!({"fields": HouseholdFields::of(h), "members": h.members, "incomes": h.incomes, "measures": h.measures, "helpers": h.helpers.iter().map(|x| &x.id).collect::<Vec<_>>()});
+            let before = snapshot(h);
+            // The fields go through the same checks as a form edit.
+            apply_change(h, &Change::EditFields { fields: fields.clone() }, vec![], rules)?;
+            h.members = members.clone();
+            h.incomes = incomes.clone();
+            h.incomes.sort_by_key(|i| i.year);
+            h.measures = measures.clone();
+            h.helpers = helpers;
+            Effect { before, after: snapshot(h) }
         }
         Change::SetStatus { status, year } => {
             let before = json!({"status": h.status, "exited_year": h.exited_year});
@@ -525,7 +549,7 @@ mod tests {
     fn a_second_head_is_refused() {
         let mut h = household();
         let extra = member(3, Relation::Head, Date::new(1980, 1, 1).unwrap(), 33);
-        let err = apply_change(&mut h, &Change::PutMember { member: extra }, None, &Rules::default()).unwrap_err();
+        let err = apply_change(&mut h, &Change::PutMember { member: extra }, vec![], &Rules::default()).unwrap_err();
         assert_eq!(err.code, "household.head");
     }
 
@@ -533,11 +557,11 @@ mod tests {
     fn member_departure_keeps_the_record() {
         let mut h = household();
         let c = Change::MemberLeft { no: 2, change: MemberChange::Death, date: "2016-05-01".into() };
-        apply_change(&mut h, &c, None, &Rules::default()).unwrap();
+        apply_change(&mut h, &c, vec![], &Rules::default()).unwrap();
         assert_eq!(h.size(), 1);
         assert_eq!(h.members.len(), 2);
         let head_left = Change::MemberLeft { no: 1, change: MemberChange::Death, date: "2016-05-01".into() };
-        assert_eq!(apply_change(&mut h, &head_left, None, &Rules::default()).unwrap_err().code, "member.head_left");
+        assert_eq!(apply_change(&mut h, &head_left, vec![], &Rules::default()).unwrap_err().code, "member.head_left");
     }
 
     #[test]
@@ -545,7 +569,7 @@ mod tests {
         let mut h = household();
         let mut f = HouseholdFields::of(&h);
         f.phone = "12345".into();
-        let err = apply_change(&mut h, &Change::EditFields { fields: f }, None, &Rules::default()).unwrap_err();
+        let err = apply_change(&mut h, &Change::EditFields { fields: f }, vec![], &Rules::default()).unwrap_err();
         assert_eq!(err.code, "household.phone");
     }
 }

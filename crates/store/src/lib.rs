@@ -7,6 +7,7 @@ pub mod cases;
 pub mod checks;
 pub mod conformance;
 pub mod db;
+pub mod import;
 pub mod ledger;
 pub mod pg;
 pub mod rows;
@@ -27,6 +28,7 @@ use std::sync::Arc;
 pub use cases::{Case, Decision, Objection, PublicNotice};
 pub use checks::{CheckReport, Finding};
 use fupin_domain::lifecycle::CaseKind;
+pub use import::ImportOutcome;
 pub use ledger::{Event, VerifyReport};
 
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +44,9 @@ pub enum StoreError {
     Conflict { current: i64 },
     #[error("{0}")]
     Invalid(#[from] DomainError),
+    /// Import problems, each naming the household id and what is wrong.
+    #[error("import rejected: {0:?}")]
+    Rows(Vec<(String, String)>),
     /// An exit proposed for a household that does not meet every standard: each unmet item.
     #[error("exit standards unmet: {0:?}")]
     Unmet(Vec<String>),
@@ -216,6 +221,11 @@ pub trait Store: Send + Sync {
     /// Notices running and announcements of the last year in a region, for the public.
     fn public_notices(&self, region: &RegionCode, at: &str) -> Result<Vec<PublicNotice>>;
 
+    /// Whole files in a region, in key order after `after`, at most `limit` (exports).
+    fn files_in(&self, caller: &Caller, region: &RegionCode, after: Option<&str>, limit: u32) -> Result<Vec<Household>>;
+    /// Imports files: all applied in one transaction, or none (`Rows` lists every problem).
+    /// Unchanged files record nothing; changed ones one `import` event each.
+    fn import_households(&self, caller: &Caller, files: &[Household], at: &str) -> Result<ImportOutcome>;
     /// 数据核查 over the caller's region (or a part of it), as of `today`.
     fn data_checks(&self, caller: &Caller, region: &RegionCode, today: fupin_domain::id_number::Date) -> Result<CheckReport>;
 

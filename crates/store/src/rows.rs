@@ -285,3 +285,69 @@ pub fn registration_summary(h: &Household) -> serde_json::Value {
         "members": h.members.len(),
     })
 }
+
+/// Whole files of households `ids` (sorted, consecutive in key order), read by key range: one
+/// query per table instead of one per household.
+pub fn load_households_range(tx: &mut dyn Tx, ids: &[String]) -> Result<Vec<Household>, StoreError> {
+    let (Some(first), Some(last)) = (ids.first(), ids.last()) else { return Ok(vec![]) };
+    let range = [Val::from(first.as_str()), Val::from(last.as_str())];
+    let mut by_id: std::collections::BTreeMap<String, Household> = std::collections::BTreeMap::new();
+    let sql = format!("SELECT {} FROM households WHERE id >= $1 AND id <= $2 ORDER BY id", HOUSEHOLD_COLS.join(", "));
+    let wanted: std::collections::HashSet<&str> = ids.iter().map(String::as_str).collect();
+    for r in tx.query(&sql, &range)? {
+        if wanted.contains(r.text(0).as_str()) {
+            let h = parse_household(&r).map_err(corrupt)?;
+            by_id.insert(h.id.clone(), h);
+        }
+    }
+    let sql = format!(
+        "SELECT {} FROM members WHERE household_id >= $1 AND household_id <= $2 ORDER BY household_id, member_no",
+        MEMBER_COLS.join(", ")
+    );
+    for r in tx.query(&sql, &range)? {
+        if let Some(h) = by_id.get_mut(&r.text(0)) {
+            h.members.push(parse_member(&r).map_err(corrupt)?);
+        }
+    }
+    let sql = format!(
+        "SELECT {} FROM incomes WHERE household_id >= $1 AND household_id <= $2 ORDER BY household_id, year",
+        INCOME_COLS.join(", ")
+    );
+    for r in tx.query(&sql, &range)? {
+        if let Some(h) = by_id.get_mut(&r.text(0)) {
+            h.incomes.push(Income {
+                year: r.int(1) as i32,
+                wage: Yuan::from_fen(r.int(2)),
+                business: Yuan::from_fen(r.int(3)),
+                property: Yuan::from_fen(r.int(4)),
+                transfer: Yuan::from_fen(r.int(5)),
+                transfer_excluded: Yuan::from_fen(r.int(6)),
+                expenses: Yuan::from_fen(r.int(7)),
+            });
+        }
+    }
+    let sql = "SELECT p.household_id, x.id, x.name, x.unit, x.phone FROM household_helpers p JOIN helpers x ON x.id = p.helper_id \
+               WHERE p.household_id >= $1 AND p.household_id <= $2 ORDER BY p.household_id, x.id";
+    for r in tx.query(sql, &range)? {
+        if let Some(h) = by_id.get_mut(&r.text(0)) {
+            h.helpers.push(Helper { id: r.text(1), name: r.text(2), unit: r.text(3), phone: r.text(4) });
+        }
+    }
+    let sql = format!(
+        "SELECT {} FROM measures WHERE household_id >= $1 AND household_id <= $2 ORDER BY household_id, measure_no",
+        MEASURE_COLS.join(", ")
+    );
+    for r in tx.query(&sql, &range)? {
+        if let Some(h) = by_id.get_mut(&r.text(0)) {
+            h.measures.push(Measure {
+                no: r.int(1),
+                path: Path::parse(&r.text(2)).map_err(corrupt)?,
+                name: r.text(3),
+                amount: Yuan::from_fen(r.int(4)),
+                unit: r.text(5),
+                year: r.int(6) as i32,
+            });
+        }
+    }
+    Ok(by_id.into_values().collect())
+}

@@ -199,29 +199,36 @@ impl<B: Backend> SqlStore<B> {
         if before.version != req.expected_version {
             return Err(StoreError::Conflict { current: before.version });
         }
-        let helper = match &req.change {
-            Change::AssignHelper { helper_id } => {
-                let load = tx.query_one(
-                    "SELECT x.id, x.name, x.unit, x.phone, (SELECT COUNT(*) FROM household_helpers p WHERE p.helper_id = x.id) \
-                     FROM helpers x WHERE x.id = $1",
-                    &[helper_id.as_str().into()],
-                )?;
-                match load {
-                    Some(r) if r.int(4) >= rules.helper_household_cap => {
-                        return Err(DomainError::new(
-                            "helper.cap",
-                            format!("帮扶责任人{}已结对{}户，达到上限{}户", r.text(1), r.int(4), rules.helper_household_cap),
-                        )
-                        .into())
-                    }
-                    Some(r) => Some(Helper { id: r.text(0), name: r.text(1), unit: r.text(2), phone: r.text(3) }),
-                    None => None,
-                }
-            }
-            _ => None,
+        // Helpers newly paired by this change must exist and have room under the cap.
+        let (named, already): (Vec<&String>, Vec<&str>) = match &req.change {
+            Change::AssignHelper { helper_id } => (vec![helper_id], vec![]),
+            Change::Replace { helper_ids, .. } => (helper_ids.iter().collect(), before.helpers.iter().map(|x| x.id.as_str()).collect()),
+            _ => (vec![], vec![]),
         };
+        let mut helpers = vec![];
+        for helper_id in named {
+            let load = tx.query_one(
+                "SELECT x.id, x.name, x.unit, x.phone, (SELECT COUNT(*) FROM household_helpers p WHERE p.helper_id = x.id) \
+                 FROM helpers x WHERE x.id = $1",
+                &[helper_id.as_str().into()],
+            )?;
+            match load {
+                Some(r) if !already.contains(&helper_id.as_str()) && r.int(4) >= rules.helper_household_cap => {
+                    return Err(DomainError::new(
+                        "helper.cap",
+                        format!("帮扶责任人{}已结对{}户，达到上限{}户", r.text(1), r.int(4), rules.helper_household_cap),
+                    )
+                    .into())
+                }
+                Some(r) => helpers.push(Helper { id: r.text(0), name: r.text(1), unit: r.text(2), phone: r.text(3) }),
+                None if matches!(req.change, Change::Replace { .. }) => {
+                    return Err(DomainError::new("helper.not_found", format!("帮扶责任人{helper_id}不存在")).into())
+                }
+                None => {}
+            }
+        }
         let mut after = before.clone();
-        let effect = apply_change(&mut after, &req.change, helper, rules)?;
+        let effect = apply_change(&mut after, &req.change, helpers, rules)?;
         Self::ensure_ids_free(tx, &after)?;
         after.version = before.version + 1;
         // The guard that makes a concurrent second edit fail instead of overwriting: on
@@ -588,6 +595,29 @@ impl<B: Backend> Store for SqlStore<B> {
 
     fn public_notices(&self, region: &RegionCode, at: &str) -> Result<Vec<PublicNotice>> {
         self.read(|tx| Self::public_notices_in(tx, region, at))
+    }
+
+    fn files_in(&self, caller: &Caller, region: &RegionCode, after: Option<&str>, limit: u32) -> Result<Vec<Household>> {
+        require(caller.role.reads_households(), "该角色不能查看贫困户档案")?;
+        if !caller.scope.contains_region(region) {
+            return Err(StoreError::NotFound);
+        }
+        let mut q = Query::new("SELECT h.id FROM households h WHERE 1 = 1");
+        q.scope(&caller.scope, "h", region);
+        if let Some(a) = after {
+            let p = q.bind(a);
+            q.push(&format!(" AND h.id > {p}"));
+        }
+        q.push(&format!(" ORDER BY h.id LIMIT {}", limit.clamp(1, 5000)));
+        self.read(|tx| {
+            let ids: Vec<String> = tx.query(&q.sql, &q.params)?.iter().map(|r| r.text(0)).collect();
+            crate::rows::load_households_range(tx, &ids)
+        })
+    }
+
+    fn import_households(&self, caller: &Caller, files: &[Household], at: &str) -> Result<ImportOutcome> {
+        require(caller.role.official_level().is_some() && caller.scope.helper_id.is_none(), "只有各级扶贫管理员可以导入贫困户档案")?;
+        self.write(|tx| Self::import_in_tx(tx, &self.rules, caller, files, at))
     }
 
     fn data_checks(&self, caller: &Caller, region: &RegionCode, today: fupin_domain::id_number::Date) -> Result<CheckReport> {

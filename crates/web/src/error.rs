@@ -49,6 +49,12 @@ impl From<StoreError> for ApiError {
                 message: format!("未达到脱贫标准，不能提出退出：{}", items.join("；")),
                 unmet: items,
             },
+            StoreError::Rows(items) => ApiError {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                code: "import.rejected".into(),
+                message: format!("导入未执行：{}处问题", items.len()),
+                unmet: items.into_iter().map(|(id, why)| format!("户{id}：{why}")).collect(),
+            },
             StoreError::Db(detail) => {
                 eprintln!("database error: {detail}");
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "服务器内部错误，请稍后重试")
