@@ -14,6 +14,7 @@ pub mod indicators;
 pub mod maps;
 pub mod pages;
 pub mod pages_cases;
+pub mod pages_exchange;
 pub mod view;
 
 use axum::extract::{Request, State};
@@ -48,6 +49,8 @@ pub struct AppState {
     pub demo_mode: bool,
     pub metrics: Metrics,
     pub login_failures: Mutex<HashMap<String, (u32, Instant)>>,
+    /// Error reports of recent rejected uploads, by random token (the newest 20).
+    reports: Mutex<Vec<(String, Vec<u8>)>>,
 }
 
 impl AppState {
@@ -58,7 +61,28 @@ impl AppState {
             demo_mode,
             metrics: Metrics::default(),
             login_failures: Mutex::new(HashMap::new()),
+            reports: Mutex::new(vec![]),
         })
+    }
+
+    /// Keeps the xlsx report of a rejected import for download; returns its token.
+    pub fn keep_report(&self, rows: &[fupin_exchange::RowError]) -> String {
+        let token = auth::random_token();
+        let bytes = tempfile::tempdir().ok().and_then(|d| {
+            let p = d.path().join("r.xlsx");
+            fupin_exchange::write_error_report(&p, rows).ok()?;
+            std::fs::read(p).ok()
+        });
+        let mut reports = self.reports.lock().expect("not poisoned");
+        reports.push((token.clone(), bytes.unwrap_or_default()));
+        if reports.len() > 20 {
+            reports.remove(0);
+        }
+        token
+    }
+
+    pub fn report(&self, token: &str) -> Option<Vec<u8>> {
+        self.reports.lock().expect("not poisoned").iter().find(|(t, _)| t == token).map(|(_, b)| b.clone())
     }
 
     pub fn today(&self) -> Date {

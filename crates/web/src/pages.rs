@@ -34,6 +34,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/indicators/{code}", get(crate::indicators::indicators_page))
         .route("/checks", get(crate::checks::checks_page))
         .merge(crate::pages_cases::routes())
+        .merge(crate::pages_exchange::routes())
 }
 
 pub(crate) fn render(t: impl Template) -> Response {

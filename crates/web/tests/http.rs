@@ -440,3 +440,44 @@ fn data_checks_by_region() {
     let page = login("yanggu").get(format!("{}/checks", server().base)).send().unwrap().text().unwrap();
     assert!(page.contains("数据核查") && page.contains("超过一年未更新"));
 }
+
+fn csrf_of(c: &reqwest::blocking::Client, page: &str) -> String {
+    let html = c.get(format!("{}{page}", server().base)).send().unwrap().text().unwrap();
+    let at = html.find("name=\"csrf\" value=\"").expect("a form with a CSRF token") + "name=\"csrf\" value=\"".len();
+    html[at..at + 64].to_string()
+}
+
+#[test]
+fn export_and_import_from_the_web() {
+    let c = login("yanggu");
+    let r = c.get(format!("{}/households/export?region=371521&format=xlsx", server().base)).send().unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-disposition"].to_str().unwrap().contains("households-371521.xlsx"));
+    let xlsx = r.bytes().unwrap().to_vec();
+    assert_eq!(&xlsx[..2], b"PK", "an xlsx is a zip");
+    let csrf = csrf_of(&c, "/households/import");
+    let upload = |bytes: Vec<u8>, name: &str, csrf: &str| {
+        let form = reqwest::blocking::multipart::Form::new()
+            .text("csrf", csrf.to_string())
+            .part("file", reqwest::blocking::multipart::Part::bytes(bytes).file_name(name.to_string()));
+        c.post(format!("{}/households/import", server().base)).multipart(form).send().unwrap()
+    };
+    let page = upload(xlsx.clone(), "yanggu.xlsx", &csrf).text().unwrap();
+    assert!(page.contains("导入完成") && page.contains("更新 0 户"), "{page}");
+    let page = upload(b"garbage".to_vec(), "bad.xlsx", &csrf).text().unwrap();
+    assert!(page.contains("不是有效的xlsx"), "{page}");
+    assert_eq!(upload(xlsx.clone(), "x.xlsx", "forged").status(), 403);
+    // Another county's official: every household refused, with a report to download.
+    let other = login("shenxian");
+    let csrf = csrf_of(&other, "/households/import");
+    let form = reqwest::blocking::multipart::Form::new()
+        .text("csrf", csrf)
+        .part("file", reqwest::blocking::multipart::Part::bytes(xlsx).file_name("y.xlsx"));
+    let page = other.post(format!("{}/households/import", server().base)).multipart(form).send().unwrap().text().unwrap();
+    assert!(page.contains("导入未执行") && page.contains("管辖范围"), "{page}");
+    let at = page.find("/households/import/report/").unwrap();
+    let link = &page[at..at + "/households/import/report/".len() + 64];
+    let report = other.get(format!("{}{link}", server().base)).send().unwrap();
+    assert_eq!(report.status(), 200);
+    assert_eq!(&report.bytes().unwrap()[..2], b"PK");
+}
