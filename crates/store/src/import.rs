@@ -2,7 +2,6 @@
 //! first, and either every file is applied in one transaction or nothing is.
 
 use crate::db::Tx;
-use crate::rows::load_household;
 use crate::sql_store::SqlStore;
 use crate::*;
 use std::collections::{HashMap, HashSet};
@@ -38,9 +37,49 @@ impl HouseholdFieldsView {
 }
 
 impl<B: db::Backend> SqlStore<B> {
+    /// The files as stored now, for the ids in the import, read by key ranges.
+    fn current_files(tx: &mut dyn Tx, files: &[Household]) -> Result<HashMap<String, Household>> {
+        let mut ids: Vec<String> = files.iter().map(|h| h.id.clone()).collect();
+        ids.sort();
+        let mut out = HashMap::new();
+        for chunk in ids.chunks(2000) {
+            for h in crate::rows::load_households_range(tx, chunk)? {
+                out.insert(h.id.clone(), h);
+            }
+        }
+        Ok(out)
+    }
+
+    /// `value → household` for active members with these ID numbers, a few hundred per query.
+    fn households_of_ids(tx: &mut dyn Tx, ids: &[&str]) -> Result<HashMap<String, String>> {
+        let mut out = HashMap::new();
+        for chunk in ids.chunks(500) {
+            let params: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!("SELECT id_number, household_id FROM members WHERE active = 1 AND id_number IN ({})", params.join(", "));
+            let vals: Vec<crate::db::Val> = chunk.iter().map(|s| (*s).into()).collect();
+            for r in tx.query(&sql, &vals)? {
+                out.insert(r.text(0), r.text(1));
+            }
+        }
+        Ok(out)
+    }
+
     /// Checks every file against the database without writing; all problems, not just the first.
-    fn import_problems(tx: &mut dyn Tx, caller: &Caller, files: &[Household]) -> Result<Vec<FileError>> {
+    fn import_problems(tx: &mut dyn Tx, caller: &Caller, files: &[Household], current: &HashMap<String, Household>) -> Result<Vec<FileError>> {
         let in_file: HashSet<&str> = files.iter().map(|h| h.id.as_str()).collect();
+        let id_numbers: Vec<&str> = files.iter().flat_map(|h| h.active_members().map(|m| m.id_number.as_str())).collect();
+        let holders = Self::households_of_ids(tx, &id_numbers)?;
+        let mut helper_ids: Vec<&str> = files.iter().flat_map(|h| h.helpers.iter().map(|x| x.id.as_str())).collect();
+        helper_ids.sort_unstable();
+        helper_ids.dedup();
+        let mut known_helpers = HashSet::new();
+        for chunk in helper_ids.chunks(500) {
+            let params: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let vals: Vec<crate::db::Val> = chunk.iter().map(|s| (*s).into()).collect();
+            for r in tx.query(&format!("SELECT id FROM helpers WHERE id IN ({})", params.join(", ")), &vals)? {
+                known_helpers.insert(r.text(0));
+            }
+        }
         let mut errors = vec![];
         let mut villages: HashMap<String, bool> = HashMap::new();
         for h in files {
@@ -52,9 +91,7 @@ impl<B: db::Backend> SqlStore<B> {
             let known = match villages.get(h.village.as_str()) {
                 Some(k) => *k,
                 None => {
-                    let k = tx
-                        .query_one("SELECT code FROM regions WHERE code = $1 AND level = 'village'", &[h.village.as_str().into()])?
-                        .is_some();
+                    let k = tx.query_one("SELECT code FROM regions WHERE code = $1 AND level = 'village'", &[h.village.as_str().into()])?.is_some();
                     villages.insert(h.village.to_string(), k);
                     k
                 }
@@ -66,31 +103,27 @@ impl<B: db::Backend> SqlStore<B> {
             if !h.id.starts_with(&h.village.as_str()[..6]) || h.id.len() != 16 {
                 errors.push(err(format!("户编号{}应为16位，以所在县代码开头", h.id)));
             }
-            match load_household(tx, &h.id)? {
-                Some(current) if current.status != h.status => errors.push(err(format!(
+            match current.get(&h.id) {
+                Some(cur) if cur.status != h.status => errors.push(err(format!(
                     "脱贫状态不能通过导入修改（系统中为“{}”，文件中为“{}”），请走退出、返贫或清退流程",
-                    current.status.label(),
+                    cur.status.label(),
                     h.status.label()
                 ))),
-                Some(current) if current.village != h.village => errors.push(err("所在村不能通过导入修改，请办理迁移".into())),
+                Some(cur) if cur.village != h.village => errors.push(err("所在村不能通过导入修改，请办理迁移".into())),
                 None if h.status != fupin_domain::codes::Status::Poor => {
                     errors.push(err(format!("新建档户的脱贫状态应为“未脱贫”，文件中为“{}”", h.status.label())))
                 }
                 _ => {}
             }
             for m in h.active_members() {
-                let other = tx.query_one(
-                    "SELECT household_id FROM members WHERE id_number = $1 AND active = 1 AND household_id <> $2",
-                    &[m.id_number.as_str().into(), h.id.as_str().into()],
-                )?;
-                if let Some(r) = other {
-                    if !in_file.contains(r.text(0).as_str()) {
+                if let Some(holder) = holders.get(m.id_number.as_str()) {
+                    if holder != &h.id && !in_file.contains(holder.as_str()) {
                         errors.push(err(format!("身份证号{}已在其他贫困户中登记", m.id_number.masked())));
                     }
                 }
             }
             for x in &h.helpers {
-                if tx.query_one("SELECT id FROM helpers WHERE id = $1", &[x.id.as_str().into()])?.is_none() {
+                if !known_helpers.contains(&x.id) {
                     errors.push(err(format!("帮扶责任人编号{}不存在", x.id)));
                 }
             }
@@ -99,7 +132,8 @@ impl<B: db::Backend> SqlStore<B> {
     }
 
     pub(crate) fn import_in_tx(tx: &mut dyn Tx, rules: &Rules, caller: &Caller, files: &[Household], at: &str) -> Result<ImportOutcome> {
-        let problems = Self::import_problems(tx, caller, files)?;
+        let current = Self::current_files(tx, files)?;
+        let problems = Self::import_problems(tx, caller, files, &current)?;
         if !problems.is_empty() {
             return Err(StoreError::Rows(problems));
         }
@@ -110,16 +144,16 @@ impl<B: db::Backend> SqlStore<B> {
                 StoreError::Invalid(d) => StoreError::Rows(vec![(h.id.clone(), d.message)]),
                 other => other,
             };
-            match load_household(tx, &h.id)? {
+            match current.get(&h.id) {
                 None => {
                     Self::create_in_tx(tx, caller, h.clone(), "批量导入建档", at).map_err(wrap)?;
                     out.created += 1;
                 }
-                Some(current) if same_content(&current, h) => out.unchanged += 1,
-                Some(current) => {
+                Some(cur) if same_content(cur, h) => out.unchanged += 1,
+                Some(cur) => {
                     let req = ChangeRequest {
                         household_id: h.id.clone(),
-                        expected_version: current.version,
+                        expected_version: cur.version,
                         change: Change::Replace {
                             fields: fupin_domain::household::HouseholdFields::of(h),
                             members: h.members.clone(),
