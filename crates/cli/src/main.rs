@@ -71,6 +71,16 @@ enum Cmd {
         #[arg(long, default_value_t = 10)]
         show: usize,
     },
+    /// 动态调整: re-evaluate every file of a region for the year.
+    Evaluate {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long, default_value = "37")]
+        region: String,
+        /// The year whose incomes are judged (default: the business year).
+        #[arg(long)]
+        year: Option<i32>,
+    },
     /// Export household files to xlsx or CSV (the county offices' layout).
     Export {
         #[command(subcommand)]
@@ -371,6 +381,22 @@ fn main() {
                 started.elapsed().as_secs_f64(),
                 files.join("，")
             );
+            Ok(())
+        }),
+        Cmd::Evaluate { db, region, year } => open(&db).and_then(|store| {
+            let region = RegionCode::parse(&region)?;
+            let as_of = business_date(&*store)?;
+            let year = year.unwrap_or(as_of.year);
+            let started = std::time::Instant::now();
+            let caller = fupin_domain::access::Caller::system(RegionCode::parse("37")?);
+            let e = fupin_store::yearly::evaluate(&*store, &caller, &region, year, as_of)?;
+            let n = |k: &str| e.counts.get(k).copied().unwrap_or(0);
+            println!("{region} {year}年动态调整：共 {} 户，用时 {:.1} 秒", e.households, started.elapsed().as_secs_f64());
+            println!("  未脱贫且已达到退出标准：{} 户；未脱贫、尚未达标：{} 户", n("meets_exit"), n("still_poor"));
+            println!("  已脱贫、有返贫风险：{} 户；已脱贫、稳定：{} 户；清退等其他：{} 户", n("at_risk"), n("stable"), n("other"));
+            for (label, count) in e.inconsistent.values() {
+                println!("  数据问题 · {label}：{count}");
+            }
             Ok(())
         }),
         Cmd::Import { what: ImportCmd::Households { db, file, user } } => open(&db).and_then(|store| import(&*store, &file, &user)),

@@ -256,6 +256,64 @@ pub fn exit_unmet(h: &Household, year: i32, as_of: Date, rules: &Rules) -> Vec<S
     unmet
 }
 
+/// 防返贫监测: why a household that exited may fall back, from its income: below the
+/// configured multiple (1.5×) of the line, or a drop of 30% or more from the year before.
+pub fn monitoring_risks(h: &Household, year: i32, rules: &Rules) -> Vec<String> {
+    let mut risks = vec![];
+    if !matches!(h.status, Status::Exited | Status::ExitedNoPolicy) {
+        return risks;
+    }
+    let (Some(line), Some(pc)) = (rules.poverty_line(year), h.per_capita_for_exit(year)) else { return risks };
+    let bar = crate::Yuan::from_fen(line.fen() * rules.monitoring_multiple_tenths / 10);
+    if pc < bar {
+        risks.push(format!(
+            "{year}年人均纯收入{pc}元，低于扶贫标准的{}.{}倍（{bar}元）",
+            rules.monitoring_multiple_tenths / 10,
+            rules.monitoring_multiple_tenths % 10
+        ));
+    }
+    if let Some(prev) = h.per_capita_for_exit(year - 1) {
+        if prev.fen() > 0 && pc.fen() * 10 <= prev.fen() * 7 {
+            risks.push(format!("人均纯收入由{}年的{prev}元降至{pc}元，降幅30%以上", year - 1));
+        }
+    }
+    risks
+}
+
+/// The yearly update's verdict on one file (动态调整).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Still poor and meets every exit standard: an exit can be proposed.
+    MeetsExit,
+    /// Still poor, standards not yet met.
+    StillPoor,
+    /// Exited, and at risk of falling back.
+    AtRisk,
+    /// Exited and stable.
+    Stable,
+    /// Removed or otherwise out of scope.
+    Other,
+}
+
+pub fn verdict(h: &Household, year: i32, as_of: Date, rules: &Rules) -> Verdict {
+    if h.status.is_remaining() {
+        if exit_unmet(h, year, as_of, rules).is_empty() {
+            Verdict::MeetsExit
+        } else {
+            Verdict::StillPoor
+        }
+    } else if matches!(h.status, Status::Exited | Status::ExitedNoPolicy) {
+        if monitoring_risks(h, year, rules).is_empty() {
+            Verdict::Stable
+        } else {
+            Verdict::AtRisk
+        }
+    } else {
+        Verdict::Other
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,6 +358,21 @@ mod tests {
         let unmet = exit_unmet(&h, 2017, Date::new(2017, 10, 1).unwrap(), &Rules::default());
         assert_eq!(unmet.len(), 3, "{unmet:?}");
         assert!(unmet.iter().any(|u| u.contains("成员2未参加")));
+    }
+
+    #[test]
+    fn exited_households_with_low_or_falling_income_are_at_risk() {
+        let mut h = met();
+        h.status = Status::Exited;
+        h.incomes[0] = Income { year: 2017, wage: crate::Yuan::from_yuan(12_000), ..Income::default() };
+        assert!(monitoring_risks(&h, 2017, &Rules::default()).is_empty(), "6000/person > 1.5 × 3527");
+        h.incomes.insert(0, Income { year: 2016, wage: crate::Yuan::from_yuan(20_000), ..Income::default() });
+        let r = monitoring_risks(&h, 2017, &Rules::default());
+        assert_eq!(r.len(), 1, "{r:?}");
+        assert!(r[0].contains("降幅"));
+        h.incomes[1].wage = crate::Yuan::from_yuan(8000);
+        assert_eq!(monitoring_risks(&h, 2017, &Rules::default()).len(), 2);
+        assert_eq!(verdict(&h, 2017, Date::new(2017, 12, 1).unwrap(), &Rules::default()), Verdict::AtRisk);
     }
 
     #[test]

@@ -65,7 +65,12 @@ impl<B: db::Backend> SqlStore<B> {
     }
 
     /// Checks every file against the database without writing; all problems, not just the first.
-    fn import_problems(tx: &mut dyn Tx, caller: &Caller, files: &[Household], current: &HashMap<String, Household>) -> Result<Vec<FileError>> {
+    fn import_problems(
+        tx: &mut dyn Tx,
+        caller: &Caller,
+        files: &[Household],
+        current: &HashMap<String, Household>,
+    ) -> Result<Vec<FileError>> {
         let in_file: HashSet<&str> = files.iter().map(|h| h.id.as_str()).collect();
         let id_numbers: Vec<&str> = files.iter().flat_map(|h| h.active_members().map(|m| m.id_number.as_str())).collect();
         let holders = Self::households_of_ids(tx, &id_numbers)?;
@@ -91,7 +96,9 @@ impl<B: db::Backend> SqlStore<B> {
             let known = match villages.get(h.village.as_str()) {
                 Some(k) => *k,
                 None => {
-                    let k = tx.query_one("SELECT code FROM regions WHERE code = $1 AND level = 'village'", &[h.village.as_str().into()])?.is_some();
+                    let k = tx
+                        .query_one("SELECT code FROM regions WHERE code = $1 AND level = 'village'", &[h.village.as_str().into()])?
+                        .is_some();
                     villages.insert(h.village.to_string(), k);
                     k
                 }

@@ -14,6 +14,7 @@ pub mod rows;
 pub mod schema;
 pub mod sql_store;
 pub mod sqlite;
+pub mod yearly;
 
 use fupin_domain::access::{Caller, Role};
 use fupin_domain::codes::{Attribute, Cause, Path, Status};

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod cases;
 pub mod checks;
 pub mod error;
+pub mod evaluation;
 pub mod figures;
 pub mod geo;
 pub mod indicators;
@@ -140,6 +141,7 @@ pub fn openapi_router() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(cases::advance_clock))
         .routes(routes!(indicators::get_indicators))
         .routes(routes!(checks::get_checks))
+        .routes(routes!(evaluation::get_evaluation))
         .routes(routes!(maps::get_map))
         .routes(routes!(maps::get_helper_load))
 }

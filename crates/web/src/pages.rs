@@ -33,6 +33,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/maps/{map}/{code}", get(map_page))
         .route("/indicators/{code}", get(crate::indicators::indicators_page))
         .route("/checks", get(crate::checks::checks_page))
+        .route("/evaluation", get(crate::evaluation::evaluation_page))
         .merge(crate::pages_cases::routes())
         .merge(crate::pages_exchange::routes())
 }

@@ -481,3 +481,21 @@ fn export_and_import_from_the_web() {
     assert_eq!(report.status(), 200);
     assert_eq!(&report.bytes().unwrap()[..2], b"PK");
 }
+
+#[test]
+fn yearly_evaluation_of_a_region() {
+    let c = login("yanggu");
+    let (s, e) = get(&c, "/api/v1/evaluation?region=371521");
+    assert_eq!(s, 200);
+    let counts = e["counts"].as_object().unwrap();
+    let total: u64 = counts.values().map(|v| v.as_u64().unwrap()).sum();
+    assert_eq!(total, e["households"].as_u64().unwrap());
+    assert!(counts["meets_exit"].as_u64().unwrap() >= 1, "the test village has exit-ready files");
+    for id in e["meets_exit"].as_array().unwrap() {
+        assert!(id.as_str().unwrap().starts_with("371521"));
+    }
+    assert_eq!(get(&c, "/api/v1/evaluation?year=2030").0, 400);
+    assert_eq!(get(&login("shenxian"), "/api/v1/evaluation?region=371521").0, 404);
+    let page = c.get(format!("{}/evaluation", server().base)).send().unwrap().text().unwrap();
+    assert!(page.contains("动态调整") && page.contains("返贫风险"));
+}
