@@ -184,6 +184,9 @@
     var csv = '\ufeff' + lines.map(function (l) { return l.map(function (x) { return '"' + String(x).replace(/"/g, '""') + '"'; }).join(','); }).join('\r\n');
     download(map + '-' + code + '-' + metric.replace(':', '_') + '.csv', URL.createObjectURL(new Blob([csv], { type: 'text/csv;charset=utf-8' })));
   };
+  byId('export-xlsx').onclick = function () {
+    location.href = '/api/v1/maps/' + map + '/' + code + '/export.xlsx?metric=' + encodeURIComponent(metric) + '&period=' + period;
+  };
   byId('export-png').onclick = function () {
     download(map + '-' + code + '.png', chart.getDataURL({ type: 'png', pixelRatio: 2, backgroundColor: '#fff' }));
   };

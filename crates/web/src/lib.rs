@@ -143,6 +143,7 @@ pub fn openapi_router() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(checks::get_checks))
         .routes(routes!(evaluation::get_evaluation))
         .routes(routes!(maps::get_map))
+        .routes(routes!(maps::export_map))
         .routes(routes!(maps::get_helper_load))
 }
 

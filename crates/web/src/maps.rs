@@ -410,3 +410,49 @@ pub async fn get_helper_load(
     let limit = p.limit.unwrap_or(50);
     Ok(Json(blocking(&state, move |s| s.helper_load(&a.caller, &code, limit)).await?))
 }
+
+/// The map's figures as an xlsx: one row per child region and the total.
+#[utoipa::path(get, path = "/api/v1/maps/{map}/{code}/export.xlsx", params(("map" = String, Path, description = "map"), ("code" = String, Path, description = "region code"), MapParams),
+    responses((status = 200, description = "xlsx file"), (status = 404, description = "unknown map, or region outside jurisdiction")))]
+pub async fn export_map(
+    State(state): State<Arc<AppState>>,
+    a: Auth,
+    Path((map, code)): Path<(String, String)>,
+    Query(p): Query<MapParams>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let kind = MapKind::parse(&map)?;
+    let m = build(&state, &a, kind, &code, &p).await?;
+    let xerr = |e: rust_xlsxwriter::XlsxError| ApiError::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string());
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name(m.title).map_err(xerr)?;
+    let unit = if m.unit == "%" { "%".to_string() } else { m.unit.to_string() };
+    for (c, h) in ["区划代码", "名称", &format!("{}（{unit}）", m.metric_label), "有边界"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).map_err(xerr)?;
+    }
+    for (i, c) in m.children.iter().enumerate() {
+        let r = i as u32 + 1;
+        ws.write_string(r, 0, &c.code).map_err(xerr)?;
+        ws.write_string(r, 1, &c.name).map_err(xerr)?;
+        if let Some(v) = c.value {
+            ws.write_number(r, 2, v).map_err(xerr)?;
+        }
+        ws.write_string(r, 3, if c.has_polygon { "是" } else { "否" }).map_err(xerr)?;
+    }
+    let r = m.children.len() as u32 + 1;
+    ws.write_string(r, 1, format!("合计 {}", m.region.name)).map_err(xerr)?;
+    if let Some(v) = m.total {
+        ws.write_number(r, 2, v).map_err(xerr)?;
+    }
+    let bytes = wb.save_to_buffer().map_err(xerr)?;
+    let name = format!("attachment; filename=\"{}-{}-{}.xlsx\"", kind.id(), m.region.code, m.metric.replace(':', "_"));
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
+            (axum::http::header::CONTENT_DISPOSITION, name),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -310,6 +310,10 @@ fn boundaries_are_cached_with_etags() {
     let again = c.get(format!("{}/api/v1/geo/37", server().base)).header("If-None-Match", &etag).send().unwrap();
     assert_eq!(again.status(), 304);
     assert_eq!(c.get(format!("{}/api/v1/geo/371521", server().base)).send().unwrap().status(), 404);
+    let x = login("province").get(format!("{}/api/v1/maps/distribution/37/export.xlsx?metric=remaining", server().base)).send().unwrap();
+    assert_eq!(x.status(), 200);
+    assert!(x.headers()["content-disposition"].to_str().unwrap().contains("distribution-37-remaining.xlsx"));
+    assert_eq!(&x.bytes().unwrap()[..2], b"PK");
     let js = c.get(format!("{}/assets/echarts-5.6.0.min.js", server().base)).send().unwrap();
     assert!(js.headers()["cache-control"].to_str().unwrap().contains("immutable"));
 }
