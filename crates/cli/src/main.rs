@@ -391,7 +391,13 @@ fn main() {
             let caller = fupin_domain::access::Caller::system(RegionCode::parse("37")?);
             let e = fupin_store::yearly::evaluate(&*store, &caller, &region, year, as_of)?;
             let n = |k: &str| e.counts.get(k).copied().unwrap_or(0);
-            println!("{region} {year}年动态调整：共 {} 户，用时 {:.1} 秒", e.households, started.elapsed().as_secs_f64());
+            println!(
+                "{region} {year}年动态调整：共 {} 户，用时 {:.1} 秒（逐户研判 {:.1} 秒，数据核查 {:.1} 秒）",
+                e.households,
+                started.elapsed().as_secs_f64(),
+                e.seconds.0,
+                e.seconds.1
+            );
             println!("  未脱贫且已达到退出标准：{} 户；未脱贫、尚未达标：{} 户", n("meets_exit"), n("still_poor"));
             println!("  已脱贫、有返贫风险：{} 户；已脱贫、稳定：{} 户；清退等其他：{} 户", n("at_risk"), n("stable"), n("other"));
             for (label, count) in e.inconsistent.values() {

@@ -15,6 +15,8 @@ pub struct Evaluation {
     pub meets_exit: Vec<String>,
     pub at_risk: Vec<(String, Vec<String>)>,
     pub inconsistent: BTreeMap<&'static str, (&'static str, i64)>,
+    /// Seconds spent judging the files, and running the data checks.
+    pub seconds: (f64, f64),
 }
 
 /// Listed per verdict at most.
@@ -32,6 +34,7 @@ fn key(v: Verdict) -> &'static str {
 
 /// Reads every file in `region` in key order, batch by batch, and judges each.
 pub fn evaluate(store: &dyn Store, caller: &Caller, region: &RegionCode, year: i32, as_of: Date) -> Result<Evaluation> {
+    let started = std::time::Instant::now();
     let mut out = Evaluation { year, ..Default::default() };
     let mut after: Option<String> = None;
     loop {
@@ -49,6 +52,9 @@ pub fn evaluate(store: &dyn Store, caller: &Caller, region: &RegionCode, year: i
             }
         }
     }
+    out.seconds.0 = started.elapsed().as_secs_f64();
+    let checking = std::time::Instant::now();
     out.inconsistent = store.data_checks(caller, region, as_of)?.counts;
+    out.seconds.1 = checking.elapsed().as_secs_f64();
     Ok(out)
 }
