@@ -180,6 +180,8 @@ async fn metrics(State(state): State<Arc<AppState>>) -> String {
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
+    // Parse the boundaries now, not in the first map request.
+    geo::boundaries();
     let (api, doc) = openapi_router().split_for_parts();
     let doc = Arc::new(doc);
     Router::new()
