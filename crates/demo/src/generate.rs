@@ -446,14 +446,7 @@ impl Gen<'_> {
         h.version += 1;
         let at = random_date(&mut self.rng, year, 1, self.plan.as_of.month).min(self.plan.as_of);
         self.event(h, "set_income", at, "demo", "年度收入录入", json!({"before": null, "after": income, "size": h.size()}));
-        h.conditions = Conditions {
-            food_clothing: true,
-            compulsory_education: true,
-            medical_insurance: true,
-            safe_housing: true,
-            safe_water: true,
-            electricity: true,
-        };
+        h.conditions = Conditions::all_met();
         h.details.dangerous_house.clear();
         for m in &mut h.members {
             m.medical_insurance = true;
@@ -498,14 +491,7 @@ impl Gen<'_> {
             let line = rules.poverty_line(year).expect("lines configured from 2014");
             let income = self.income(h, year, Some(line));
             h.incomes.push(income);
-            h.conditions = Conditions {
-                food_clothing: true,
-                compulsory_education: true,
-                medical_insurance: true,
-                safe_housing: true,
-                safe_water: true,
-                electricity: true,
-            };
+            h.conditions = Conditions::all_met();
             let at = if year == as_of.year {
                 random_date(&mut self.rng, year, 1, as_of.month.max(1))
             } else {

@@ -27,6 +27,18 @@ pub struct Conditions {
 }
 
 impl Conditions {
+    /// Every item met.
+    pub fn all_met() -> Conditions {
+        Conditions {
+            food_clothing: true,
+            compulsory_education: true,
+            medical_insurance: true,
+            safe_housing: true,
+            safe_water: true,
+            electricity: true,
+        }
+    }
+
     /// The unmet items of 两不愁三保障 and utilities, by Chinese name.
     pub fn unmet(&self) -> Vec<&'static str> {
         [

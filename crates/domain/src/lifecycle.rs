@@ -323,14 +323,7 @@ mod tests {
 
     fn met() -> Household {
         let mut h = household();
-        h.conditions = Conditions {
-            food_clothing: true,
-            compulsory_education: true,
-            medical_insurance: true,
-            safe_housing: true,
-            safe_water: true,
-            electricity: true,
-        };
+        h.conditions = Conditions::all_met();
         h.incomes.push(Income { year: 2017, wage: Yuan::from_yuan(9000), ..Income::default() });
         h
     }

@@ -434,14 +434,7 @@ fn approve() -> Decision {
 fn exit_ready(store: &dyn Store, village: &Caller, seq: u32) -> Household {
     let h = store.create_household(village, sample_household("371521100001", seq, 2), "建档", "2015-12-01").unwrap();
     let mut fields = HouseholdFields::of(&h);
-    fields.conditions = Conditions {
-        food_clothing: true,
-        compulsory_education: true,
-        medical_insurance: true,
-        safe_housing: true,
-        safe_water: true,
-        electricity: true,
-    };
+    fields.conditions = Conditions::all_met();
     let h = store
         .change_household(
             village,

@@ -184,43 +184,7 @@ pub fn save_household(tx: &mut dyn Tx, h: &Household, updated_at: &str) -> Resul
 
 /// Loads one whole file, or None.
 pub fn load_household(tx: &mut dyn Tx, id: &str) -> Result<Option<Household>, StoreError> {
-    let sql = format!("SELECT {} FROM households WHERE id = $1", HOUSEHOLD_COLS.join(", "));
-    let Some(r) = tx.query_one(&sql, &[id.into()])? else { return Ok(None) };
-    let mut h = parse_household(&r).map_err(corrupt)?;
-    let id_val: Val = id.into();
-    let sql = format!("SELECT {} FROM members WHERE household_id = $1 ORDER BY member_no", MEMBER_COLS.join(", "));
-    for r in tx.query(&sql, std::slice::from_ref(&id_val))? {
-        h.members.push(parse_member(&r).map_err(corrupt)?);
-    }
-    let sql = format!("SELECT {} FROM incomes WHERE household_id = $1 ORDER BY year", INCOME_COLS.join(", "));
-    for r in tx.query(&sql, std::slice::from_ref(&id_val))? {
-        h.incomes.push(Income {
-            year: r.int(1) as i32,
-            wage: Yuan::from_fen(r.int(2)),
-            business: Yuan::from_fen(r.int(3)),
-            property: Yuan::from_fen(r.int(4)),
-            transfer: Yuan::from_fen(r.int(5)),
-            transfer_excluded: Yuan::from_fen(r.int(6)),
-            expenses: Yuan::from_fen(r.int(7)),
-        });
-    }
-    let sql = "SELECT x.id, x.name, x.unit, x.phone FROM household_helpers p JOIN helpers x ON x.id = p.helper_id \
-               WHERE p.household_id = $1 ORDER BY x.id";
-    for r in tx.query(sql, std::slice::from_ref(&id_val))? {
-        h.helpers.push(Helper { id: r.text(0), name: r.text(1), unit: r.text(2), phone: r.text(3) });
-    }
-    let sql = format!("SELECT {} FROM measures WHERE household_id = $1 ORDER BY measure_no", MEASURE_COLS.join(", "));
-    for r in tx.query(&sql, std::slice::from_ref(&id_val))? {
-        h.measures.push(Measure {
-            no: r.int(1),
-            path: Path::parse(&r.text(2)).map_err(corrupt)?,
-            name: r.text(3),
-            amount: Yuan::from_fen(r.int(4)),
-            unit: r.text(5),
-            year: r.int(6) as i32,
-        });
-    }
-    Ok(Some(h))
+    Ok(load_households_range(tx, &[id.to_string()])?.pop())
 }
 
 fn parse_household(r: &Row) -> Result<Household, DomainError> {

@@ -44,7 +44,11 @@ pub fn token_hash(token: &str) -> String {
 }
 
 pub fn cookie(parts: &Parts, name: &str) -> Option<String> {
-    parts.headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
+    cookie_in(&parts.headers, name)
+}
+
+pub fn cookie_in(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
         let (k, v) = kv.trim().split_once('=')?;
         (k == name).then(|| v.to_string())
     })

@@ -113,12 +113,7 @@ struct LoginForm {
 }
 
 async fn login_submit(State(state): State<Arc<AppState>>, headers: axum::http::HeaderMap, Form(f): Form<LoginForm>) -> Response {
-    let cookie_csrf = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|kv| kv.trim().strip_prefix(&format!("{LOGIN_CSRF_COOKIE}=")).map(str::to_string));
+    let cookie_csrf = auth::cookie_in(&headers, LOGIN_CSRF_COOKIE);
     if cookie_csrf.as_deref() != Some(f.csrf.as_str()) {
         return login_form(Some("页面已过期，请重新登录".into()), StatusCode::FORBIDDEN);
     }

@@ -225,12 +225,7 @@ async fn object(
     Path(case_id): Path<String>,
     Form(f): Form<HashMap<String, String>>,
 ) -> Response {
-    let cookie = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|kv| kv.trim().strip_prefix(&format!("{PUBLIC_CSRF_COOKIE}=")).map(str::to_string));
+    let cookie = auth::cookie_in(&headers, PUBLIC_CSRF_COOKIE);
     let region = field(&f, "region").to_string();
     if cookie.as_deref() != Some(field(&f, "csrf")) || cookie.is_none() {
         return render_notices(&state, &region, None, Some("页面已过期，请刷新后重新提交".into())).await;

@@ -40,6 +40,17 @@ fn chromedriver() -> Option<(Driver, u16)> {
     panic!("chromedriver did not start");
 }
 
+/// Headless Chromium through the chromedriver on `port`, with the flags this closed network needs.
+async fn browser(port: u16, window: &str) -> fantoccini::Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({"binary": "/usr/bin/chromium", "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", format!("--window-size={window}"), "--lang=zh-CN"]}),
+    );
+    ClientBuilder::native().capabilities(caps).connect(&format!("http://127.0.0.1:{port}")).await.expect("connect to chromedriver")
+}
+
 fn screenshot_dir() -> std::path::PathBuf {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/browser");
     std::fs::create_dir_all(&dir).unwrap();
@@ -50,13 +61,7 @@ fn screenshot_dir() -> std::path::PathBuf {
 async fn village_official_searches_opens_edits_and_sees_history() {
     let Some((_driver, port)) = chromedriver() else { return };
     let base = server().base.clone();
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({"binary": "/usr/bin/chromium", "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1400,1000", "--lang=zh-CN"]}),
-    );
-    let c = ClientBuilder::native().capabilities(caps).connect(&format!("http://127.0.0.1:{port}")).await.expect("connect to chromedriver");
+    let c = browser(port, "1400,1000").await;
     let shots = screenshot_dir();
     let result: Result<(), fantoccini::error::CmdError> = async {
         c.goto(&format!("{base}/login")).await?;
@@ -146,13 +151,7 @@ fn api_values_blocking(map: &str, code: &str) -> Vec<(String, Option<f64>)> {
 async fn province_user_opens_every_map_and_drills_down_to_households() {
     let Some((_driver, port)) = chromedriver() else { return };
     let base = server().base.clone();
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({"binary": "/usr/bin/chromium", "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1400,1100", "--lang=zh-CN"]}),
-    );
-    let c = ClientBuilder::native().capabilities(caps).connect(&format!("http://127.0.0.1:{port}")).await.expect("connect to chromedriver");
+    let c = browser(port, "1400,1100").await;
     let shots = screenshot_dir();
     let result: Result<(), fantoccini::error::CmdError> = async {
         c.goto(&format!("{base}/login")).await?;
@@ -225,13 +224,7 @@ async fn an_exit_runs_from_proposal_through_an_objection_to_announcement() {
     let base = server().base.clone();
     let (ready, _) = tokio::task::block_in_place(common::exit_candidates);
     let household = ready.first().expect("an exit-ready household").clone();
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({"binary": "/usr/bin/chromium", "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1400,1100", "--lang=zh-CN"]}),
-    );
-    let c = ClientBuilder::native().capabilities(caps).connect(&format!("http://127.0.0.1:{port}")).await.expect("connect to chromedriver");
+    let c = browser(port, "1400,1100").await;
     let shots = screenshot_dir();
     let result: Result<(), fantoccini::error::CmdError> = async {
         // 1. The village official proposes the exit and does the village's four steps.

@@ -146,14 +146,7 @@ fn add_exit_ready_households(store: &dyn Store) {
     let caller = fupin_web::auth::caller_of(&village);
     for seq in 9001..9007u32 {
         let mut h = fupin_store::conformance::sample_household(village.region.as_str(), seq, 2);
-        h.conditions = fupin_domain::household::Conditions {
-            food_clothing: true,
-            compulsory_education: true,
-            medical_insurance: true,
-            safe_housing: true,
-            safe_water: true,
-            electricity: true,
-        };
+        h.conditions = fupin_domain::household::Conditions::all_met();
         h.incomes.push(fupin_domain::household::Income { year: 2017, wage: fupin_domain::Yuan::from_yuan(10_000), ..Default::default() });
         h.measures.push(fupin_domain::household::Measure {
             no: 1,
