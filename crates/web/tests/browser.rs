@@ -168,6 +168,18 @@ async fn province_user_opens_every_map_and_drills_down_to_households() {
                 assert_eq!(table_values(&c).await?, api_values(map, "37"), "{map}: the page shows the API's figures");
             }
         }
+        // The other province-level pages render in the browser.
+        for (path, marker, shot) in [
+            ("/indicators/3715", "region-incidence", "indicators-3715.png"),
+            ("/evaluation", "meets-exit", "evaluation-37.png"),
+            ("/checks", "check-counts", "checks-37.png"),
+            ("/cases?region=371521&all=1", "cases", "cases-371521.png"),
+            ("/households/import", "import-file", "import-page.png"),
+        ] {
+            c.goto(&format!("{base}{path}")).await?;
+            c.wait().for_element(Locator::Id(marker)).await?;
+            std::fs::write(shots.join(shot), c.screenshot().await?).unwrap();
+        }
         // Drill down 山东 → 聊城 → 阳谷 → a township → a village → its households.
         c.goto(&format!("{base}/maps/distribution/37")).await?;
         wait_for_table(&c, "/maps/distribution/37").await?;
