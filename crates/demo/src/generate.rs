@@ -408,18 +408,7 @@ impl Gen<'_> {
     }
 
     fn event(&mut self, h: &Household, kind: &str, at: Date, actor: &str, reason: &str, payload: serde_json::Value) {
-        self.events.push(Event {
-            county_code: self.plan.county.clone(),
-            seq: 0,
-            household_id: h.id.clone(),
-            kind: kind.into(),
-            actor: actor.into(),
-            at: at.to_string(),
-            reason: reason.into(),
-            payload: payload.to_string(),
-            prev_hash: String::new(),
-            hash: String::new(),
-        });
+        self.events.push(Event::new(&self.plan.county, &h.id, kind, actor, &at.to_string(), reason, payload.to_string()));
     }
 
     fn status_event(&mut self, h: &mut Household, to: Status, year: i32, at: Date, reason: &str) {

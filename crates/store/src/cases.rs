@@ -136,18 +136,7 @@ fn parse_date(at: &str) -> Result<Date> {
 
 /// Appends an event about a case to the household's county chain.
 fn record(tx: &mut dyn Tx, actor: &str, case: &Case, kind: &str, reason: &str, at: &str, payload: serde_json::Value) -> Result<Event> {
-    let mut ev = Event {
-        county_code: case.village_code[..6].to_string(),
-        seq: 0,
-        household_id: case.household_id.clone(),
-        kind: kind.to_string(),
-        actor: actor.to_string(),
-        at: at.to_string(),
-        reason: reason.to_string(),
-        payload: payload.to_string(),
-        prev_hash: String::new(),
-        hash: String::new(),
-    };
+    let mut ev = Event::new(&case.village_code[..6], &case.household_id, kind, actor, at, reason, payload.to_string());
     ledger::append(tx, &mut ev)?;
     Ok(ev)
 }

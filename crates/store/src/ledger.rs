@@ -29,6 +29,22 @@ pub struct Event {
 pub const EVENT_COLS: &[&str] = &["county_code", "seq", "household_id", "kind", "actor", "at", "reason", "payload", "prev_hash", "hash"];
 
 impl Event {
+    /// An event not yet on a chain (`append` or `chain` gives it its place and hash).
+    pub fn new(county_code: &str, household_id: &str, kind: &str, actor: &str, at: &str, reason: &str, payload: String) -> Event {
+        Event {
+            county_code: county_code.to_string(),
+            seq: 0,
+            household_id: household_id.to_string(),
+            kind: kind.to_string(),
+            actor: actor.to_string(),
+            at: at.to_string(),
+            reason: reason.to_string(),
+            payload,
+            prev_hash: String::new(),
+            hash: String::new(),
+        }
+    }
+
     /// Fills `seq`, `prev_hash` and `hash` as the next link after `(prev_seq, prev_hash)`.
     pub fn chain(&mut self, prev_seq: i64, prev_hash: &str) {
         self.seq = prev_seq + 1;

@@ -149,18 +149,8 @@ impl<B: Backend> SqlStore<B> {
         at: &str,
         payload: serde_json::Value,
     ) -> Result<Event> {
-        let mut ev = Event {
-            county_code: h.village.county().expect("villages have counties").to_string(),
-            seq: 0,
-            household_id: h.id.clone(),
-            kind: kind.to_string(),
-            actor: caller.username.clone(),
-            at: at.to_string(),
-            reason: reason.to_string(),
-            payload: payload.to_string(),
-            prev_hash: String::new(),
-            hash: String::new(),
-        };
+        let county = h.village.county().expect("villages have counties");
+        let mut ev = Event::new(county.as_str(), &h.id, kind, &caller.username, at, reason, payload.to_string());
         ledger::append(tx, &mut ev)?;
         Ok(ev)
     }
