@@ -267,7 +267,8 @@ fn demo(db: &Db, scale: f64, as_of: &str, password: &str, no_serve: bool, listen
     if as_of < Date::new(2016, 1, 1).expect("valid") {
         bail!("--as-of 应不早于2016-01-01（建档立卡完成于2015年底）");
     }
-    let mark = format!("scale={scale};as_of={as_of}");
+    // The schema version is part of the mark: a database built by an older release is rebuilt.
+    let mark = format!("scale={scale};as_of={as_of};schema={}", fupin_store::schema::SCHEMA_VERSION);
     let existing = match &db.database_url {
         Some(url) => fupin_store::open(url, Rules::default()).ok().and_then(|s| s.meta(DEMO_MARK).ok().flatten().map(|m| (s, m))),
         None if sqlite_path(db).exists() => open(db).ok().and_then(|s| s.meta(DEMO_MARK).ok().flatten().map(|m| (s, m))),

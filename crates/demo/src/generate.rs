@@ -263,6 +263,7 @@ impl Gen<'_> {
             planned_exit_year: Some(if self.rng.random::<f64>() < 0.62 { 2016 } else { 2017 }),
             registered_year: 2015,
             exited_year: None,
+            monitoring: None,
             form_version: "SD-2016".into(),
             conditions: Conditions {
                 food_clothing: self.rng.random::<f64>() < 0.9,

@@ -162,6 +162,15 @@ impl Status {
 }
 
 code_enum!(
+    /// 防返贫监测对象类型
+    MonitorType, "monitor_type" {
+    Unstable = "1" "脱贫不稳定户", Marginal = "2" "边缘易致贫户", Sudden = "3" "突发严重困难户",
+});
+impl MonitorType {
+    const FIELD_LABEL: &'static str = "监测对象类型";
+}
+
+code_enum!(
     /// 五个一批: the five paths of assistance.
     Path, "path" {
     Production = "1" "发展生产脱贫一批", Employment = "2" "转移就业脱贫一批", Relocation = "3" "易地搬迁脱贫一批",

@@ -19,6 +19,10 @@ pub struct Rules {
     /// City codes whose counties use the western threshold. Default: 菏泽 and 聊城, the
     /// province's western poverty belt (an assumption to confirm with the provincial office).
     pub west_cities: Vec<String>,
+    /// Monitoring: the village notice (公示) period, days (at least 5).
+    pub monitoring_notice_days: i64,
+    /// Monitoring: days from the case's opening by which the county must decide.
+    pub monitoring_decision_days: i64,
     /// Monitoring: income below this multiple of the line (in tenths: 1.5× = 15).
     pub monitoring_multiple_tenths: i64,
     /// The form version recorded on new files.
@@ -40,6 +44,8 @@ impl Default for Rules {
             exit_incidence_bp: 200,
             exit_incidence_west_bp: 300,
             west_cities: vec!["3717".into(), "3715".into()],
+            monitoring_notice_days: 5,
+            monitoring_decision_days: 15,
             monitoring_multiple_tenths: 15,
             form_version: "SD-2016".to_string(),
         }

@@ -176,6 +176,9 @@ pub struct Household {
     pub planned_exit_year: Option<i32>,
     pub registered_year: i32,
     pub exited_year: Option<i32>,
+    /// 防返贫监测: set and cleared only by the monitoring workflows.
+    #[serde(default)]
+    pub monitoring: Option<MonitorType>,
     pub form_version: String,
     pub conditions: Conditions,
     pub details: Details,
@@ -316,6 +319,10 @@ pub enum Change {
         no: i64,
     },
     /// A status change outside the full workflows (those arrive with the lifecycle module).
+    /// Marks or clears a monitored household (防返贫监测), by the monitoring workflows only.
+    SetMonitoring {
+        monitoring: Option<MonitorType>,
+    },
     SetStatus {
         status: Status,
         year: i32,
@@ -344,6 +351,7 @@ impl Change {
             Change::RemoveMeasure { .. } => "remove_measure",
             Change::SetStatus { .. } => "set_status",
             Change::Replace { .. } => "import",
+            Change::SetMonitoring { .. } => "set_monitoring",
         }
     }
 }
@@ -464,6 +472,11 @@ pub fn apply_change(h: &mut Household, change: &Change, helpers: Vec<Helper>, ru
             h.helpers = helpers;
             Effect { before, after: snapshot(h) }
         }
+        Change::SetMonitoring { monitoring } => {
+            let before = json!({"monitoring": h.monitoring});
+            h.monitoring = *monitoring;
+            Effect { before, after: json!({"monitoring": h.monitoring}) }
+        }
         Change::SetStatus { status, year } => {
             let before = json!({"status": h.status, "exited_year": h.exited_year});
             h.status = *status;
@@ -523,6 +536,7 @@ pub mod fixtures {
             planned_exit_year: Some(2017),
             registered_year: 2015,
             exited_year: None,
+            monitoring: None,
             form_version: "SD-2016".into(),
             conditions: Conditions::default(),
             details: Details::default(),

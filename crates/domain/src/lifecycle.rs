@@ -22,10 +22,15 @@ pub enum CaseKind {
     Return,
     /// 清退
     Removal,
+    /// 防返贫监测: an exited household at risk becomes a monitored household.
+    Monitoring,
+    /// 风险消除: a monitored household's risk has passed.
+    MonitoringClear,
 }
 
 impl CaseKind {
-    pub const ALL: [CaseKind; 4] = [CaseKind::Identification, CaseKind::Exit, CaseKind::Return, CaseKind::Removal];
+    pub const ALL: [CaseKind; 6] =
+        [CaseKind::Identification, CaseKind::Exit, CaseKind::Return, CaseKind::Removal, CaseKind::Monitoring, CaseKind::MonitoringClear];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -33,6 +38,8 @@ impl CaseKind {
             CaseKind::Exit => "exit",
             CaseKind::Return => "return",
             CaseKind::Removal => "removal",
+            CaseKind::Monitoring => "monitoring",
+            CaseKind::MonitoringClear => "monitoring_clear",
         }
     }
 
@@ -46,6 +53,8 @@ impl CaseKind {
             CaseKind::Exit => "脱贫退出",
             CaseKind::Return => "返贫挂号",
             CaseKind::Removal => "清退",
+            CaseKind::Monitoring => "防返贫监测",
+            CaseKind::MonitoringClear => "监测对象风险消除",
         }
     }
 
@@ -56,6 +65,8 @@ impl CaseKind {
             CaseKind::Exit => EXIT,
             CaseKind::Return => RETURN,
             CaseKind::Removal => REMOVAL,
+            CaseKind::Monitoring => MONITORING,
+            CaseKind::MonitoringClear => MONITORING_CLEAR,
         }
     }
 
@@ -64,13 +75,22 @@ impl CaseKind {
         Level::Village
     }
 
-    /// The status the household takes when the case completes.
-    pub fn outcome(self) -> Status {
+    /// The status the household takes when the case completes (None: status unchanged).
+    pub fn outcome(self) -> Option<Status> {
         match self {
-            CaseKind::Identification => Status::Poor,
-            CaseKind::Exit => Status::Exited,
-            CaseKind::Return => Status::Returned,
-            CaseKind::Removal => Status::Removed,
+            CaseKind::Identification => Some(Status::Poor),
+            CaseKind::Exit => Some(Status::Exited),
+            CaseKind::Return => Some(Status::Returned),
+            CaseKind::Removal => Some(Status::Removed),
+            CaseKind::Monitoring | CaseKind::MonitoringClear => None,
+        }
+    }
+
+    /// Notice period of this kind's notice step.
+    pub fn notice_days(self, rules: &Rules) -> i64 {
+        match self {
+            CaseKind::Monitoring => rules.monitoring_notice_days.max(5),
+            _ => rules.notice_days,
         }
     }
 }
@@ -116,6 +136,16 @@ const RETURN: &[StepDef] = &[
 
 const REMOVAL: &[StepDef] =
     &[step("township_review", "乡镇审核", Level::Township, false), step("county_approve", "县级审批清退", Level::County, false)];
+
+const MONITORING: &[StepDef] = &[
+    step("village_check", "村级核实（入户核查）", Level::Village, false),
+    step("township_review", "乡镇审核", Level::Township, false),
+    step("notice", "村内公示（不少于5天）", Level::Village, true),
+    step("county_decide", "县级审定（15日内）", Level::County, false),
+];
+
+const MONITORING_CLEAR: &[StepDef] =
+    &[step("village_check", "村级核实风险已消除", Level::Village, false), step("county_approve", "县级审定风险消除", Level::County, false)];
 
 /// Where a case stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -43,6 +43,9 @@ pub fn contributions(h: &Household) -> Vec<String> {
     if h.status.is_remaining() && h.measures.is_empty() {
         m.push("gap:measure".to_string());
     }
+    if let Some(t) = h.monitoring {
+        m.push(format!("monitored:{}", t.code()));
+    }
     m
 }
 

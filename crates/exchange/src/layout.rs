@@ -45,6 +45,7 @@ pub const HOUSEHOLD_HEADERS: &[&str] = &[
     "卫生厕所",
     "距村主干路(公里)",
     "加入合作社",
+    "监测对象类型(代码)",
 ];
 
 pub const MEMBER_HEADERS: &[&str] = &[
@@ -121,6 +122,7 @@ pub fn household_cells(h: &Household) -> Vec<String> {
         yes(d.sanitary_toilet),
         d.distance_to_road_km.to_string(),
         yes(d.cooperative),
+        h.monitoring.map(|m| m.code().to_string()).unwrap_or_default(),
     ]
 }
 

@@ -176,6 +176,7 @@ fn household_from(errs: &mut Errors, t: &Table, row: &[String], n: usize) -> Opt
     }
     let flags = (b(errs, 23), b(errs, 24), b(errs, 25), b(errs, 27));
     let distance = cell!(errs, t, row, n, h[26], |v| parse_area(v, "距离"));
+    let monitoring = cell!(errs, t, row, n, h[28], |v: &str| if v.is_empty() { Ok(None) } else { MonitorType::parse(v).map(Some) });
     if id.len() != 16 || !id.bytes().all(|c| c.is_ascii_digit()) {
         errs.push(t, n, ID, &id, "户编号应为16位数字（村代码+4位序号）".into());
         return None;
@@ -195,6 +196,7 @@ fn household_from(errs: &mut Errors, t: &Table, row: &[String], n: usize) -> Opt
         planned_exit_year: planned?,
         registered_year: registered? as i32,
         exited_year: exited?,
+        monitoring: monitoring?,
         form_version: t.get(row, h[13]).to_string(),
         conditions: Conditions {
             food_clothing: c.0?,

@@ -108,8 +108,8 @@ fn scenario(store: Arc<dyn Store>, dir: &Path) {
     // A bad checksum and a bad code: every problem reported, nothing applied.
     let mut bad: Vec<String> = lines.clone();
     let mut c: Vec<String> = bad[1].split(',').map(str::to_string).collect();
-    let idn = c[31].clone();
-    c[31] = format!("{}{}", &idn[..17], if idn.ends_with('1') { '2' } else { '1' });
+    let idn = c[32].clone();
+    c[32] = format!("{}{}", &idn[..17], if idn.ends_with('1') { '2' } else { '1' });
     c[3] = "7".into();
     c[7] = "13799998888".into();
     bad[1] = c.join(",");

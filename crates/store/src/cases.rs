@@ -48,9 +48,18 @@ pub struct Case {
     pub main_cause: Cause,
     pub steps: &'static [StepDef],
     pub objections: Vec<Objection>,
+    /// Monitoring cases: the type the household is proposed to be monitored as.
+    pub monitor_type: Option<fupin_domain::codes::MonitorType>,
+    /// Monitoring cases: the county must decide by this date.
+    pub deadline: Option<String>,
 }
 
 impl Case {
+    /// Past its deadline and still running (an alert on the case lists).
+    pub fn overdue(&self, today: &str) -> bool {
+        !self.state.is_closed() && self.deadline.as_deref().is_some_and(|d| today > d)
+    }
+
     pub fn next(&self) -> Option<&'static StepDef> {
         self.steps.get(self.next_step)
     }
@@ -80,7 +89,7 @@ pub struct PublicNotice {
 }
 
 pub(crate) const CASE_COLS: &str = "id, household_id, village_code, kind, next_step, state, notice_from, notice_until, reason, \
-    opened_by, opened_at, updated_at, version, head_name, size, main_cause, file";
+    opened_by, opened_at, updated_at, version, head_name, size, main_cause, file, monitor_type, deadline";
 const OBJECTION_COLS: &str = "id, case_id, lodged_at, text, contact, status, resolution, resolved_by, resolved_at";
 
 fn parse_case(r: &Row) -> Result<(Case, Option<Household>)> {
@@ -111,6 +120,8 @@ fn parse_case(r: &Row) -> Result<(Case, Option<Household>)> {
             main_cause: Cause::parse(&r.text(15))?,
             steps: kind.steps(),
             objections: vec![],
+            monitor_type: Some(r.text(17)).filter(|m| !m.is_empty()).map(|m| fupin_domain::codes::MonitorType::parse(&m)).transpose()?,
+            deadline: r.opt_text(18),
         },
         file,
     ))
@@ -183,6 +194,8 @@ impl<B: db::Backend> SqlStore<B> {
             c.size.into(),
             c.main_cause.code().into(),
             file.map(|f| serde_json::to_string(f).expect("plain data")).unwrap_or_default().into(),
+            c.monitor_type.map(|m| m.code()).unwrap_or("").into(),
+            c.deadline.clone().into(),
         ];
         match expected_version {
             None => {
@@ -220,6 +233,7 @@ impl<B: db::Backend> SqlStore<B> {
         kind: CaseKind,
         household_id: Option<&str>,
         file: Option<Household>,
+        monitor_type: Option<fupin_domain::codes::MonitorType>,
         reason: &str,
         at: &str,
     ) -> Result<Case> {
@@ -281,8 +295,13 @@ impl<B: db::Backend> SqlStore<B> {
                         matches!(h.status, fupin_domain::codes::Status::Exited | fupin_domain::codes::Status::ExitedNoPolicy)
                     }
                     CaseKind::Removal => h.status != fupin_domain::codes::Status::Removed,
+                    CaseKind::Monitoring => h.monitoring.is_none() && h.status != fupin_domain::codes::Status::Removed,
+                    CaseKind::MonitoringClear => h.monitoring.is_some(),
                     CaseKind::Identification => false,
                 };
+                if kind == CaseKind::Monitoring && monitor_type.is_none() {
+                    return Err(DomainError::new("case.monitor_type", "须选择监测对象类型").into());
+                }
                 if !allowed {
                     return Err(DomainError::new("case.status", format!("当前状态“{}”不能办理{}", h.status.label(), kind.label())).into());
                 }
@@ -306,6 +325,8 @@ impl<B: db::Backend> SqlStore<B> {
             CaseKind::Exit => "E",
             CaseKind::Return => "R",
             CaseKind::Removal => "X",
+            CaseKind::Monitoring => "M",
+            CaseKind::MonitoringClear => "C",
         };
         let case = Case {
             id: format!("{hid}-{letter}{}", n + 1),
@@ -326,6 +347,14 @@ impl<B: db::Backend> SqlStore<B> {
             main_cause,
             steps: kind.steps(),
             objections: vec![],
+            monitor_type: if kind == CaseKind::Monitoring { monitor_type } else { None },
+            deadline: (kind == CaseKind::Monitoring).then(|| {
+                let mut d = today;
+                for _ in 0..rules.monitoring_decision_days {
+                    d = lifecycle::next_day(d);
+                }
+                d.to_string()
+            }),
         };
         Self::save_case(tx, &case, file.as_ref(), None)?;
         let payload = json!({"case": case.id, "kind": kind.as_str(), "step": "open", "size": case.size});
@@ -367,7 +396,7 @@ impl<B: db::Backend> SqlStore<B> {
                 if step.opens_notice {
                     case.state = CaseState::Notice;
                     case.notice_from = Some(today.to_string());
-                    case.notice_until = Some(lifecycle::notice_end(today, rules.notice_days).to_string());
+                    case.notice_until = Some(lifecycle::notice_end(today, case.kind.notice_days(rules)).to_string());
                 } else {
                     case.state = CaseState::Open;
                 }
@@ -400,10 +429,14 @@ impl<B: db::Backend> SqlStore<B> {
                         return Err(StoreError::Unmet(unmet));
                     }
                 }
+                let change = match kind.outcome() {
+                    Some(status) => Change::SetStatus { status, year },
+                    None => Change::SetMonitoring { monitoring: if kind == CaseKind::Monitoring { case.monitor_type } else { None } },
+                };
                 let req = ChangeRequest {
                     household_id: h.id.clone(),
                     expected_version: h.version,
-                    change: Change::SetStatus { status: kind.outcome(), year },
+                    change,
                     reason: format!("{}（{}）", kind.label(), case.id),
                     at: at.to_string(),
                 };

@@ -81,6 +81,7 @@ pub fn sample_household(village: &str, seq: u32, size: usize) -> Household {
         planned_exit_year: Some(2017),
         registered_year: 2015,
         exited_year: None,
+        monitoring: None,
         form_version: "SD-2016".into(),
         conditions: Conditions::default(),
         details: Details::default(),
@@ -680,4 +681,54 @@ pub fn data_checks(store: Arc<dyn Store>) {
     assert!(matches!(store.data_checks(&official(Role::CountyOfficial, "371522"), &code("371521"), today), Err(StoreError::NotFound)));
     let other = store.data_checks(&official(Role::CountyOfficial, "371522"), &code("371522"), today).unwrap();
     assert!(other.findings.is_empty());
+}
+
+/// 防返贫监测: check → review → a notice of at least 5 days → county decision within 15 days;
+/// then the risk is cleared. Rollups follow both.
+pub fn monitoring_workflow(store: Arc<dyn Store>) {
+    use fupin_domain::codes::MonitorType;
+    let village = setup(&*store);
+    let township = official(Role::TownshipOfficial, "371521100");
+    let county = official(Role::CountyOfficial, "371521");
+    let h = store.create_household(&village, sample_household("371521100001", 1, 2), "建档", "2015-12-01").unwrap();
+    let exit = ChangeRequest {
+        household_id: h.id.clone(),
+        expected_version: 1,
+        change: Change::SetStatus { status: Status::Exited, year: 2016 },
+        reason: String::new(),
+        at: "2016-11-01".into(),
+    };
+    store.change_household(&village, &exit).unwrap();
+    assert!(
+        matches!(store.open_monitoring(&village, &h.id, MonitorType::Unstable, "", "2017-07-01"), Err(StoreError::Invalid(e)) if e.code == "case.reason")
+    );
+    assert!(matches!(
+        store.open_monitoring(&county, &h.id, MonitorType::Unstable, "收入骤降", "2017-07-01"),
+        Err(StoreError::Forbidden(_))
+    ));
+    let mut case = store.open_monitoring(&village, &h.id, MonitorType::Unstable, "户主务工受伤，收入骤降", "2017-07-01").unwrap();
+    assert_eq!((case.deadline.as_deref(), case.monitor_type), (Some("2017-07-16"), Some(MonitorType::Unstable)));
+    assert!(!case.overdue("2017-07-16") && case.overdue("2017-07-17"));
+    case = store.advance_case(&village, &case.id, case.version, &approve(), "2017-07-02").unwrap();
+    case = store.advance_case(&township, &case.id, case.version, &approve(), "2017-07-03").unwrap();
+    case = store.advance_case(&village, &case.id, case.version, &approve(), "2017-07-04").unwrap();
+    assert_eq!(case.notice_until.as_deref(), Some("2017-07-09"), "a notice of 5 days");
+    assert!(
+        matches!(store.advance_case(&county, &case.id, case.version, &approve(), "2017-07-08"), Err(StoreError::Invalid(e)) if e.code == "case.notice_running")
+    );
+    case = store.advance_case(&county, &case.id, case.version, &approve(), "2017-07-09").unwrap();
+    assert_eq!(case.state, CaseState::Done);
+    let after = store.household(&village, &h.id).unwrap();
+    assert_eq!((after.monitoring, after.status), (Some(MonitorType::Unstable), Status::Exited));
+    let f = store.region_figures(&county, &code("371521")).unwrap();
+    assert_eq!(f.total["monitored:1"].households, 1);
+    assert!(
+        matches!(store.open_monitoring(&village, &h.id, MonitorType::Sudden, "再次", "2017-08-01"), Err(StoreError::Invalid(e)) if e.code == "case.status")
+    );
+    let mut clear = store.open_case(&village, CaseKind::MonitoringClear, Some(&h.id), None, "务工恢复，收入稳定", "2017-10-01").unwrap();
+    clear = store.advance_case(&village, &clear.id, clear.version, &approve(), "2017-10-02").unwrap();
+    store.advance_case(&county, &clear.id, clear.version, &approve(), "2017-10-03").unwrap();
+    assert_eq!(store.household(&village, &h.id).unwrap().monitoring, None);
+    assert_eq!(store.rollup_table().unwrap(), store.recount_rollups().unwrap());
+    assert_eq!(store.verify_ledger().unwrap().broken, None);
 }

@@ -210,6 +210,15 @@ pub trait Store: Send + Sync {
         reason: &str,
         at: &str,
     ) -> Result<Case>;
+    /// Opens a monitoring case (防返贫监测) proposing the household as a monitored `kind`.
+    fn open_monitoring(
+        &self,
+        caller: &Caller,
+        household_id: &str,
+        kind: fupin_domain::codes::MonitorType,
+        reason: &str,
+        at: &str,
+    ) -> Result<Case>;
     fn case(&self, caller: &Caller, id: &str) -> Result<Case>;
     /// The applicant's file of an identification case.
     fn case_file(&self, caller: &Caller, id: &str) -> Result<Option<Household>>;

@@ -3,7 +3,7 @@
 //! Every table that holds households or what hangs off them is keyed by region first
 //! (household ids begin with the village code), so PostgreSQL can later partition by county.
 
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// The tables, with `{keyed}` after each table whose primary key is its natural order: SQLite
 /// stores those `WITHOUT ROWID` (one B-tree instead of a table plus a key index), PostgreSQL
@@ -43,6 +43,8 @@ CREATE TABLE IF NOT EXISTS households (
     planned_exit_year BIGINT,
     registered_year BIGINT NOT NULL,
     exited_year BIGINT,
+    -- 防返贫监测对象类型 code, '' when not monitored.
+    monitoring TEXT NOT NULL,
     form_version TEXT NOT NULL,
     conditions TEXT NOT NULL,
     details TEXT NOT NULL,
@@ -164,7 +166,10 @@ CREATE TABLE IF NOT EXISTS cases (
     size BIGINT NOT NULL,
     main_cause TEXT NOT NULL,
     -- The applicant's file (JSON) while an identification case runs.
-    file TEXT NOT NULL
+    file TEXT NOT NULL,
+    -- Monitoring cases: the monitored type proposed, and the county's decision deadline.
+    monitor_type TEXT NOT NULL,
+    deadline TEXT
 ) {keyed};
 -- 异议: lodged by anyone during a notice; id = case id + "-O" + n is the tracking number.
 CREATE TABLE IF NOT EXISTS objections (

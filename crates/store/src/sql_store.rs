@@ -8,6 +8,7 @@ use crate::schema::{tables, INDEXES, SCHEMA_VERSION};
 use crate::*;
 use fupin_domain::access::Scope;
 use fupin_domain::household::apply_change;
+use fupin_domain::lifecycle::CaseKind;
 use fupin_domain::rollup::{self, Delta};
 use serde_json::json;
 
@@ -550,7 +551,20 @@ impl<B: Backend> Store for SqlStore<B> {
         reason: &str,
         at: &str,
     ) -> Result<Case> {
-        self.write(|tx| Self::open_case_in_tx(tx, &self.rules, caller, kind, household_id, file.clone(), reason, at))
+        self.write(|tx| Self::open_case_in_tx(tx, &self.rules, caller, kind, household_id, file.clone(), None, reason, at))
+    }
+
+    fn open_monitoring(
+        &self,
+        caller: &Caller,
+        household_id: &str,
+        kind: fupin_domain::codes::MonitorType,
+        reason: &str,
+        at: &str,
+    ) -> Result<Case> {
+        self.write(|tx| {
+            Self::open_case_in_tx(tx, &self.rules, caller, CaseKind::Monitoring, Some(household_id), None, Some(kind), reason, at)
+        })
     }
 
     fn case(&self, caller: &Caller, id: &str) -> Result<Case> {

@@ -35,5 +35,6 @@ scenarios!(
     concurrent_step,
     return_removal_and_rejection,
     upheld_objection_rejects,
-    data_checks
+    data_checks,
+    monitoring_workflow
 );

@@ -59,6 +59,42 @@ pub async fn propose_removal(
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
+pub struct MonitoringBody {
+    /// 监测对象类型 code: 1 脱贫不稳定户, 2 边缘易致贫户, 3 突发严重困难户.
+    #[serde(rename = "type")]
+    pub monitor_type: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Proposes the household for monitoring (防返贫监测): check, review, notice (≥ 5 days),
+/// county decision within 15 days.
+#[utoipa::path(post, path = "/api/v1/households/{id}/monitoring", params(("id" = String, Path, description = "household id")), request_body = MonitoringBody,
+    responses((status = 200, description = "the monitoring case"), (status = 400, description = "unknown type"), (status = 422, description = "already monitored, removed, no reason, or a case open")))]
+pub async fn propose_monitoring(
+    State(state): State<Arc<AppState>>,
+    a: Auth,
+    Path(id): Path<String>,
+    Json(b): Json<MonitoringBody>,
+) -> Result<Json<Case>, ApiError> {
+    let kind = fupin_domain::codes::MonitorType::parse(&b.monitor_type)?;
+    let at = state.today().to_string();
+    Ok(Json(blocking(&state, move |s| s.open_monitoring(&a.caller, &id, kind, &b.reason, &at)).await?))
+}
+
+/// Proposes clearing a monitored household's risk (风险消除).
+#[utoipa::path(post, path = "/api/v1/households/{id}/monitoring/clear", params(("id" = String, Path, description = "household id")), request_body = ReasonBody,
+    responses((status = 200, description = "the clearing case"), (status = 422, description = "not monitored, no reason, or a case open")))]
+pub async fn propose_clear(
+    State(state): State<Arc<AppState>>,
+    a: Auth,
+    Path(id): Path<String>,
+    Json(b): Json<ReasonBody>,
+) -> Result<Json<Case>, ApiError> {
+    open(&state, a, CaseKind::MonitoringClear, id, b.reason).await
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ApplicationBody {
     /// The applicant's full file; its id, status and years are assigned by the platform.
     #[schema(value_type = Object)]

@@ -132,6 +132,8 @@ pub fn openapi_router() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(cases::propose_exit))
         .routes(routes!(cases::propose_return))
         .routes(routes!(cases::propose_removal))
+        .routes(routes!(cases::propose_monitoring))
+        .routes(routes!(cases::propose_clear))
         .routes(routes!(cases::apply, cases::list))
         .routes(routes!(cases::get_case))
         .routes(routes!(cases::step))

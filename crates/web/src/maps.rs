@@ -97,6 +97,7 @@ pub fn metrics(kind: MapKind) -> Vec<MetricDef> {
             def("returned", "当年返贫人口", "人"),
             def("removed", "当年清退人口", "人"),
             def("net", "当年净减少（脱贫+清退−新识别−返贫）", "人"),
+            def("monitored", "当前防返贫监测对象", "户"),
         ],
         MapKind::Schedule => vec![
             def("progress", "目标完成率", "%"),
@@ -143,6 +144,7 @@ pub fn value(kind: MapKind, metric: &str, f: &Figures, region: &Region, period: 
         (MapKind::Measures, "measured_share") => return share(remaining_h - households(f, &["gap:measure"]), remaining_h),
         (MapKind::Measures, m) if m.starts_with("gap:") || m.starts_with("path:") => households(f, &[m]),
         (MapKind::Dynamics, "remaining") => remaining_at(f, period),
+        (MapKind::Dynamics, "monitored") => f.iter().filter(|(k, _)| k.starts_with("monitored:")).map(|(_, t)| t.households).sum(),
         (MapKind::Dynamics, "net") => {
             flow(f, "exited", period) + flow(f, "removed", period) - flow(f, "registered", period) - flow(f, "returned", period)
         }

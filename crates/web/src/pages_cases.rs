@@ -53,8 +53,19 @@ async fn open_case(
         Ok(k) => k,
         Err(e) => return error_page(e.into()),
     };
+    let monitor_type = match (kind, field(&f, "monitor_type")) {
+        (CaseKind::Monitoring, t) => match fupin_domain::codes::MonitorType::parse(t) {
+            Ok(t) => Some(t),
+            Err(e) => return show_household(&state, &a, id, Some(e.message), None).await,
+        },
+        _ => None,
+    };
     let (caller, hid, reason, at) = (a.caller.clone(), id.clone(), field(&f, "reason").to_string(), state.today().to_string());
-    match blocking(&state, move |s| s.open_case(&caller, kind, Some(&hid), None, &reason, &at)).await {
+    let opened = blocking(&state, move |s| match monitor_type {
+        Some(t) => s.open_monitoring(&caller, &hid, t, &reason, &at),
+        None => s.open_case(&caller, kind, Some(&hid), None, &reason, &at),
+    });
+    match opened.await {
         Ok(c) => Redirect::to(&format!("/cases/{}", c.id)).into_response(),
         Err(e) if e.status == StatusCode::NOT_FOUND => error_page(e),
         Err(e) => show_household(&state, &a, id, Some(e.message), None).await,
@@ -65,6 +76,7 @@ async fn open_case(
 #[template(path = "cases.html")]
 struct CasesPage {
     nav: Nav,
+    today: String,
     region: String,
     notice_region: String,
     cases: Vec<Case>,
@@ -89,7 +101,7 @@ async fn cases_page(State(state): State<Arc<AppState>>, PageAuth(a): PageAuth, Q
             } else {
                 cases.first().map(|c| c.village_code[..9].to_string()).unwrap_or_default()
             };
-            render(CasesPage { nav: nav(&a, &state), region: region.to_string(), notice_region, cases })
+            render(CasesPage { nav: nav(&a, &state), today: state.today().to_string(), region: region.to_string(), notice_region, cases })
         }
         Err(e) => error_page(e),
     }
@@ -104,6 +116,7 @@ struct CasePage {
     can_act: bool,
     can_resolve: bool,
     notice_days: i64,
+    overdue: bool,
     error: Option<String>,
     notice: Option<String>,
 }
@@ -121,8 +134,9 @@ async fn show_case(state: &Arc<AppState>, a: &crate::auth::Auth, id: String, err
             let level = a.user.role.official_level();
             let can_act = !c.state.is_closed() && c.next().is_some_and(|s| Some(s.level) == level);
             let can_resolve = level == Some(fupin_domain::Level::Township);
-            let notice_days = state.store.rules().notice_days;
-            render(CasePage { nav: nav(a, state), c, household_exists, can_act, can_resolve, notice_days, error, notice })
+            let notice_days = c.kind.notice_days(state.store.rules());
+            let overdue = c.overdue(&state.today().to_string());
+            render(CasePage { nav: nav(a, state), c, household_exists, can_act, can_resolve, notice_days, overdue, error, notice })
         }
         Err(e) => error_page(e),
     }

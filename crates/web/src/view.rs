@@ -55,6 +55,8 @@ pub struct HouseholdView {
     pub planned_exit_year: Option<i32>,
     pub registered_year: i32,
     pub exited_year: Option<i32>,
+    /// 监测对象类型, if monitored.
+    pub monitoring: Option<&'static str>,
     pub form_version: String,
     pub size: i64,
     pub conditions: fupin_domain::household::Conditions,
@@ -97,6 +99,7 @@ pub fn household_view(h: &Household, pii: PiiView, as_of: fupin_domain::id_numbe
         planned_exit_year: h.planned_exit_year,
         registered_year: h.registered_year,
         exited_year: h.exited_year,
+        monitoring: h.monitoring.map(|m| m.label()),
         form_version: h.form_version.clone(),
         size: h.size(),
         conditions: h.conditions.clone(),

@@ -503,3 +503,37 @@ fn yearly_evaluation_of_a_region() {
     let page = c.get(format!("{}/evaluation", server().base)).send().unwrap().text().unwrap();
     assert!(page.contains("动态调整") && page.contains("返贫风险"));
 }
+
+#[test]
+fn monitoring_is_proposed_with_a_type_and_a_deadline() {
+    let village = login("village");
+    // A household of the village marked exited through the store (the exit itself is tested
+    // elsewhere), in the middle of the candidates so the exit tests keep theirs.
+    let (ready, _) = common::exit_candidates();
+    let id = ready[ready.len() / 2].as_str();
+    let store = &server().store;
+    let v = fupin_web::auth::caller_of(&store.user("village").unwrap().unwrap());
+    let h = store.household(&v, id).unwrap();
+    let req = fupin_store::ChangeRequest {
+        household_id: id.into(),
+        expected_version: h.version,
+        change: fupin_domain::household::Change::SetStatus { status: fupin_domain::codes::Status::Exited, year: 2016 },
+        reason: String::new(),
+        at: "2016-11-01".into(),
+    };
+    store.change_household(&v, &req).unwrap();
+    let url = format!("{}/api/v1/households/{id}/monitoring", server().base);
+    assert_eq!(village.post(&url).json(&json!({"type": "7", "reason": "x"})).send().unwrap().status(), 400);
+    assert_eq!(login("yanggu").post(&url).json(&json!({"type": "1", "reason": "x"})).send().unwrap().status(), 403);
+    let r = village.post(&url).json(&json!({"type": "1", "reason": "户主患病，收入下降"})).send().unwrap();
+    assert_eq!(r.status(), 200);
+    let case: Value = r.json().unwrap();
+    assert_eq!(
+        (case["kind"].as_str(), case["monitor_type"].as_str(), case["deadline"].as_str()),
+        (Some("monitoring"), Some("1"), Some("2017-07-15"))
+    );
+    let page = village.get(format!("{}/cases/{}", server().base, case["id"].as_str().unwrap())).send().unwrap().text().unwrap();
+    assert!(page.contains("脱贫不稳定户") && page.contains("2017-07-15"));
+    let (_, m) = get(&login("province"), "/api/v1/maps/dynamics/37?metric=monitored");
+    assert_eq!(m["total"].as_f64(), Some(0.0), "nobody is monitored before a county decides");
+}
