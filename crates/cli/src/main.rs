@@ -206,10 +206,8 @@ fn build_sqlite(db: &Db, opts: &BuildOptions, password: &str, mark: &str) -> any
 fn build_pg(url: &str, opts: &BuildOptions, password: &str, mark: &str) -> anyhow::Result<BuildReport> {
     let pg = fupin_store::pg::Pg::connect(url)?;
     use fupin_store::db::Backend;
-    pg.batch(
-        "DROP TABLE IF EXISTS meta, regions, households, members, incomes, helpers, household_helpers, measures, \
-         ledger, chain_heads, rollups, users, sessions, pii_audit",
-    )?;
+    // An unfinished or older build is dropped whole: the schema may have changed.
+    pg.batch(&format!("DROP TABLE IF EXISTS {}", fupin_store::schema::table_names().join(", ")))?;
     let report = fupin_demo::build(&pg, opts)?;
     let store = SqlStore::new(pg, Rules::default())?;
     create_accounts(&store, &report, password)?;

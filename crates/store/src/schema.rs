@@ -12,6 +12,11 @@ pub fn tables(keyed_suffix: &str) -> String {
     TABLES.replace("{keyed}", keyed_suffix)
 }
 
+/// Every table's name, in creation order (for dropping a database's tables before a rebuild).
+pub fn table_names() -> Vec<&'static str> {
+    TABLES.lines().filter_map(|l| l.strip_prefix("CREATE TABLE IF NOT EXISTS ")).filter_map(|l| l.split_whitespace().next()).collect()
+}
+
 const TABLES: &str = r#"
 CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
@@ -218,3 +223,13 @@ CREATE INDEX IF NOT EXISTS cases_village ON cases (village_code, state);
 CREATE INDEX IF NOT EXISTS cases_household ON cases (household_id);
 CREATE INDEX IF NOT EXISTS objections_case ON objections (case_id)
 "#;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_table_is_named() {
+        let names = super::table_names();
+        assert!(names.contains(&"households") && names.contains(&"cases") && names.contains(&"pii_audit"), "{names:?}");
+        assert_eq!(names.len(), super::TABLES.matches("CREATE TABLE").count());
+    }
+}
