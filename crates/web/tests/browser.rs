@@ -10,6 +10,14 @@ use fantoccini::{ClientBuilder, Locator};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+/// The browser tests share one server when run in one process (`cargo test`); one at a time,
+/// so that one test's changes (the exit, the clock) never land between another's page and API reads.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 struct Driver(Child);
 
 impl Drop for Driver {
@@ -59,6 +67,7 @@ fn screenshot_dir() -> std::path::PathBuf {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn village_official_searches_opens_edits_and_sees_history() {
+    let _serial = one_at_a_time();
     let Some((_driver, port)) = chromedriver() else { return };
     let base = server().base.clone();
     let c = browser(port, "1400,1000").await;
@@ -149,6 +158,7 @@ fn api_values_blocking(map: &str, code: &str) -> Vec<(String, Option<f64>)> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn province_user_opens_every_map_and_drills_down_to_households() {
+    let _serial = one_at_a_time();
     let Some((_driver, port)) = chromedriver() else { return };
     let base = server().base.clone();
     let c = browser(port, "1400,1100").await;
@@ -225,13 +235,23 @@ async fn login_as(c: &fantoccini::Client, base: &str, user: &str) -> Result<(), 
     Ok(())
 }
 
+/// Clicks a form's button and reads the outcome on the page that follows. It first waits for
+/// the clicked page to go away, so that an outcome left on the old page is never read.
 async fn click_and_wait(c: &fantoccini::Client, button: &str, outcome: &str) -> Result<String, fantoccini::error::CmdError> {
-    c.find(Locator::Id(button)).await?.click().await?;
+    let old = c.find(Locator::Id(button)).await?;
+    old.click().await?;
+    for _ in 0..100 {
+        if old.text().await.is_err() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     c.wait().for_element(Locator::Id(outcome)).await?.text().await
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_exit_runs_from_proposal_through_an_objection_to_announcement() {
+    let _serial = one_at_a_time();
     let Some((_driver, port)) = chromedriver() else { return };
     let base = server().base.clone();
     let (ready, _) = tokio::task::block_in_place(common::exit_candidates);
