@@ -732,3 +732,24 @@ pub fn monitoring_workflow(store: Arc<dyn Store>) {
     assert_eq!(store.rollup_table().unwrap(), store.recount_rollups().unwrap());
     assert_eq!(store.verify_ledger().unwrap().broken, None);
 }
+
+/// One `#[test]` per scenario, for a backend's test file: `conformance_tests!(fresh);` where
+/// `fresh()` returns `Some((guard, store))` for an empty store (the guard lives for the test),
+/// or `None` to skip. The list of scenarios lives here only.
+#[macro_export]
+macro_rules! conformance_tests {
+    ($fresh:path) => {
+        $crate::conformance_tests!(@each $fresh; create_and_read, jurisdiction, optimistic_versioning, bad_input_applies_nothing,
+            ledger_tamper_is_detected, rollups_equal_recount, search, users_and_sessions, helper_cap, exit_workflow,
+            identification_workflow, concurrent_step, return_removal_and_rejection, upheld_objection_rejects, data_checks,
+            monitoring_workflow);
+    };
+    (@each $fresh:path; $($name:ident),*) => {$(
+        #[test]
+        fn $name() {
+            if let Some((_guard, store)) = $fresh() {
+                $crate::conformance::$name(store);
+            }
+        }
+    )*};
+}

@@ -2,14 +2,13 @@
 //! `FUPIN_TEST_PG_URL` (e.g. `postgres://root@localhost/postgres`); without it the tests are
 //! skipped loudly, except under `CI=true` where that is a failure.
 
-use fupin_store::conformance as c;
 use fupin_store::{pg::Pg, sql_store::SqlStore, Store};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 static N: AtomicU32 = AtomicU32::new(0);
 
-fn fresh() -> Option<Arc<dyn Store>> {
+fn fresh() -> Option<((), Arc<dyn Store>)> {
     let Ok(url) = std::env::var("FUPIN_TEST_PG_URL") else {
         if std::env::var("CI").as_deref() == Ok("true") {
             panic!("FUPIN_TEST_PG_URL is not set under CI=true: the PostgreSQL suite must run");
@@ -23,35 +22,7 @@ fn fresh() -> Option<Arc<dyn Store>> {
     admin.batch_execute(&format!("CREATE DATABASE {db}")).unwrap();
     let (base, _) = url.rsplit_once('/').expect("URL has a database path");
     let store = SqlStore::new(Pg::connect(&format!("{base}/{db}")).unwrap(), Default::default()).unwrap();
-    Some(Arc::new(store))
+    Some(((), Arc::new(store)))
 }
 
-macro_rules! scenarios {
-    ($($name:ident),*) => {$(
-        #[test]
-        fn $name() {
-            if let Some(store) = fresh() {
-                c::$name(store);
-            }
-        }
-    )*};
-}
-
-scenarios!(
-    create_and_read,
-    jurisdiction,
-    optimistic_versioning,
-    bad_input_applies_nothing,
-    ledger_tamper_is_detected,
-    rollups_equal_recount,
-    search,
-    users_and_sessions,
-    helper_cap,
-    exit_workflow,
-    identification_workflow,
-    concurrent_step,
-    return_removal_and_rejection,
-    upheld_objection_rejects,
-    data_checks,
-    monitoring_workflow
-);
+fupin_store::conformance_tests!(fresh);
