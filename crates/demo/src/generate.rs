@@ -199,6 +199,13 @@ impl Gen<'_> {
             serious_illness_insurance: self.rng.random::<f64>() < 0.95,
             pension_insurance: age >= 16 && self.rng.random::<f64>() < 0.75,
             phone,
+            // The form's own birth date: copied from the ID card, with the odd clerical slip
+            // (about 1 in 1,000) that the data checks exist to catch.
+            birth_date: Some(if self.rng.random::<f64>() < 0.001 {
+                Date::new(birth.year, birth.month, if birth.day == 1 { 2 } else { birth.day - 1 }).unwrap_or(birth)
+            } else {
+                birth
+            }),
             left: None,
         }
     }
@@ -397,6 +404,15 @@ impl Gen<'_> {
         let expenses = self.rng.random_range(0..30_000_00).min(total / 5);
         let business = total - wage - transfer + expenses;
         let excluded = if h.main_cause == Cause::Illness { self.rng.random_range(0..5_000_00) } else { 0 };
+        // 刚性支出: households poor through illness, disability or disaster carry some; a few
+        // face a year far worse than usual (a serious operation, a flood).
+        let hard = match h.main_cause {
+            Cause::Illness | Cause::Disability | Cause::Disaster if self.rng.random::<f64>() < 0.03 => {
+                total + self.rng.random_range(0..20_000_00)
+            }
+            Cause::Illness | Cause::Disability | Cause::Disaster => self.rng.random_range(0..total / 4 + 1),
+            _ => 0,
+        };
         Income {
             year,
             wage: Yuan::from_fen(wage),
@@ -405,6 +421,7 @@ impl Gen<'_> {
             transfer: Yuan::from_fen(transfer),
             transfer_excluded: Yuan::from_fen(excluded),
             expenses: Yuan::from_fen(expenses),
+            hard_expenses: Yuan::from_fen(hard),
         }
     }
 

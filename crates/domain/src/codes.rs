@@ -152,12 +152,22 @@ code_enum!(
     Status, "status" {
     Poor = "1" "未脱贫", Exited = "2" "已脱贫(享受政策)", ExitedNoPolicy = "3" "已脱贫(不再享受政策)",
     Returned = "4" "返贫", Removed = "9" "清退",
+    // A file whose household moved to another village or county: it keeps its history here and
+    // continues under a new number there (迁出).
+    TransferredOut = "8" "已迁出",
+    // A rural household recorded for 防返贫监测 that was never registered as poor (边缘户, 突发困难户).
+    NonPoor = "0" "非建档立卡户",
 });
 impl Status {
     const FIELD_LABEL: &'static str = "脱贫状态";
     /// Still counted among the poor who remain to be lifted out.
     pub fn is_remaining(self) -> bool {
         matches!(self, Status::Poor | Status::Returned)
+    }
+
+    /// On the register (建档立卡) in its own village: counted by the registered totals.
+    pub fn is_registered(self) -> bool {
+        !matches!(self, Status::TransferredOut | Status::NonPoor)
     }
 }
 

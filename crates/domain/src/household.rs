@@ -97,6 +97,10 @@ pub struct Member {
     pub serious_illness_insurance: bool,
     pub pension_insurance: bool,
     pub phone: String,
+    /// 出生日期 as the form records it; the ID number carries one too, and the data checks
+    /// flag files where the two differ.
+    #[serde(default)]
+    pub birth_date: Option<Date>,
     /// `None` while the member belongs to the household; why they left otherwise.
     pub left: Option<MemberChange>,
 }
@@ -124,6 +128,10 @@ pub struct Income {
     pub transfer_excluded: Yuan,
     /// 生产经营性支出
     pub expenses: Yuan,
+    /// 刚性支出: medical costs after reimbursement, disability and disaster losses that year.
+    /// Not part of net income; weighed by 防返贫监测 against the year before's income.
+    #[serde(default)]
+    pub hard_expenses: Yuan,
 }
 
 impl Income {
@@ -482,6 +490,8 @@ pub fn apply_change(h: &mut Household, change: &Change, helpers: Vec<Helper>, ru
             h.status = *status;
             h.exited_year = match status {
                 Status::Exited | Status::ExitedNoPolicy => Some(*year),
+                // A moved-out file keeps the year it exited, as it was when it left.
+                Status::TransferredOut => h.exited_year,
                 _ => None,
             };
             Effect { before, after: json!({"status": h.status, "exited_year": h.exited_year}) }
@@ -517,6 +527,7 @@ pub mod fixtures {
             serious_illness_insurance: true,
             pension_insurance: false,
             phone: String::new(),
+            birth_date: Some(birth),
             left: None,
         }
     }

@@ -12,8 +12,9 @@ const CHECK: &[u8; 11] = b"10X98765432";
 #[serde(try_from = "String", into = "String")]
 pub struct IdNumber(String);
 
-/// A calendar date as `(year, month, day)`, validated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// A calendar date as `(year, month, day)`, validated. Serialized as `YYYY-MM-DD`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct Date {
     pub year: i32,
     pub month: u32,
@@ -51,6 +52,19 @@ impl Date {
             age -= 1;
         }
         age
+    }
+}
+
+impl TryFrom<String> for Date {
+    type Error = DomainError;
+    fn try_from(s: String) -> Result<Date, DomainError> {
+        Date::parse(&s)
+    }
+}
+
+impl From<Date> for String {
+    fn from(d: Date) -> String {
+        d.to_string()
     }
 }
 

@@ -26,11 +26,21 @@ pub enum CaseKind {
     Monitoring,
     /// 风险消除: a monitored household's risk has passed.
     MonitoringClear,
+    /// 迁移: the household moves to another village or county; its file continues there under
+    /// a new number, with the history linked.
+    Transfer,
 }
 
 impl CaseKind {
-    pub const ALL: [CaseKind; 6] =
-        [CaseKind::Identification, CaseKind::Exit, CaseKind::Return, CaseKind::Removal, CaseKind::Monitoring, CaseKind::MonitoringClear];
+    pub const ALL: [CaseKind; 7] = [
+        CaseKind::Identification,
+        CaseKind::Exit,
+        CaseKind::Return,
+        CaseKind::Removal,
+        CaseKind::Monitoring,
+        CaseKind::MonitoringClear,
+        CaseKind::Transfer,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -40,6 +50,7 @@ impl CaseKind {
             CaseKind::Removal => "removal",
             CaseKind::Monitoring => "monitoring",
             CaseKind::MonitoringClear => "monitoring_clear",
+            CaseKind::Transfer => "transfer",
         }
     }
 
@@ -55,6 +66,7 @@ impl CaseKind {
             CaseKind::Removal => "清退",
             CaseKind::Monitoring => "防返贫监测",
             CaseKind::MonitoringClear => "监测对象风险消除",
+            CaseKind::Transfer => "户迁移",
         }
     }
 
@@ -67,6 +79,7 @@ impl CaseKind {
             CaseKind::Removal => REMOVAL,
             CaseKind::Monitoring => MONITORING,
             CaseKind::MonitoringClear => MONITORING_CLEAR,
+            CaseKind::Transfer => TRANSFER,
         }
     }
 
@@ -82,6 +95,7 @@ impl CaseKind {
             CaseKind::Exit => Some(Status::Exited),
             CaseKind::Return => Some(Status::Returned),
             CaseKind::Removal => Some(Status::Removed),
+            CaseKind::Transfer => Some(Status::TransferredOut),
             CaseKind::Monitoring | CaseKind::MonitoringClear => None,
         }
     }
@@ -103,10 +117,12 @@ pub struct StepDef {
     pub level: Level,
     /// Doing this step opens a public notice (公示) of the configured period.
     pub opens_notice: bool,
+    /// Done by the officials of the place the household moves to, not of where it lives.
+    pub at_target: bool,
 }
 
 const fn step(id: &'static str, label: &'static str, level: Level, opens_notice: bool) -> StepDef {
-    StepDef { id, label, level, opens_notice }
+    StepDef { id, label, level, opens_notice, at_target: false }
 }
 
 const IDENTIFICATION: &[StepDef] = &[
@@ -146,6 +162,12 @@ const MONITORING: &[StepDef] = &[
 
 const MONITORING_CLEAR: &[StepDef] =
     &[step("village_check", "村级核实风险已消除", Level::Village, false), step("county_approve", "县级审定风险消除", Level::County, false)];
+
+const TRANSFER: &[StepDef] = &[
+    step("township_review", "迁出地乡镇审核", Level::Township, false),
+    step("county_release", "迁出地县级审核同意迁出", Level::County, false),
+    StepDef { id: "target_accept", label: "迁入地县级确认接收", level: Level::County, opens_notice: false, at_target: true },
+];
 
 /// Where a case stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -290,8 +312,15 @@ pub fn exit_unmet(h: &Household, year: i32, as_of: Date, rules: &Rules) -> Vec<S
 /// configured multiple (1.5×) of the line, or a drop of 30% or more from the year before.
 pub fn monitoring_risks(h: &Household, year: i32, rules: &Rules) -> Vec<String> {
     let mut risks = vec![];
-    if !matches!(h.status, Status::Exited | Status::ExitedNoPolicy) {
+    if !is_watched(h.status) {
         return risks;
+    }
+    // Hard expenses are weighed against last year's whole net income (the household's means
+    // to absorb them), whether or not this year's income is entered yet.
+    if let (Some(this), Some(last)) = (h.income(year), h.income(year - 1)) {
+        if this.hard_expenses.fen() > 0 && this.hard_expenses > last.net() {
+            risks.push(format!("{year}年因病、因残、因灾等刚性支出{}元，超过{}年家庭纯收入{}元", this.hard_expenses, year - 1, last.net()));
+        }
     }
     let (Some(line), Some(pc)) = (rules.poverty_line(year), h.per_capita_for_exit(year)) else { return risks };
     let bar = crate::Yuan::from_fen(line.fen() * rules.monitoring_multiple_tenths / 10);
@@ -310,6 +339,12 @@ pub fn monitoring_risks(h: &Household, year: i32, rules: &Rules) -> Vec<String> 
     risks
 }
 
+/// Households the monitoring rules watch: the exited, and rural households recorded without
+/// ever being registered (边缘易致贫户, 突发严重困难户 are found among them).
+pub fn is_watched(status: Status) -> bool {
+    matches!(status, Status::Exited | Status::ExitedNoPolicy | Status::NonPoor)
+}
+
 /// The yearly update's verdict on one file (动态调整).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -318,9 +353,9 @@ pub enum Verdict {
     MeetsExit,
     /// Still poor, standards not yet met.
     StillPoor,
-    /// Exited, and at risk of falling back.
+    /// Exited or recorded outside the register, and at risk of (falling back into) poverty.
     AtRisk,
-    /// Exited and stable.
+    /// Exited or recorded outside the register, and stable.
     Stable,
     /// Removed or otherwise out of scope.
     Other,
@@ -333,7 +368,7 @@ pub fn verdict(h: &Household, year: i32, as_of: Date, rules: &Rules) -> Verdict 
         } else {
             Verdict::StillPoor
         }
-    } else if matches!(h.status, Status::Exited | Status::ExitedNoPolicy) {
+    } else if is_watched(h.status) {
         if monitoring_risks(h, year, rules).is_empty() {
             Verdict::Stable
         } else {
@@ -396,6 +431,24 @@ mod tests {
         h.incomes[1].wage = crate::Yuan::from_yuan(8000);
         assert_eq!(monitoring_risks(&h, 2017, &Rules::default()).len(), 2);
         assert_eq!(verdict(&h, 2017, Date::new(2017, 12, 1).unwrap(), &Rules::default()), Verdict::AtRisk);
+    }
+
+    #[test]
+    fn hard_expenses_above_last_years_income_flag_a_recorded_household() {
+        let mut h = met();
+        h.status = Status::NonPoor;
+        h.incomes = vec![
+            Income { year: 2016, wage: crate::Yuan::from_yuan(30_000), ..Income::default() },
+            Income { year: 2017, wage: crate::Yuan::from_yuan(30_000), hard_expenses: crate::Yuan::from_yuan(20_000), ..Income::default() },
+        ];
+        assert!(monitoring_risks(&h, 2017, &Rules::default()).is_empty(), "20,000 of expenses < 30,000 of income");
+        h.incomes[1].hard_expenses = crate::Yuan::from_yuan(31_000);
+        let r = monitoring_risks(&h, 2017, &Rules::default());
+        assert_eq!(r.len(), 1, "{r:?}");
+        assert!(r[0].contains("刚性支出"));
+        assert_eq!(verdict(&h, 2017, Date::new(2017, 12, 1).unwrap(), &Rules::default()), Verdict::AtRisk);
+        h.status = Status::TransferredOut;
+        assert_eq!(verdict(&h, 2017, Date::new(2017, 12, 1).unwrap(), &Rules::default()), Verdict::Other);
     }
 
     #[test]

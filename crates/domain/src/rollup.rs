@@ -21,6 +21,16 @@ pub type Delta = BTreeMap<String, Tally>;
 /// `path:` (each path it has a measure on), `helped`, `measured`, and the gaps among the
 /// remaining poor: `gap:helper` (no helper), `gap:measure` (no measure).
 pub fn contributions(h: &Household) -> Vec<String> {
+    if !h.status.is_registered() {
+        // A moved-out file counts where the household lives now; a recorded (never registered)
+        // household counts only as itself and as monitored.
+        let mut m = vec![];
+        if h.status == Status::NonPoor {
+            m.push("nonpoor".to_string());
+            m.extend(h.monitoring.map(|t| format!("monitored:{}", t.code())));
+        }
+        return m;
+    }
     let mut m = vec![
         "all".to_string(),
         format!("status:{}", h.status.code()),
@@ -50,13 +60,15 @@ pub fn contributions(h: &Household) -> Vec<String> {
 }
 
 /// The flow metric an event adds, if it changes status: `registered:Y`, `exited:Y`,
-/// `returned:Y`, `removed:Y`.
+/// `returned:Y`, `removed:Y`, `transferred_out:Y`, `recorded:Y`.
 pub fn flow(to: Status, year: i32) -> Option<String> {
     let name = match to {
         Status::Poor => "registered",
         Status::Exited | Status::ExitedNoPolicy => "exited",
         Status::Returned => "returned",
         Status::Removed => "removed",
+        Status::TransferredOut => "transferred_out",
+        Status::NonPoor => "recorded",
     };
     Some(format!("{name}:{year}"))
 }

@@ -67,7 +67,19 @@ pub const MEMBER_HEADERS: &[&str] = &[
     "养老保险",
     "成员联系电话",
     "成员减少原因(代码)",
+    BIRTH_DATE,
 ];
+
+/// Columns added after the first layout: files without them still import (the value is then
+/// empty, or 0 for money).
+pub const BIRTH_DATE: &str = "出生日期";
+pub const HARD_EXPENSES: &str = "刚性支出(元,医疗残疾灾害)";
+pub const OPTIONAL_HEADERS: &[&str] = &[BIRTH_DATE, HARD_EXPENSES];
+
+/// The columns a sheet must have: all but the optional ones.
+pub fn required(headers: &[&'static str]) -> Vec<&'static str> {
+    headers.iter().copied().filter(|h| !OPTIONAL_HEADERS.contains(h)).collect()
+}
 
 pub const INCOME_HEADERS: &[&str] = &[
     ID,
@@ -78,6 +90,7 @@ pub const INCOME_HEADERS: &[&str] = &[
     "转移性收入(元,计入)",
     "教育医疗住房补助(元,不计入脱贫)",
     "生产经营性支出(元)",
+    HARD_EXPENSES,
 ];
 pub const MEASURE_HEADERS: &[&str] = &[ID, "措施序号", "帮扶路径(代码)", "措施名称", "金额(元)", "责任单位", "年度"];
 pub const PAIR_HEADERS: &[&str] = &[ID, "帮扶责任人编号", "帮扶责任人姓名", "帮扶单位"];
@@ -146,6 +159,7 @@ pub fn member_cells(m: &Member) -> Vec<String> {
         yes(m.pension_insurance),
         m.phone.clone(),
         m.left.map(|c| c.code().to_string()).unwrap_or_default(),
+        m.birth_date.map(|d| d.to_string()).unwrap_or_default(),
     ]
 }
 

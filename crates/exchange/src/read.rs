@@ -79,13 +79,14 @@ fn read_tables_xlsx(path: &Path) -> Result<Vec<Table>, ReadError> {
     if !names.iter().any(|n| n.starts_with(MEMBERS)) {
         return Err(ReadError::Malformed(format!("缺少工作表“{MEMBERS}”（文件中的工作表：{}）", names.join("、"))));
     }
-    let member_headers: Vec<&str> = HOUSEHOLD_HEADERS.iter().chain(MEMBER_HEADERS).copied().collect();
+    let member_headers: Vec<&str> = required(&HOUSEHOLD_HEADERS.iter().chain(MEMBER_HEADERS).copied().collect::<Vec<_>>());
+    let income_headers = required(INCOME_HEADERS);
     let mut tables = vec![];
     for name in names {
         let required: &[&str] = if name.starts_with(MEMBERS) {
             &member_headers
         } else if name == INCOMES {
-            INCOME_HEADERS
+            &income_headers
         } else if name == MEASURES {
             MEASURE_HEADERS
         } else if name == PAIRS {
@@ -116,9 +117,10 @@ fn read_csv(path: &Path, sheet: &str, required: &[&str]) -> Result<Table, ReadEr
 }
 
 fn read_tables_csv(path: &Path) -> Result<Vec<Table>, ReadError> {
-    let member_headers: Vec<&str> = HOUSEHOLD_HEADERS.iter().chain(MEMBER_HEADERS).copied().collect();
+    let member_headers: Vec<&str> = required(&HOUSEHOLD_HEADERS.iter().chain(MEMBER_HEADERS).copied().collect::<Vec<_>>());
     let mut tables = vec![read_csv(path, MEMBERS, &member_headers)?];
-    for (name, required) in [(INCOMES, INCOME_HEADERS), (MEASURES, MEASURE_HEADERS), (PAIRS, &PAIR_HEADERS[..2])] {
+    let income_headers = required(INCOME_HEADERS);
+    for (name, required) in [(INCOMES, &income_headers[..]), (MEASURES, MEASURE_HEADERS), (PAIRS, &PAIR_HEADERS[..2])] {
         let p = sibling(path, name);
         if p.exists() {
             tables.push(read_csv(&p, name, required)?);
@@ -244,6 +246,7 @@ fn member_from(errs: &mut Errors, t: &Table, row: &[String], n: usize) -> Option
         cell!(errs, t, row, n, m[15], parse_bool),
     );
     let left = cell!(errs, t, row, n, m[17], |v: &str| if v.is_empty() { Ok(None) } else { MemberChange::parse(v).map(Some) });
+    let birth_date = cell!(errs, t, row, n, m[18], |v: &str| if v.is_empty() { Ok(None) } else { parse_date(v).map(Some) });
     if name.is_empty() {
         errs.push(t, n, m[1], "", "姓名不能为空".into());
     }
@@ -265,6 +268,7 @@ fn member_from(errs: &mut Errors, t: &Table, row: &[String], n: usize) -> Option
         serious_illness_insurance: bools.2?,
         pension_insurance: bools.3?,
         phone: t.get(row, m[16]).to_string(),
+        birth_date: birth_date?,
         left: left?,
     })
 }
@@ -336,7 +340,7 @@ pub fn read_file(path: &Path) -> Result<Parsed, ReadError> {
             if t.sheet == INCOMES {
                 let c = INCOME_HEADERS;
                 let year = cell!(errs, t, row, *n, c[1], |v| parse_int(v, "年度", 2010..=2035));
-                let m: Vec<Option<fupin_domain::Yuan>> = (2..8).map(|i| cell!(errs, t, row, *n, c[i], parse_money)).collect();
+                let m: Vec<Option<fupin_domain::Yuan>> = (2..9).map(|i| cell!(errs, t, row, *n, c[i], parse_money)).collect();
                 if let (Some(y), true) = (year, m.iter().all(Option::is_some)) {
                     if h.incomes.iter().any(|i| i.year == y as i32) {
                         errs.push(t, *n, c[1], &y.to_string(), "同一户同一年度的收入出现两次".into());
@@ -350,6 +354,7 @@ pub fn read_file(path: &Path) -> Result<Parsed, ReadError> {
                         transfer: v[3],
                         transfer_excluded: v[4],
                         expenses: v[5],
+                        hard_expenses: v[6],
                     });
                 }
             } else if t.sheet == MEASURES {

@@ -48,6 +48,7 @@ fn tables(files: &[Household]) -> Tables {
                 i.transfer.to_string(),
                 i.transfer_excluded.to_string(),
                 i.expenses.to_string(),
+                i.hard_expenses.to_string(),
             ]);
         }
         for m in &h.measures {

@@ -52,6 +52,18 @@ pub struct Case {
     pub monitor_type: Option<fupin_domain::codes::MonitorType>,
     /// Monitoring cases: the county must decide by this date.
     pub deadline: Option<String>,
+    /// Transfer cases: the village the household moves to.
+    pub target_village: Option<String>,
+}
+
+/// What a case of some kinds needs besides the household.
+#[derive(Debug, Clone)]
+pub enum CaseExtra {
+    None,
+    /// Monitoring: the type proposed.
+    Monitor(fupin_domain::codes::MonitorType),
+    /// Transfer: where the household moves.
+    Target(RegionCode),
 }
 
 impl Case {
@@ -89,7 +101,7 @@ pub struct PublicNotice {
 }
 
 pub(crate) const CASE_COLS: &str = "id, household_id, village_code, kind, next_step, state, notice_from, notice_until, reason, \
-    opened_by, opened_at, updated_at, version, head_name, size, main_cause, file, monitor_type, deadline";
+    opened_by, opened_at, updated_at, version, head_name, size, main_cause, file, monitor_type, deadline, target_village";
 const OBJECTION_COLS: &str = "id, case_id, lodged_at, text, contact, status, resolution, resolved_by, resolved_at";
 
 fn parse_case(r: &Row) -> Result<(Case, Option<Household>)> {
@@ -122,6 +134,7 @@ fn parse_case(r: &Row) -> Result<(Case, Option<Household>)> {
             objections: vec![],
             monitor_type: Some(r.text(17)).filter(|m| !m.is_empty()).map(|m| fupin_domain::codes::MonitorType::parse(&m)).transpose()?,
             deadline: r.opt_text(18),
+            target_village: r.opt_text(19).filter(|t| !t.is_empty()),
         },
         file,
     ))
@@ -163,10 +176,12 @@ impl<B: db::Backend> SqlStore<B> {
     }
 
     /// The case, if it lies in the caller's region (and, for helpers, is about their household).
+    /// A transfer lies in both the region it leaves and the one it goes to.
     pub(crate) fn scoped_case(tx: &mut dyn Tx, caller: &Caller, id: &str) -> Result<(Case, Option<Household>)> {
         let found = Self::load_case(tx, id)?.ok_or(StoreError::NotFound)?;
         let village = RegionCode::parse(&found.0.village_code)?;
-        if !caller.scope.contains_region(&village) {
+        let target = found.0.target_village.as_deref().map(RegionCode::parse).transpose()?;
+        if !caller.scope.contains_region(&village) && !target.is_some_and(|t| caller.scope.contains_region(&t)) {
             return Err(StoreError::NotFound);
         }
         if caller.scope.helper_id.is_some() {
@@ -196,6 +211,7 @@ impl<B: db::Backend> SqlStore<B> {
             file.map(|f| serde_json::to_string(f).expect("plain data")).unwrap_or_default().into(),
             c.monitor_type.map(|m| m.code()).unwrap_or("").into(),
             c.deadline.clone().into(),
+            c.target_village.clone().into(),
         ];
         match expected_version {
             None => {
@@ -233,13 +249,22 @@ impl<B: db::Backend> SqlStore<B> {
         kind: CaseKind,
         household_id: Option<&str>,
         file: Option<Household>,
-        monitor_type: Option<fupin_domain::codes::MonitorType>,
+        extra: &CaseExtra,
         reason: &str,
         at: &str,
     ) -> Result<Case> {
         if caller.role.official_level() != Some(kind.opened_by()) {
             return Err(StoreError::Forbidden(format!("{}须由村级管理员发起", kind.label())));
         }
+        let monitor_type = match extra {
+            CaseExtra::Monitor(t) => Some(*t),
+            _ => None,
+        };
+        let target = match (kind, extra) {
+            (CaseKind::Transfer, CaseExtra::Target(t)) => Some(t.clone()),
+            (CaseKind::Transfer, _) => return Err(DomainError::new("case.target", "须指明迁入村").into()),
+            _ => None,
+        };
         let today = parse_date(at)?;
         let (hid, village, head_name, size, main_cause, file) = match (kind, household_id, file) {
             (CaseKind::Identification, _, Some(mut f)) => {
@@ -249,26 +274,7 @@ impl<B: db::Backend> SqlStore<B> {
                 if tx.query_one("SELECT code FROM regions WHERE code = $1 AND level = 'village'", &[f.village.as_str().into()])?.is_none() {
                     return Err(DomainError::new("region.unknown", format!("村代码{}不存在", f.village)).into());
                 }
-                // The next free file number in the village, counting files and pending applications.
-                let (lo, hi) = (format!("{}0000", f.village), format!("{}9999", f.village));
-                let max_file =
-                    tx.query_one("SELECT MAX(id) FROM households WHERE id >= $1 AND id <= $2", &[lo.as_str().into(), hi.as_str().into()])?;
-                let max_case = tx.query_one(
-                    "SELECT MAX(household_id) FROM cases WHERE household_id >= $1 AND household_id <= $2",
-                    &[lo.into(), hi.into()],
-                )?;
-                let seq = [max_file, max_case]
-                    .iter()
-                    .flatten()
-                    .filter_map(|r| r.opt_text(0))
-                    .filter_map(|id| id.get(12..).and_then(|s| s.parse::<u32>().ok()))
-                    .max()
-                    .unwrap_or(0)
-                    + 1;
-                if seq > 9999 {
-                    return Err(DomainError::new("household.village_full", "本村户编号已用尽").into());
-                }
-                f.id = format!("{}{seq:04}", f.village);
+                f.id = Self::next_file_id(tx, &f.village)?;
                 f.status = fupin_domain::codes::Status::Poor;
                 f.registered_year = today.year;
                 f.exited_year = None;
@@ -297,8 +303,17 @@ impl<B: db::Backend> SqlStore<B> {
                     CaseKind::Removal => h.status != fupin_domain::codes::Status::Removed,
                     CaseKind::Monitoring => h.monitoring.is_none() && h.status != fupin_domain::codes::Status::Removed,
                     CaseKind::MonitoringClear => h.monitoring.is_some(),
+                    CaseKind::Transfer => h.status.is_registered() && h.status != fupin_domain::codes::Status::Removed,
                     CaseKind::Identification => false,
                 };
+                if let Some(t) = &target {
+                    if *t == h.village {
+                        return Err(DomainError::new("case.target", "迁入村与现住村相同").into());
+                    }
+                    if tx.query_one("SELECT code FROM regions WHERE code = $1 AND level = 'village'", &[t.as_str().into()])?.is_none() {
+                        return Err(DomainError::new("region.unknown", format!("村代码{t}不存在")).into());
+                    }
+                }
                 if kind == CaseKind::Monitoring && monitor_type.is_none() {
                     return Err(DomainError::new("case.monitor_type", "须选择监测对象类型").into());
                 }
@@ -327,6 +342,7 @@ impl<B: db::Backend> SqlStore<B> {
             CaseKind::Removal => "X",
             CaseKind::Monitoring => "M",
             CaseKind::MonitoringClear => "C",
+            CaseKind::Transfer => "T",
         };
         let case = Case {
             id: format!("{hid}-{letter}{}", n + 1),
@@ -355,6 +371,7 @@ impl<B: db::Backend> SqlStore<B> {
                 }
                 d.to_string()
             }),
+            target_village: target.map(|t| t.to_string()),
         };
         Self::save_case(tx, &case, file.as_ref(), None)?;
         let payload = json!({"case": case.id, "kind": kind.as_str(), "step": "open", "size": case.size});
@@ -378,6 +395,12 @@ impl<B: db::Backend> SqlStore<B> {
         let today = parse_date(at)?;
         let until = case.notice_until.as_deref().map(parse_date).transpose()?;
         let step = lifecycle::check_step(case.kind, case.next_step, case.state, until, today, caller.role.official_level())?;
+        // A transfer's last step belongs to the place it goes to; the others to where it lives.
+        let place = if step.at_target { case.target_village.as_deref().unwrap_or_default() } else { case.village_code.as_str() };
+        if !RegionCode::parse(place).is_ok_and(|p| caller.scope.contains_region(&p)) {
+            let whose = if step.at_target { "迁入地" } else { "迁出地" };
+            return Err(StoreError::Forbidden(format!("“{}”须由{whose}{}级办理", step.label, step.level.label())));
+        }
         let (kind_suffix, note) = match decision {
             Decision::Approve { note } => ("", note.clone()),
             Decision::Reject { reason } => {
@@ -420,6 +443,7 @@ impl<B: db::Backend> SqlStore<B> {
                 let f = file.ok_or_else(|| StoreError::Db("identification case without a file".into()))?;
                 Self::create_in_tx(tx, caller, f, &format!("识别建档（{}）", case.id), at)?;
             }
+            CaseKind::Transfer => Self::complete_transfer(tx, rules, caller, case, at)?,
             kind => {
                 let h = load_household(tx, &case.household_id)?.ok_or(StoreError::NotFound)?;
                 if kind == CaseKind::Exit {
@@ -445,6 +469,62 @@ impl<B: db::Backend> SqlStore<B> {
         }
         case.state = CaseState::Done;
         tx.exec("UPDATE cases SET state = 'done' WHERE id = $1", &[case.id.as_str().into()])?;
+        Ok(())
+    }
+
+    /// The next free file number in a village, counting files and pending applications.
+    pub(crate) fn next_file_id(tx: &mut dyn Tx, village: &RegionCode) -> Result<String> {
+        let (lo, hi) = (format!("{village}0000"), format!("{village}9999"));
+        let max_file =
+            tx.query_one("SELECT MAX(id) FROM households WHERE id >= $1 AND id <= $2", &[lo.as_str().into(), hi.as_str().into()])?;
+        let max_case =
+            tx.query_one("SELECT MAX(household_id) FROM cases WHERE household_id >= $1 AND household_id <= $2", &[lo.into(), hi.into()])?;
+        let seq = [max_file, max_case]
+            .iter()
+            .flatten()
+            .filter_map(|r| r.opt_text(0))
+            .filter_map(|id| id.get(12..).and_then(|s| s.parse::<u32>().ok()))
+            .max()
+            .unwrap_or(0)
+            + 1;
+        if seq > 9999 {
+            return Err(DomainError::new("household.village_full", "本村户编号已用尽").into());
+        }
+        Ok(format!("{village}{seq:04}"))
+    }
+
+    /// 迁移 completes: the old file is marked moved out (its members no longer count there),
+    /// and the same household continues in the target village under a new number, with a
+    /// `transfer_in` event in that county's chain and a link from the old number.
+    fn complete_transfer(tx: &mut dyn Tx, rules: &Rules, caller: &Caller, case: &Case, at: &str) -> Result<()> {
+        let year = year_of(at);
+        let target = RegionCode::parse(case.target_village.as_deref().unwrap_or_default())?;
+        let old = load_household(tx, &case.household_id)?.ok_or(StoreError::NotFound)?;
+        let new_id = Self::next_file_id(tx, &target)?;
+        let req = ChangeRequest {
+            household_id: old.id.clone(),
+            expected_version: old.version,
+            change: Change::SetStatus { status: fupin_domain::codes::Status::TransferredOut, year },
+            reason: format!("迁移至{new_id}（{}）", case.id),
+            at: at.to_string(),
+        };
+        // The county that accepts does this step, on a file outside its region: the case
+        // already checked both places, so the change is applied without the scope check.
+        Self::apply_in_tx(tx, caller, &req, rules)?;
+        let mut moved = old.clone();
+        moved.id = new_id.clone();
+        moved.village = target.clone();
+        moved.version = 1;
+        // Helpers are paired by the county they work in; they follow only within it.
+        if old.village.as_str()[..6] != target.as_str()[..6] {
+            moved.helpers.clear();
+        }
+        let flow = Some(format!("transferred_in:{year}"));
+        Self::insert_file_in_tx(tx, caller, moved, "transfer_in", &format!("自{}迁入（{}）", old.id, case.id), at, flow, Some(&old.id))?;
+        tx.exec(
+            "INSERT INTO transfers (from_id, to_id, case_id, at) VALUES ($1, $2, $3, $4)",
+            &[old.id.as_str().into(), new_id.as_str().into(), case.id.as_str().into(), at.into()],
+        )?;
         Ok(())
     }
 
@@ -555,8 +635,10 @@ impl<B: db::Backend> SqlStore<B> {
     pub(crate) fn cases_in(tx: &mut dyn Tx, caller: &Caller, region: &RegionCode, open_only: bool) -> Result<Vec<Case>> {
         let (lo, hi) = region.code_range();
         let states = if open_only { " AND state IN ('open', 'notice', 'paused')" } else { "" };
+        // Transfers coming into the region are listed too: their last step is done here.
         let sql = format!(
-            "SELECT {CASE_COLS} FROM cases WHERE village_code >= $1 AND village_code < $2{states} ORDER BY updated_at DESC, id LIMIT 500"
+            "SELECT {CASE_COLS} FROM cases WHERE ((village_code >= $1 AND village_code < $2) \
+             OR (target_village >= $1 AND target_village < $2)){states} ORDER BY updated_at DESC, id LIMIT 500"
         );
         let mut out = vec![];
         for r in tx.query(&sql, &[lo.into(), hi.into()])? {

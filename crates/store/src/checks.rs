@@ -72,6 +72,15 @@ const CHECKS: &[Check] = &[
         third: Third::Today,
     },
     Check {
+        kind: "birth_date_mismatch",
+        label: "出生日期与身份证号中的出生日期不一致",
+        from_where: "FROM households h JOIN members m ON m.household_id = h.id AND m.active = 1 \
+                     WHERE h.village_code >= $1 AND h.village_code < $2 AND m.birth_date IS NOT NULL AND m.birth_date <> '' \
+                     AND replace(m.birth_date, '-', '') <> substr(m.id_number, 7, 8)",
+        detail: "m.name",
+        third: Third::None,
+    },
+    Check {
         kind: "ill_but_labour",
         label: "患大病或残疾却登记为普通/技能劳动力",
         from_where: "FROM households h JOIN members m ON m.household_id = h.id AND m.active = 1 \

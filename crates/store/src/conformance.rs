@@ -64,6 +64,7 @@ pub fn sample_household(village: &str, seq: u32, size: usize) -> Household {
             serious_illness_insurance: true,
             pension_insurance: false,
             phone: "13800000000".into(),
+            birth_date: Some(birth),
             left: None,
         });
     }
@@ -647,6 +648,7 @@ pub fn data_checks(store: Arc<dyn Store>) {
     a.members[2].id_number = IdNumber::build("371521", Date::new(2007, 3, 3).unwrap(), 512);
     a.members[2].sex = if a.members[2].id_number.is_male() { Sex::Male } else { Sex::Female };
     a.members[2].relation = Relation::Grandson;
+    a.members[2].birth_date = Some(Date::new(2007, 3, 3).unwrap());
     let a = store.create_household(&village, a, "建档", "2017-05-01").unwrap();
     // The same person (name and birth date) in a second file under another number.
     let mut b = sample_household("371521100001", 2, 1);
@@ -654,10 +656,13 @@ pub fn data_checks(store: Arc<dyn Store>) {
     b.members[0].name = twin.name.clone();
     b.members[0].id_number = IdNumber::build("371521", twin.id_number.birth_date(), 777);
     b.members[0].sex = if b.members[0].id_number.is_male() { Sex::Male } else { Sex::Female };
+    b.members[0].birth_date = None;
     let b = store.create_household(&village, b, "建档", "2017-05-01").unwrap();
     // A file nobody touched since 2015, and one exited without that year's income.
     let stale = store.create_household(&village, sample_household("371521100001", 3, 1), "建档", "2015-12-01").unwrap();
-    let c = store.create_household(&village, sample_household("371521100001", 4, 1), "建档", "2017-05-01").unwrap();
+    let mut c = sample_household("371521100001", 4, 1);
+    c.members[0].birth_date = Some(Date::new(1931, 1, 1).unwrap());
+    let c = store.create_household(&village, c, "建档", "2017-05-01").unwrap();
     let req = ChangeRequest {
         household_id: c.id.clone(),
         expected_version: 1,
@@ -673,6 +678,7 @@ pub fn data_checks(store: Arc<dyn Store>) {
     assert_eq!(count("person_in_two_households"), 2, "both files are named");
     assert_eq!(count("stale"), 1);
     assert_eq!(count("exited_without_income"), 1);
+    assert_eq!(count("birth_date_mismatch"), 1);
     assert_eq!((count("id_in_two_files"), count("no_head")), (0, 0));
     let ids: Vec<&str> = report.findings.iter().map(|f| f.household_id.as_str()).collect();
     for h in [&a.id, &b.id, &stale.id, &c.id] {
@@ -733,6 +739,102 @@ pub fn monitoring_workflow(store: Arc<dyn Store>) {
     assert_eq!(store.verify_ledger().unwrap().broken, None);
 }
 
+/// 迁移 across counties: the source township and county release it, the target county accepts;
+/// the file continues there under a new number with its whole history, the old file stays as
+/// 已迁出 and counts nowhere, the members can be registered only once, rollups stay exact.
+pub fn transfer_workflow(store: Arc<dyn Store>) {
+    let village = setup(&*store);
+    let township = official(Role::TownshipOfficial, "371521100");
+    let county = official(Role::CountyOfficial, "371521");
+    let target_county = official(Role::CountyOfficial, "371522");
+    let target_village = official(Role::VillageOfficial, "371522100001");
+    let h = store.create_household(&village, sample_household("371521100001", 1, 3), "建档", "2015-12-01").unwrap();
+    let to = code("371522100001");
+    assert!(matches!(store.open_transfer(&village, &h.id, &to, " ", "2017-03-01"), Err(StoreError::Invalid(e)) if e.code == "case.reason"));
+    assert!(matches!(
+        store.open_transfer(&village, &h.id, &code("371521100001"), "搬迁", "2017-03-01"),
+        Err(StoreError::Invalid(e)) if e.code == "case.target"
+    ));
+    assert!(matches!(
+        store.open_transfer(&village, &h.id, &code("371522100009"), "搬迁", "2017-03-01"),
+        Err(StoreError::Invalid(e)) if e.code == "region.unknown"
+    ));
+    assert!(matches!(store.open_transfer(&target_village, &h.id, &to, "搬迁", "2017-03-01"), Err(StoreError::NotFound)));
+    let mut case = store.open_transfer(&village, &h.id, &to, "随子女易地搬迁至莘县", "2017-03-01").unwrap();
+    assert_eq!(case.target_village.as_deref(), Some("371522100001"));
+    // The target county sees the incoming case but may not do the source's steps.
+    assert!(store.cases(&target_county, &code("371522"), true).unwrap().iter().any(|c| c.id == case.id));
+    case = store.advance_case(&township, &case.id, case.version, &approve(), "2017-03-02").unwrap();
+    assert!(matches!(store.advance_case(&target_county, &case.id, case.version, &approve(), "2017-03-03"), Err(StoreError::Forbidden(_))));
+    case = store.advance_case(&county, &case.id, case.version, &approve(), "2017-03-03").unwrap();
+    assert!(matches!(store.advance_case(&county, &case.id, case.version, &approve(), "2017-03-04"), Err(StoreError::Forbidden(_))));
+    case = store.advance_case(&target_county, &case.id, case.version, &approve(), "2017-03-04").unwrap();
+    assert_eq!(case.state, CaseState::Done);
+    let old = store.household(&village, &h.id).unwrap();
+    assert_eq!(old.status, Status::TransferredOut);
+    assert_eq!(old.members, h.members, "the old file keeps its members as they were");
+    let moved = store.search_households(&target_village, &HouseholdQuery { region: Some(to.clone()), ..Default::default() }).unwrap();
+    assert_eq!(moved.items.len(), 1);
+    let new_id = moved.items[0].id.clone();
+    assert!(new_id.starts_with("371522100001"));
+    let new = store.household(&target_village, &new_id).unwrap();
+    assert_eq!((new.status, new.members.clone(), new.registered_year), (Status::Poor, h.members.clone(), 2015));
+    // The whole history, from the first registration, reads from the new number.
+    let history = store.history(&target_village, &new_id).unwrap();
+    let kinds: Vec<&str> = history.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds.first(), Some(&"register"));
+    assert!(kinds.contains(&"set_status") && kinds.contains(&"transfer_in"), "{kinds:?}");
+    assert!(matches!(store.household(&village, &new_id), Err(StoreError::NotFound)), "the old village no longer sees it");
+    // Counts moved with it: nothing left in 阳谷, three people in 莘县; flows name both ends.
+    let prov = official(Role::ProvinceOfficial, "37");
+    let f = store.region_figures(&prov, &code("3715")).unwrap();
+    let by_county: BTreeMap<String, _> = f.children.iter().map(|(r, t)| (r.code.clone(), t.clone())).collect();
+    assert!(by_county["371521"].get("all").is_none_or(|t| t.households == 0));
+    assert_eq!(by_county["371522"]["all"].persons, 3);
+    assert_eq!(by_county["371521"]["transferred_out:2017"].households, 1);
+    assert_eq!(by_county["371522"]["transferred_in:2017"].households, 1);
+    // The same people cannot be registered again in the old village.
+    let mut again = sample_household("371521100001", 2, 1);
+    again.members[0].id_number = h.members[0].id_number.clone();
+    again.members[0].sex = h.members[0].sex;
+    assert!(
+        matches!(store.create_household(&village, again, "建档", "2017-04-01"), Err(StoreError::Invalid(e)) if e.code == "member.id_elsewhere")
+    );
+    assert!(matches!(
+        store.open_transfer(&village, &h.id, &to, "再迁", "2017-05-01"),
+        Err(StoreError::Invalid(e)) if e.code == "case.status"
+    ));
+    assert_eq!(store.rollup_table().unwrap(), store.recount_rollups().unwrap());
+    assert_eq!(store.verify_ledger().unwrap().broken, None);
+}
+
+/// 非建档立卡户: recorded by the village for monitoring, never counted among the registered;
+/// monitored after the usual steps.
+pub fn recorded_household_monitoring(store: Arc<dyn Store>) {
+    use fupin_domain::codes::MonitorType;
+    let village = setup(&*store);
+    let township = official(Role::TownshipOfficial, "371521100");
+    let county = official(Role::CountyOfficial, "371521");
+    assert!(matches!(
+        store.record_household(&county, sample_household("371521100001", 1, 2), "排查", "2021-03-01"),
+        Err(StoreError::Forbidden(_))
+    ));
+    let h = store.record_household(&village, sample_household("371521100001", 1, 2), "入户排查：户主突发重病", "2021-03-01").unwrap();
+    assert_eq!((h.status, h.id.as_str()), (Status::NonPoor, "3715211000010001"));
+    let f = store.region_figures(&county, &code("371521")).unwrap();
+    assert!(f.total.get("all").is_none(), "not among the registered");
+    assert_eq!(f.total["nonpoor"].persons, 2);
+    let mut case = store.open_monitoring(&village, &h.id, MonitorType::Marginal, "人均纯收入低于1.5倍标准", "2021-03-02").unwrap();
+    case = store.advance_case(&village, &case.id, case.version, &approve(), "2021-03-02").unwrap();
+    case = store.advance_case(&township, &case.id, case.version, &approve(), "2021-03-03").unwrap();
+    case = store.advance_case(&village, &case.id, case.version, &approve(), "2021-03-03").unwrap();
+    store.advance_case(&county, &case.id, case.version, &approve(), "2021-03-08").unwrap();
+    assert_eq!(store.household(&village, &h.id).unwrap().monitoring, Some(MonitorType::Marginal));
+    let f = store.region_figures(&county, &code("371521")).unwrap();
+    assert_eq!(f.total[&format!("monitored:{}", MonitorType::Marginal.code())].households, 1);
+    assert_eq!(store.rollup_table().unwrap(), store.recount_rollups().unwrap());
+}
+
 /// One `#[test]` per scenario, for a backend's test file: `conformance_tests!(fresh);` where
 /// `fresh()` returns `Some((guard, store))` for an empty store (the guard lives for the test),
 /// or `None` to skip. The list of scenarios lives here only.
@@ -742,7 +844,7 @@ macro_rules! conformance_tests {
         $crate::conformance_tests!(@each $fresh; create_and_read, jurisdiction, optimistic_versioning, bad_input_applies_nothing,
             ledger_tamper_is_detected, rollups_equal_recount, search, users_and_sessions, helper_cap, exit_workflow,
             identification_workflow, concurrent_step, return_removal_and_rejection, upheld_objection_rejects, data_checks,
-            monitoring_workflow);
+            monitoring_workflow, transfer_workflow, recorded_household_monitoring);
     };
     (@each $fresh:path; $($name:ident),*) => {$(
         #[test]

@@ -119,8 +119,10 @@ impl<B: db::Backend> SqlStore<B> {
                 Some(cur) if cur.village != h.village => errors.push(err("所在村不能通过导入修改，请办理迁移".into())),
                 Some(cur) if cur.monitoring != h.monitoring => errors.push(err("监测对象类型不能通过导入修改，请走防返贫监测流程".into())),
                 None if h.monitoring.is_some() => errors.push(err("新建档户不能直接标为监测对象，请走防返贫监测流程".into())),
-                None if h.status != fupin_domain::codes::Status::Poor => {
-                    errors.push(err(format!("新建档户的脱贫状态应为“未脱贫”，文件中为“{}”", h.status.label())))
+                // New files come in as poor (a county's register) or as recorded rural households
+                // outside the register (a screening list for 防返贫监测).
+                None if !matches!(h.status, fupin_domain::codes::Status::Poor | fupin_domain::codes::Status::NonPoor) => {
+                    errors.push(err(format!("新建档户的脱贫状态应为“未脱贫”或“非建档立卡户”，文件中为“{}”", h.status.label())))
                 }
                 _ => {}
             }

@@ -219,6 +219,11 @@ pub trait Store: Send + Sync {
         reason: &str,
         at: &str,
     ) -> Result<Case>;
+    /// Opens a transfer (迁移) of a household to `target` village, anywhere in the province.
+    fn open_transfer(&self, caller: &Caller, household_id: &str, target: &RegionCode, reason: &str, at: &str) -> Result<Case>;
+    /// Records a rural household outside the register (非建档立卡户) for 防返贫监测, by a village
+    /// official: it gets the village's next number and never counts among the registered.
+    fn record_household(&self, caller: &Caller, h: Household, reason: &str, at: &str) -> Result<Household>;
     fn case(&self, caller: &Caller, id: &str) -> Result<Case>;
     /// The applicant's file of an identification case.
     fn case_file(&self, caller: &Caller, id: &str) -> Result<Option<Household>>;

@@ -5,6 +5,7 @@ use crate::db::{Row, Tx, Val};
 use crate::StoreError;
 use fupin_domain::codes::*;
 use fupin_domain::household::{Helper, Household, Income, Measure, Member};
+use fupin_domain::id_number::Date;
 use fupin_domain::{DomainError, IdNumber, RegionCode, Yuan};
 
 pub const HOUSEHOLD_COLS: &[&str] = &[
@@ -53,8 +54,10 @@ pub const MEMBER_COLS: &[&str] = &[
     "phone",
     "active",
     "left_reason",
+    "birth_date",
 ];
-pub const INCOME_COLS: &[&str] = &["household_id", "year", "wage", "business", "property", "transfer", "transfer_excluded", "expenses"];
+pub const INCOME_COLS: &[&str] =
+    &["household_id", "year", "wage", "business", "property", "transfer", "transfer_excluded", "expenses", "hard_expenses"];
 pub const HELPER_COLS: &[&str] = &["id", "name", "unit", "phone"];
 pub const PAIR_COLS: &[&str] = &["household_id", "helper_id"];
 pub const MEASURE_COLS: &[&str] = &["household_id", "measure_no", "path", "name", "amount", "unit", "year"];
@@ -112,8 +115,10 @@ pub fn member_row(h: &Household, m: &Member) -> Vec<Val> {
         m.serious_illness_insurance.into(),
         m.pension_insurance.into(),
         m.phone.clone().into(),
-        m.is_active().into(),
+        // A moved-out file's members live on in the new file: only that one holds them active.
+        (m.is_active() && h.status != Status::TransferredOut).into(),
         m.left.map(|c| c.code()).into(),
+        m.birth_date.map(|d| d.to_string()).into(),
     ]
 }
 
@@ -127,6 +132,7 @@ pub fn income_row(h: &Household, i: &Income) -> Vec<Val> {
         i.transfer.fen().into(),
         i.transfer_excluded.fen().into(),
         i.expenses.fen().into(),
+        i.hard_expenses.fen().into(),
     ]
 }
 
@@ -238,6 +244,7 @@ fn parse_member(r: &Row) -> Result<Member, DomainError> {
         pension_insurance: r.int(17) != 0,
         phone: r.text(18),
         left: r.opt_text(20).map(|c| MemberChange::parse(&c)).transpose()?,
+        birth_date: r.opt_text(21).filter(|d| !d.is_empty()).map(|d| Date::parse(&d)).transpose()?,
     })
 }
 
@@ -290,6 +297,7 @@ pub fn load_households_range(tx: &mut dyn Tx, ids: &[String]) -> Result<Vec<Hous
                 transfer: Yuan::from_fen(r.int(5)),
                 transfer_excluded: Yuan::from_fen(r.int(6)),
                 expenses: Yuan::from_fen(r.int(7)),
+                hard_expenses: Yuan::from_fen(r.int(8)),
             });
         }
     }

@@ -3,7 +3,18 @@
 //! Every table that holds households or what hangs off them is keyed by region first
 //! (household ids begin with the village code), so PostgreSQL can later partition by county.
 
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
+
+/// What brings a database written by an older version up to `SCHEMA_VERSION`: (the version a
+/// step produces, its statements). New tables need no step: `tables()` creates what is missing.
+pub const MIGRATIONS: &[(i64, &[&str])] = &[(
+    3,
+    &[
+        "ALTER TABLE members ADD COLUMN birth_date TEXT",
+        "ALTER TABLE incomes ADD COLUMN hard_expenses BIGINT NOT NULL DEFAULT 0",
+        "ALTER TABLE cases ADD COLUMN target_village TEXT",
+    ],
+)];
 
 /// The tables, with `{keyed}` after each table whose primary key is its natural order: SQLite
 /// stores those `WITHOUT ROWID` (one B-tree instead of a table plus a key index), PostgreSQL
@@ -77,8 +88,11 @@ CREATE TABLE IF NOT EXISTS members (
     serious_illness_insurance BIGINT NOT NULL,
     pension_insurance BIGINT NOT NULL,
     phone TEXT NOT NULL,
+    -- 1 while the member counts in a live file: not gone, and the file not moved out.
     active BIGINT NOT NULL,
     left_reason TEXT,
+    -- 出生日期 as the form records it (YYYY-MM-DD), compared with the ID number by the checks.
+    birth_date TEXT,
     PRIMARY KEY (household_id, member_no)
 ) {keyed};
 -- 年度收入, in fen.
@@ -91,6 +105,8 @@ CREATE TABLE IF NOT EXISTS incomes (
     transfer BIGINT NOT NULL,
     transfer_excluded BIGINT NOT NULL,
     expenses BIGINT NOT NULL,
+    -- 刚性支出 (medical, disability, disaster), weighed by 防返贫监测.
+    hard_expenses BIGINT NOT NULL DEFAULT 0,
     PRIMARY KEY (household_id, year)
 ) {keyed};
 -- 帮扶责任人, keyed by county code + sequence.
@@ -174,7 +190,17 @@ CREATE TABLE IF NOT EXISTS cases (
     file TEXT NOT NULL,
     -- Monitoring cases: the monitored type proposed, and the county's decision deadline.
     monitor_type TEXT NOT NULL,
-    deadline TEXT
+    deadline TEXT,
+    -- Transfer cases: the village the household moves to.
+    target_village TEXT
+) {keyed};
+-- 迁移: a file moved to another village continues under a new number there; the old file
+-- stays (status 已迁出) with its history, and this row links the two.
+CREATE TABLE IF NOT EXISTS transfers (
+    from_id TEXT PRIMARY KEY,
+    to_id TEXT NOT NULL,
+    case_id TEXT NOT NULL,
+    at TEXT NOT NULL
 ) {keyed};
 -- 异议: lodged by anyone during a notice; id = case id + "-O" + n is the tracking number.
 CREATE TABLE IF NOT EXISTS objections (
@@ -221,7 +247,9 @@ CREATE INDEX IF NOT EXISTS ledger_household ON ledger (household_id);
 CREATE INDEX IF NOT EXISTS sessions_user ON sessions (username);
 CREATE INDEX IF NOT EXISTS cases_village ON cases (village_code, state);
 CREATE INDEX IF NOT EXISTS cases_household ON cases (household_id);
-CREATE INDEX IF NOT EXISTS objections_case ON objections (case_id)
+CREATE INDEX IF NOT EXISTS objections_case ON objections (case_id);
+CREATE INDEX IF NOT EXISTS cases_target ON cases (target_village, state);
+CREATE INDEX IF NOT EXISTS transfers_to ON transfers (to_id)
 "#;
 
 #[cfg(test)]

@@ -1,10 +1,11 @@
 //! The store's logic, written once over `Backend`/`Tx`: scoping, the one write path (change →
 //! ledger event → state → rollups in one transaction), rollup reads, search, users and sessions.
 
+use crate::cases::CaseExtra;
 use crate::db::{Backend, Row, Tx, Val};
 use crate::ledger::{self, Event, VerifyReport, EVENT_COLS};
 use crate::rows::{load_household, save_household};
-use crate::schema::{tables, INDEXES, SCHEMA_VERSION};
+use crate::schema::{tables, INDEXES, MIGRATIONS, SCHEMA_VERSION};
 use crate::*;
 use fupin_domain::access::Scope;
 use fupin_domain::household::apply_change;
@@ -87,8 +88,23 @@ impl<B: Backend> SqlStore<B> {
     /// Opens the store, creating or upgrading the schema.
     pub fn new(backend: B, rules: Rules) -> Result<Self> {
         backend.batch(&tables(backend.keyed_table_suffix()))?;
-        backend.batch(INDEXES)?;
         let s = SqlStore { backend, rules };
+        if let Some(stored) = s.meta("schema_version")? {
+            let stored: i64 = stored.parse().map_err(|_| StoreError::Db(format!("schema_version “{stored}” is not a number")))?;
+            if stored > SCHEMA_VERSION {
+                return Err(StoreError::Db(format!("数据库结构版本为{stored}，高于本程序支持的{SCHEMA_VERSION}，请升级程序")));
+            }
+            for (version, statements) in MIGRATIONS.iter().filter(|(v, _)| *v > stored) {
+                s.write(|tx| {
+                    for sql in *statements {
+                        tx.exec(sql, &[])?;
+                    }
+                    Ok(())
+                })?;
+                s.set_meta("schema_version", &version.to_string())?;
+            }
+        }
+        s.backend.batch(INDEXES)?;
         s.set_meta("schema_version", &SCHEMA_VERSION.to_string())?;
         Ok(s)
     }
@@ -157,7 +173,23 @@ impl<B: Backend> SqlStore<B> {
     }
 
     /// Registers a file inside the caller's transaction: the one creation path.
-    pub(crate) fn create_in_tx(tx: &mut dyn Tx, caller: &Caller, mut h: Household, reason: &str, at: &str) -> Result<Household> {
+    pub(crate) fn create_in_tx(tx: &mut dyn Tx, caller: &Caller, h: Household, reason: &str, at: &str) -> Result<Household> {
+        let flow = rollup::flow(h.status, year_of(at));
+        Self::insert_file_in_tx(tx, caller, h, "register", reason, at, flow, None)
+    }
+
+    /// Stores a new file with its event (`kind`: register or transfer_in) and rollups.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn insert_file_in_tx(
+        tx: &mut dyn Tx,
+        caller: &Caller,
+        mut h: Household,
+        kind: &str,
+        reason: &str,
+        at: &str,
+        flow: Option<String>,
+        from: Option<&str>,
+    ) -> Result<Household> {
         if !caller.scope.contains_region(&h.village) || caller.scope.helper_id.is_some() {
             return Err(StoreError::NotFound);
         }
@@ -174,9 +206,8 @@ impl<B: Backend> SqlStore<B> {
         }
         Self::ensure_ids_free(tx, &h)?;
         save_household(tx, &h, at)?;
-        let flow = rollup::flow(h.status, year_of(at));
-        let payload = json!({"after": crate::rows::registration_summary(&h), "size": h.size(), "flow": flow});
-        Self::record(tx, caller, &h, "register", reason, at, payload)?;
+        let payload = json!({"after": crate::rows::registration_summary(&h), "size": h.size(), "flow": flow, "from": from});
+        Self::record(tx, caller, &h, kind, reason, at, payload)?;
         let d = rollup::delta(None, &h, flow);
         Self::apply_delta(tx, &h.village, &d)?;
         Ok(h.clone())
@@ -186,6 +217,12 @@ impl<B: Backend> SqlStore<B> {
     /// are the caller's (a case completed by a county official changes the status too).
     pub(crate) fn change_in_tx(tx: &mut dyn Tx, caller: &Caller, req: &ChangeRequest, rules: &Rules) -> Result<Household> {
         Self::ensure_in_scope(tx, caller, &req.household_id)?;
+        Self::apply_in_tx(tx, caller, req, rules)
+    }
+
+    /// The change path after the scope check: callers that skip `change_in_tx` have checked
+    /// the caller's right to this file some other way (a transfer's accepting county).
+    pub(crate) fn apply_in_tx(tx: &mut dyn Tx, caller: &Caller, req: &ChangeRequest, rules: &Rules) -> Result<Household> {
         let before = load_household(tx, &req.household_id)?.ok_or(StoreError::NotFound)?;
         if before.version != req.expected_version {
             return Err(StoreError::Conflict { current: before.version });
@@ -422,8 +459,20 @@ impl<B: Backend> Store for SqlStore<B> {
         require(caller.role.reads_households(), "该角色不能查看贫困户档案")?;
         self.read(|tx| {
             Self::ensure_in_scope(tx, caller, id)?;
+            // A file that moved in carries the history of the numbers it had before.
+            let mut ids = vec![id.to_string()];
+            while let Some(r) = tx.query_one("SELECT from_id FROM transfers WHERE to_id = $1", &[ids[ids.len() - 1].as_str().into()])? {
+                if ids.contains(&r.text(0)) || ids.len() > 50 {
+                    break;
+                }
+                ids.push(r.text(0));
+            }
             let sql = format!("SELECT {} FROM ledger WHERE household_id = $1 ORDER BY at, county_code, seq", EVENT_COLS.join(", "));
-            Ok(tx.query(&sql, &[id.into()])?.iter().map(Event::from_row).collect())
+            let mut events = vec![];
+            for id in ids.iter().rev() {
+                events.extend(tx.query(&sql, &[id.as_str().into()])?.iter().map(Event::from_row));
+            }
+            Ok(events)
         })
     }
 
@@ -551,7 +600,7 @@ impl<B: Backend> Store for SqlStore<B> {
         reason: &str,
         at: &str,
     ) -> Result<Case> {
-        self.write(|tx| Self::open_case_in_tx(tx, &self.rules, caller, kind, household_id, file.clone(), None, reason, at))
+        self.write(|tx| Self::open_case_in_tx(tx, &self.rules, caller, kind, household_id, file.clone(), &CaseExtra::None, reason, at))
     }
 
     fn open_monitoring(
@@ -563,7 +612,32 @@ impl<B: Backend> Store for SqlStore<B> {
         at: &str,
     ) -> Result<Case> {
         self.write(|tx| {
-            Self::open_case_in_tx(tx, &self.rules, caller, CaseKind::Monitoring, Some(household_id), None, Some(kind), reason, at)
+            let extra = CaseExtra::Monitor(kind);
+            Self::open_case_in_tx(tx, &self.rules, caller, CaseKind::Monitoring, Some(household_id), None, &extra, reason, at)
+        })
+    }
+
+    fn open_transfer(&self, caller: &Caller, household_id: &str, target: &RegionCode, reason: &str, at: &str) -> Result<Case> {
+        self.write(|tx| {
+            let extra = CaseExtra::Target(target.clone());
+            Self::open_case_in_tx(tx, &self.rules, caller, CaseKind::Transfer, Some(household_id), None, &extra, reason, at)
+        })
+    }
+
+    fn record_household(&self, caller: &Caller, h: Household, reason: &str, at: &str) -> Result<Household> {
+        require(caller.role.official_level() == Some(Level::Village), "非建档立卡户由村级管理员录入")?;
+        if reason.trim().is_empty() {
+            return Err(DomainError::new("household.reason", "须填写录入原因（如入户排查、部门筛查、本人申请）").into());
+        }
+        self.write(|tx| {
+            let mut f = h.clone();
+            f.id = Self::next_file_id(tx, &f.village)?;
+            f.status = fupin_domain::codes::Status::NonPoor;
+            f.monitoring = None;
+            f.registered_year = year_of(at);
+            f.exited_year = None;
+            f.form_version = self.rules.form_version.clone();
+            Self::create_in_tx(tx, caller, f, reason, at)
         })
     }
 
@@ -690,7 +764,7 @@ impl<B: Backend> Store for SqlStore<B> {
                 village_of.insert(id, h.village.to_string());
             }
             // Flow counters (registered:Y, exited:Y …) are what the events said they added.
-            for r in tx.query("SELECT household_id, payload FROM ledger WHERE kind IN ('register', 'set_status')", &[])? {
+            for r in tx.query("SELECT household_id, payload FROM ledger WHERE kind IN ('register', 'set_status', 'transfer_in')", &[])? {
                 let payload: serde_json::Value = serde_json::from_str(&r.text(1)).map_err(|e| StoreError::Db(e.to_string()))?;
                 if let (Some(flow), Some(village)) = (payload["flow"].as_str(), village_of.get(&r.text(0))) {
                     let d = per_village.entry(village.clone()).or_default();
