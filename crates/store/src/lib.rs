@@ -26,7 +26,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-pub use cases::{Case, Decision, Objection, PublicNotice};
+pub use cases::{Case, CaseExtra, Decision, Objection, PublicNotice};
 pub use checks::{CheckReport, Finding};
 use fupin_domain::lifecycle::CaseKind;
 pub use import::ImportOutcome;
@@ -179,6 +179,8 @@ pub trait Store: Send + Sync {
     fn household(&self, caller: &Caller, id: &str) -> Result<Household>;
     /// The file's events, oldest first.
     fn history(&self, caller: &Caller, id: &str) -> Result<Vec<Event>>;
+    /// The numbers a file moved from and to (迁移), if it did.
+    fn transfer_links(&self, caller: &Caller, id: &str) -> Result<(Option<String>, Option<String>)>;
     /// Registers a new file (建档立卡) as one event.
     fn create_household(&self, caller: &Caller, h: Household, reason: &str, at: &str) -> Result<Household>;
     /// Applies one change as one event, or nothing.

@@ -476,6 +476,16 @@ impl<B: Backend> Store for SqlStore<B> {
         })
     }
 
+    fn transfer_links(&self, caller: &Caller, id: &str) -> Result<(Option<String>, Option<String>)> {
+        require(caller.role.reads_households(), "该角色不能查看贫困户档案")?;
+        self.read(|tx| {
+            Self::ensure_in_scope(tx, caller, id)?;
+            let from = tx.query_one("SELECT from_id FROM transfers WHERE to_id = $1", &[id.into()])?.map(|r| r.text(0));
+            let to = tx.query_one("SELECT to_id FROM transfers WHERE from_id = $1", &[id.into()])?.map(|r| r.text(0));
+            Ok((from, to))
+        })
+    }
+
     fn create_household(&self, caller: &Caller, h: Household, reason: &str, at: &str) -> Result<Household> {
         require(caller.role.edits_households(), "只有村级管理员可以建档")?;
         self.write(|tx| Self::create_in_tx(tx, caller, h.clone(), reason, at))

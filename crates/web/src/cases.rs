@@ -95,6 +95,47 @@ pub async fn propose_clear(
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
+pub struct TransferBody {
+    /// The 12-digit code of the village the household moves to (anywhere in the province).
+    pub target: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Proposes moving the household to another village or county (迁移): source township review,
+/// source county release, target county acceptance; the file continues there under a new
+/// number with its history linked.
+#[utoipa::path(post, path = "/api/v1/households/{id}/transfer", params(("id" = String, Path, description = "household id")), request_body = TransferBody,
+    responses((status = 200, description = "the transfer case"), (status = 422, description = "malformed, unknown or same village, no reason, moved out or removed, or a case open")))]
+pub async fn propose_transfer(
+    State(state): State<Arc<AppState>>,
+    a: Auth,
+    Path(id): Path<String>,
+    Json(b): Json<TransferBody>,
+) -> Result<Json<Case>, ApiError> {
+    let target = RegionCode::parse(&b.target)?;
+    let at = state.today().to_string();
+    Ok(Json(blocking(&state, move |s| s.open_transfer(&a.caller, &id, &target, &b.reason, &at)).await?))
+}
+
+/// Records a rural household outside the register (非建档立卡户: 边缘户, households in sudden
+/// hardship) so that it can be monitored (防返贫监测). Village officials; the platform assigns
+/// the number; the household never counts among the registered poor.
+#[utoipa::path(post, path = "/api/v1/households/records", request_body = ApplicationBody,
+    responses((status = 200, description = "the recorded file"), (status = 403, description = "not a village official"),
+              (status = 422, description = "invalid file, no reason, or a member already in another file")))]
+pub async fn record_household(
+    State(state): State<Arc<AppState>>,
+    a: Auth,
+    Json(b): Json<ApplicationBody>,
+) -> Result<Json<crate::view::HouseholdView>, ApiError> {
+    let (caller, at) = (a.caller.clone(), state.today().to_string());
+    let h = blocking(&state, move |s| s.record_household(&caller, b.file, &b.reason, &at)).await?;
+    // Answered as any read is: masked by role.
+    Ok(Json(crate::api::load_view(&state, &a, h.id).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ApplicationBody {
     /// The applicant's full file; its id, status and years are assigned by the platform.
     #[schema(value_type = Object)]

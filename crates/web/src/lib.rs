@@ -16,6 +16,7 @@ pub mod maps;
 pub mod pages;
 pub mod pages_cases;
 pub mod pages_exchange;
+pub mod pages_members;
 pub mod view;
 
 use axum::extract::{Request, State};
@@ -134,6 +135,8 @@ pub fn openapi_router() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(cases::propose_removal))
         .routes(routes!(cases::propose_monitoring))
         .routes(routes!(cases::propose_clear))
+        .routes(routes!(cases::propose_transfer))
+        .routes(routes!(cases::record_household))
         .routes(routes!(cases::apply, cases::list))
         .routes(routes!(cases::get_case))
         .routes(routes!(cases::step))

@@ -13,10 +13,10 @@ use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use fupin_domain::codes::{Attribute, Cause, Path as AidPath, Status};
+use fupin_domain::codes::{Attribute, Cause, Education, Health, Labour, MemberChange, Path as AidPath, Relation, Schooling, Status};
 use fupin_domain::household::{Change, HouseholdFields};
 use fupin_domain::{DomainError, RegionCode};
-use fupin_store::{ChangeRequest, Event, HouseholdSummary, Region};
+use fupin_store::{Event, HouseholdSummary, Region};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -36,6 +36,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/evaluation", get(crate::evaluation::evaluation_page))
         .merge(crate::pages_cases::routes())
         .merge(crate::pages_exchange::routes())
+        .merge(crate::pages_members::routes())
 }
 
 pub(crate) fn render(t: impl Template) -> Response {
@@ -293,6 +294,17 @@ struct HouseholdPage {
     year: i32,
     unmet: Vec<String>,
     cases: Vec<fupin_store::Case>,
+    /// The numbers this file moved from and to (迁移).
+    moved_from: Option<String>,
+    moved_to: Option<String>,
+    relations: Vec<(&'static str, &'static str)>,
+    educations: Vec<(&'static str, &'static str)>,
+    schoolings: Vec<(&'static str, &'static str)>,
+    healths: Vec<(&'static str, &'static str)>,
+    labours: Vec<(&'static str, &'static str)>,
+    arrivals: Vec<(&'static str, &'static str)>,
+    departures: Vec<(&'static str, &'static str)>,
+    today: String,
 }
 
 pub(crate) async fn show_household(state: &Arc<AppState>, a: &Auth, id: String, error: Option<String>, notice: Option<String>) -> Response {
@@ -307,11 +319,11 @@ pub(crate) async fn show_household(state: &Arc<AppState>, a: &Auth, id: String, 
         let village = RegionCode::parse(&h.village)?;
         let today = state.today();
         let (caller, hid, v) = (a.caller.clone(), h.id.clone(), village.clone());
-        let (unmet, cases) = blocking(state, move |s| {
+        let (unmet, cases, (moved_from, moved_to)) = blocking(state, move |s| {
             let file = s.household(&caller, &hid)?;
             let unmet = fupin_domain::lifecycle::exit_unmet(&file, today.year, today, s.rules());
             let cases = s.cases(&caller, &v, false)?.into_iter().filter(|c| c.household_id == hid).collect::<Vec<_>>();
-            Ok((unmet, cases))
+            Ok((unmet, cases, s.transfer_links(&caller, &hid)?))
         })
         .await?;
         let mut crumbs = crumbs(state, a, &village).await?;
@@ -335,6 +347,16 @@ pub(crate) async fn show_household(state: &Arc<AppState>, a: &Auth, id: String, 
             year: today.year,
             unmet,
             cases,
+            moved_from,
+            moved_to,
+            relations: options(Relation::ALL, Relation::code, Relation::label),
+            educations: options(Education::ALL, Education::code, Education::label),
+            schoolings: options(Schooling::ALL, Schooling::code, Schooling::label),
+            healths: options(Health::ALL, Health::code, Health::label),
+            labours: options(Labour::ALL, Labour::code, Labour::label),
+            arrivals: MemberChange::ALL.iter().filter(|c| !c.is_departure()).map(|c| (c.code(), c.label())).collect(),
+            departures: MemberChange::ALL.iter().filter(|c| c.is_departure()).map(|c| (c.code(), c.label())).collect(),
+            today: today.to_string(),
         })
     }
     .await;
@@ -380,33 +402,11 @@ async fn household_edit(
     Path(id): Path<String>,
     Form(f): Form<HashMap<String, String>>,
 ) -> Response {
-    if !auth::csrf_ok(&a, f.get("csrf").map(String::as_str).unwrap_or("")) {
-        return error_page(ApiError::new(StatusCode::FORBIDDEN, "csrf", "请求已过期，请刷新页面后重试"));
-    }
-    let result = async {
-        let version: i64 =
-            f.get("version").and_then(|v| v.parse().ok()).ok_or_else(|| ApiError::bad_request("form.version", "表单缺少档案版本"))?;
-        let reason = f.get("reason").map(|s| s.trim().to_string()).unwrap_or_default();
-        if reason.is_empty() {
-            return Err(ApiError::bad_request("form.reason", "请填写修改原因"));
-        }
-        let caller = a.caller.clone();
-        let at = state.today().to_string();
-        let hid = id.clone();
-        blocking(&state, move |s| {
-            let current = s.household(&caller, &hid)?;
-            let fields = fields_from_form(&current, &f)?;
-            let req = ChangeRequest { household_id: hid, expected_version: version, change: Change::EditFields { fields }, reason, at };
-            s.change_household(&caller, &req)
-        })
-        .await
-    }
-    .await;
-    match result {
-        Ok(_) => show_household(&state, &a, id, None, Some("已保存，变更已记入账本".into())).await,
-        Err(e) if e.status == StatusCode::NOT_FOUND || e.status == StatusCode::INTERNAL_SERVER_ERROR => error_page(e),
-        Err(e) => show_household(&state, &a, id, Some(e.message), None).await,
-    }
+    crate::pages_members::apply_form_change(&state, &a, id, f, "已保存", |current, f| {
+        let fields = fields_from_form(current, f)?;
+        Ok((Change::EditFields { fields }, f.get("reason").map(|s| s.trim().to_string()).unwrap_or_default()))
+    })
+    .await
 }
 
 #[derive(Template)]

@@ -15,7 +15,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use fupin_domain::lifecycle::CaseKind;
 use fupin_domain::RegionCode;
-use fupin_store::{Case, PublicNotice};
+use fupin_store::{Case, CaseExtra, PublicNotice};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -53,17 +53,20 @@ async fn open_case(
         Ok(k) => k,
         Err(e) => return error_page(e.into()),
     };
-    let monitor_type = match (kind, field(&f, "monitor_type")) {
-        (CaseKind::Monitoring, t) => match fupin_domain::codes::MonitorType::parse(t) {
-            Ok(t) => Some(t),
-            Err(e) => return show_household(&state, &a, id, Some(e.message), None).await,
-        },
-        _ => None,
+    let extra = match kind {
+        CaseKind::Monitoring => fupin_domain::codes::MonitorType::parse(field(&f, "monitor_type")).map(CaseExtra::Monitor),
+        CaseKind::Transfer => RegionCode::parse(field(&f, "target")).map(CaseExtra::Target),
+        _ => Ok(CaseExtra::None),
+    };
+    let extra = match extra {
+        Ok(x) => x,
+        Err(e) => return show_household(&state, &a, id, Some(e.message), None).await,
     };
     let (caller, hid, reason, at) = (a.caller.clone(), id.clone(), field(&f, "reason").to_string(), state.today().to_string());
-    let opened = blocking(&state, move |s| match monitor_type {
-        Some(t) => s.open_monitoring(&caller, &hid, t, &reason, &at),
-        None => s.open_case(&caller, kind, Some(&hid), None, &reason, &at),
+    let opened = blocking(&state, move |s| match extra {
+        CaseExtra::Monitor(t) => s.open_monitoring(&caller, &hid, t, &reason, &at),
+        CaseExtra::Target(t) => s.open_transfer(&caller, &hid, &t, &reason, &at),
+        CaseExtra::None => s.open_case(&caller, kind, Some(&hid), None, &reason, &at),
     });
     match opened.await {
         Ok(c) => Redirect::to(&format!("/cases/{}", c.id)).into_response(),
@@ -132,7 +135,13 @@ async fn show_case(state: &Arc<AppState>, a: &crate::auth::Auth, id: String, err
     match loaded {
         Ok((c, household_exists)) => {
             let level = a.user.role.official_level();
-            let can_act = !c.state.is_closed() && c.next().is_some_and(|s| Some(s.level) == level);
+            // A transfer's last step is the target's; the others belong where the household lives.
+            let place_of =
+                |s: &fupin_domain::lifecycle::StepDef| if s.at_target { c.target_village.clone() } else { Some(c.village_code.clone()) };
+            let here = |s: &fupin_domain::lifecycle::StepDef| {
+                place_of(s).and_then(|p| RegionCode::parse(&p).ok()).is_some_and(|p| a.caller.scope.contains_region(&p))
+            };
+            let can_act = !c.state.is_closed() && c.next().is_some_and(|s| Some(s.level) == level && here(s));
             let can_resolve = level == Some(fupin_domain::Level::Township);
             let notice_days = c.kind.notice_days(state.store.rules());
             let overdue = c.overdue(&state.today().to_string());

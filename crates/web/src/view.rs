@@ -21,6 +21,9 @@ pub struct MemberView {
     pub phone: String,
     pub active: bool,
     pub left: Option<&'static str>,
+    /// 出生日期 as recorded (masked like the ID number), and whether it contradicts the ID.
+    pub birth_date: String,
+    pub birth_date_mismatch: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -32,6 +35,7 @@ pub struct IncomeView {
     pub transfer: String,
     pub transfer_excluded: String,
     pub expenses: String,
+    pub hard_expenses: String,
     pub net: String,
     pub per_capita_for_exit: String,
 }
@@ -123,6 +127,12 @@ pub fn household_view(h: &Household, pii: PiiView, as_of: fupin_domain::id_numbe
                 phone: phone(&m.phone),
                 active: m.is_active(),
                 left: m.left.map(|c| c.label()),
+                birth_date: match m.birth_date {
+                    Some(d) if pii.id_number => d.to_string(),
+                    Some(_) => "****-**-**".into(),
+                    None => String::new(),
+                },
+                birth_date_mismatch: m.birth_date.is_some_and(|d| d != m.id_number.birth_date()),
             })
             .collect(),
         incomes: h
@@ -136,6 +146,7 @@ pub fn household_view(h: &Household, pii: PiiView, as_of: fupin_domain::id_numbe
                 transfer: i.transfer.to_string(),
                 transfer_excluded: i.transfer_excluded.to_string(),
                 expenses: i.expenses.to_string(),
+                hard_expenses: i.hard_expenses.to_string(),
                 net: i.net().to_string(),
                 per_capita_for_exit: i.net_for_exit().per_capita(h.size()).to_string(),
             })

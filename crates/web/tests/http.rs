@@ -537,3 +537,115 @@ fn monitoring_is_proposed_with_a_type_and_a_deadline() {
     let (_, m) = get(&login("province"), "/api/v1/maps/dynamics/37?metric=monitored");
     assert_eq!(m["total"].as_f64(), Some(0.0), "nobody is monitored before a county decides");
 }
+
+#[test]
+fn member_changes_and_income_through_the_household_forms() {
+    let id = a_village_household()["id"].as_str().unwrap().to_string();
+    let c = login("village");
+    let page = format!("/households/{id}");
+    let (_, before) = get(&c, &format!("/api/v1/households/{id}"));
+    let size = before["size"].as_i64().unwrap();
+    let newborn = fupin_domain::IdNumber::build("371521", fupin_domain::id_number::Date::new(2017, 3, 9).unwrap(), 991);
+    let form = |version: i64, extra: &[(&str, &str)]| {
+        let mut f: Vec<(String, String)> = vec![("csrf".into(), csrf_of(&c, &page)), ("version".into(), version.to_string())];
+        f.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        f
+    };
+    let v = before["version"].as_i64().unwrap();
+    let add = [
+        ("change", "6"),
+        ("name", "王小宝"),
+        ("id_number", newborn.as_str()),
+        ("relation", "07"),
+        ("education", "06"),
+        ("schooling", "01"),
+        ("health", "01"),
+        ("labour", "04"),
+        ("medical_insurance", "on"),
+        ("reason", "2017年3月出生"),
+    ];
+    let html = c.post(format!("{}{page}/members", server().base)).form(&form(v, &add)).send().unwrap().text().unwrap();
+    assert!(html.contains("成员已增加"), "{}", &html[..html.len().min(400)]);
+    let (_, after) = get(&c, &format!("/api/v1/households/{id}"));
+    assert_eq!(after["size"].as_i64().unwrap(), size + 1);
+    let added = after["members"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(added["name"], "王小宝");
+    // A departure: the member stays on file, marked gone.
+    let no = added["no"].as_i64().unwrap();
+    let leave = [("change", "1"), ("date", "2017-06-20"), ("reason", "病故")];
+    let v = after["version"].as_i64().unwrap();
+    let html = c.post(format!("{}{page}/members/{no}/leave", server().base)).form(&form(v, &leave)).send().unwrap().text().unwrap();
+    assert!(html.contains("成员减少已登记"));
+    let (_, after) = get(&c, &format!("/api/v1/households/{id}"));
+    assert_eq!(after["size"].as_i64().unwrap(), size);
+    // Bad input is refused with the reason and changes nothing.
+    let v = after["version"].as_i64().unwrap();
+    let html = c
+        .post(format!("{}{page}/members", server().base))
+        .form(&form(v, &[("change", "1"), ("name", "x"), ("id_number", newborn.as_str()), ("reason", "x")]))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(html.contains("不是成员增加的类型"));
+    // The year's income with a hard expense.
+    let income = [("year", "2017"), ("wage", "6000"), ("business", "1200.5"), ("hard_expenses", "30000"), ("reason", "入户核实")];
+    let html = c.post(format!("{}{page}/income", server().base)).form(&form(v, &income)).send().unwrap().text().unwrap();
+    assert!(html.contains("年度收入已录入"));
+    let (_, after) = get(&c, &format!("/api/v1/households/{id}"));
+    let y2017 = after["incomes"].as_array().unwrap().iter().find(|i| i["year"] == 2017).unwrap().clone();
+    assert_eq!((y2017["wage"].as_str(), y2017["hard_expenses"].as_str()), (Some("6000.00"), Some("30000.00")));
+    let (_, history) = get(&c, &format!("/api/v1/households/{id}/history"));
+    let kinds: Vec<&str> = history.as_array().unwrap().iter().filter_map(|e| e["kind"].as_str()).collect();
+    assert!(kinds.ends_with(&["put_member", "member_left", "set_income"]), "{kinds:?}");
+}
+
+#[test]
+fn a_household_moves_to_another_county_with_its_history() {
+    let id = a_village_household()["id"].as_str().unwrap().to_string();
+    let store = &server().store;
+    let system = fupin_domain::access::Caller::system(fupin_domain::RegionCode::parse("37").unwrap());
+    let township = store.region_figures(&system, &fupin_domain::RegionCode::parse("371522").unwrap()).unwrap().children[0].0.clone();
+    let target =
+        store.region_figures(&system, &fupin_domain::RegionCode::parse(&township.code).unwrap()).unwrap().children[0].0.code.clone();
+    let village = login("village");
+    let url = format!("{}/api/v1/households/{id}/transfer", server().base);
+    assert_eq!(village.post(&url).json(&json!({"target": "12", "reason": "x"})).send().unwrap().status(), 422);
+    assert_eq!(village.post(&url).json(&json!({"target": target, "reason": ""})).send().unwrap().status(), 422);
+    let r = village.post(&url).json(&json!({"target": target, "reason": "随子女迁居莘县"})).send().unwrap();
+    assert_eq!(r.status(), 200);
+    let mut case: Value = r.json().unwrap();
+    let step = |c: &reqwest::blocking::Client, case: &Value| {
+        c.post(format!("{}/api/v1/cases/{}/steps", server().base, case["id"].as_str().unwrap()))
+            .json(&json!({"expected_version": case["version"], "approve": true}))
+            .send()
+            .unwrap()
+    };
+    let shenxian = login("shenxian");
+    let r = step(&login("township"), &case);
+    assert_eq!(r.status(), 200);
+    case = r.json().unwrap();
+    assert_eq!(step(&shenxian, &case).status(), 403, "the release is the source county's");
+    let r = step(&login("yanggu"), &case);
+    assert_eq!(r.status(), 200);
+    case = r.json().unwrap();
+    let (_, incoming) = get(&shenxian, "/api/v1/cases?region=371522");
+    assert!(incoming.as_array().unwrap().iter().any(|c| c["id"] == case["id"]), "listed where it goes");
+    let r = step(&shenxian, &case);
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().unwrap()["state"], "done");
+    let (_, old) = get(&village, &format!("/api/v1/households/{id}"));
+    assert_eq!(old["status"], "8");
+    let (status, list) = get(&shenxian, &format!("/api/v1/households?region={target}"));
+    assert_eq!(status, 200);
+    let new_id = list["items"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap().to_string()).max().unwrap();
+    let (_, history) = get(&shenxian, &format!("/api/v1/households/{new_id}/history"));
+    let kinds: Vec<&str> = history.as_array().unwrap().iter().filter_map(|e| e["kind"].as_str()).collect();
+    assert_eq!(kinds.first(), Some(&"register"), "{kinds:?}");
+    assert_eq!(kinds.last(), Some(&"transfer_in"));
+    let html = shenxian.get(format!("{}/households/{new_id}", server().base)).send().unwrap().text().unwrap();
+    assert!(html.contains("id=\"moved-from\""));
+    assert_eq!(get(&village, &format!("/api/v1/households/{new_id}")).0, 404);
+    assert_eq!(store.verify_ledger().unwrap().broken, None);
+    assert_eq!(store.rollup_table().unwrap(), store.recount_rollups().unwrap());
+}

@@ -1,0 +1,151 @@
+//! Forms on the household page that change the file through the one change path: member
+//! changes (births, marriages in, moving in; deaths, marriages out, moving out), the year's
+//! income (动态调整), and the field edit. Each becomes one ledger event with its reason.
+
+use crate::auth::{self, Auth, PageAuth};
+use crate::error::ApiError;
+use crate::pages::{error_page, show_household};
+use crate::{blocking, AppState};
+use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::post;
+use axum::Router;
+use fupin_domain::codes::*;
+use fupin_domain::household::{Change, Household, Income, Member};
+use fupin_domain::id_number::Date;
+use fupin_domain::{DomainError, IdNumber, Yuan};
+use fupin_store::ChangeRequest;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/households/{id}/members", post(add_member))
+        .route("/households/{id}/members/{no}/leave", post(member_left))
+        .route("/households/{id}/income", post(set_income))
+}
+
+type FormMap = HashMap<String, String>;
+
+fn get(f: &FormMap, k: &str) -> String {
+    f.get(k).map(|s| s.trim().to_string()).unwrap_or_default()
+}
+
+/// Checks the CSRF token, builds the change from the form over the current file, applies it at
+/// the form's version, and shows the household again with the outcome.
+pub(crate) async fn apply_form_change(
+    state: &Arc<AppState>,
+    a: &Auth,
+    id: String,
+    f: FormMap,
+    done: &str,
+    build: impl FnOnce(&Household, &FormMap) -> Result<(Change, String), DomainError> + Send + 'static,
+) -> Response {
+    if !auth::csrf_ok(a, f.get("csrf").map(String::as_str).unwrap_or("")) {
+        return error_page(ApiError::new(StatusCode::FORBIDDEN, "csrf", "请求已过期，请刷新页面后重试"));
+    }
+    let result = async {
+        let version: i64 =
+            f.get("version").and_then(|v| v.parse().ok()).ok_or_else(|| ApiError::bad_request("form.version", "表单缺少档案版本"))?;
+        let (caller, at, hid) = (a.caller.clone(), state.today().to_string(), id.clone());
+        blocking(state, move |s| {
+            let current = s.household(&caller, &hid)?;
+            let (change, reason) = build(&current, &f)?;
+            if reason.trim().is_empty() {
+                return Err(DomainError::new("form.reason", "请填写变更原因").into());
+            }
+            let req = ChangeRequest { household_id: hid, expected_version: version, change, reason, at };
+            s.change_household(&caller, &req)
+        })
+        .await
+    }
+    .await;
+    match result {
+        Ok(_) => show_household(state, a, id, None, Some(format!("{done}，变更已记入账本"))).await,
+        Err(e) if e.status == StatusCode::NOT_FOUND || e.status == StatusCode::INTERNAL_SERVER_ERROR => error_page(e),
+        Err(e) => show_household(state, a, id, Some(e.message), None).await,
+    }
+}
+
+/// 成员增加: a new member from the form; sex and (unless given) birth date come from the ID.
+fn member_from_form(h: &Household, f: &FormMap) -> Result<(Change, String), DomainError> {
+    let arrival = MemberChange::parse(&get(f, "change"))?;
+    if arrival.is_departure() {
+        return Err(DomainError::new("member.change", format!("“{}”不是成员增加的类型", arrival.label())));
+    }
+    let id_number = IdNumber::parse(&get(f, "id_number"))?;
+    let birth = get(f, "birth_date");
+    let birth_date = if birth.is_empty() { id_number.birth_date() } else { Date::parse(&birth)? };
+    let member = Member {
+        no: h.members.iter().map(|m| m.no).max().unwrap_or(0) + 1,
+        name: get(f, "name"),
+        sex: if id_number.is_male() { Sex::Male } else { Sex::Female },
+        id_number,
+        relation: Relation::parse(&get(f, "relation"))?,
+        ethnicity: Some(get(f, "ethnicity")).filter(|e| !e.is_empty()).unwrap_or_else(|| "汉族".into()),
+        education: Education::parse(&get(f, "education"))?,
+        schooling: Schooling::parse(&get(f, "schooling"))?,
+        health: Health::parse(&get(f, "health"))?,
+        labour: Labour::parse(&get(f, "labour"))?,
+        work_status: WorkStatus::None,
+        months_away: 0,
+        dibao: false,
+        medical_insurance: f.contains_key("medical_insurance"),
+        serious_illness_insurance: f.contains_key("medical_insurance"),
+        pension_insurance: false,
+        phone: String::new(),
+        birth_date: Some(birth_date),
+        left: None,
+    };
+    let reason = format!("{}：{}", arrival.label(), get(f, "reason"));
+    Ok((Change::PutMember { member }, reason))
+}
+
+async fn add_member(State(state): State<Arc<AppState>>, PageAuth(a): PageAuth, Path(id): Path<String>, Form(f): Form<FormMap>) -> Response {
+    apply_form_change(&state, &a, id, f, "成员已增加", member_from_form).await
+}
+
+async fn member_left(
+    State(state): State<Arc<AppState>>,
+    PageAuth(a): PageAuth,
+    Path((id, no)): Path<(String, i64)>,
+    Form(f): Form<FormMap>,
+) -> Response {
+    apply_form_change(&state, &a, id, f, "成员减少已登记", move |_, f| {
+        let change = MemberChange::parse(&get(f, "change"))?;
+        let date = get(f, "date");
+        let reason = format!("{}：{}", change.label(), get(f, "reason"));
+        Ok((Change::MemberLeft { no, change, date }, reason))
+    })
+    .await
+}
+
+/// 录入年度收入: amounts in 元 (blank is 0).
+fn income_from_form(_: &Household, f: &FormMap) -> Result<(Change, String), DomainError> {
+    let money = |k: &str| -> Result<Yuan, DomainError> {
+        let v = get(f, k);
+        if v.is_empty() {
+            Ok(Yuan::ZERO)
+        } else {
+            Yuan::parse(&v)
+        }
+    };
+    let year = get(f, "year");
+    let year: i32 = year.parse().map_err(|_| DomainError::new("income.year", format!("收入年度“{year}”应为四位年份")))?;
+    let income = Income {
+        year,
+        wage: money("wage")?,
+        business: money("business")?,
+        property: money("property")?,
+        transfer: money("transfer")?,
+        transfer_excluded: money("transfer_excluded")?,
+        expenses: money("expenses")?,
+        hard_expenses: money("hard_expenses")?,
+    };
+    Ok((Change::SetIncome { income }, get(f, "reason")))
+}
+
+async fn set_income(State(state): State<Arc<AppState>>, PageAuth(a): PageAuth, Path(id): Path<String>, Form(f): Form<FormMap>) -> Response {
+    apply_form_change(&state, &a, id, f, "年度收入已录入", income_from_form).await
+}
