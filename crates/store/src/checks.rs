@@ -1,9 +1,10 @@
-//! 数据核查: files that contradict themselves or each other, found by SQL over a region. Each
-//! finding names the household so an official can open it and fix it.
+//! 数据核查: files that contradict themselves or each other. Each finding names the household
+//! so an official can open it and fix it. The checks run in Rust over files read once by
+//! `scan` (the same pass as the yearly update): per file, then across files by ID number and
+//! by name with birth date.
 
-use crate::db::{Tx, Val};
-use crate::sql_store::SqlStore;
 use crate::*;
+use fupin_domain::codes::{Health, Labour, Relation, Schooling, Status};
 use fupin_domain::id_number::Date;
 use std::collections::HashMap;
 
@@ -25,163 +26,130 @@ pub struct CheckReport {
 
 pub const PER_KIND: i64 = 200;
 
-struct Check {
-    kind: &'static str,
-    label: &'static str,
-    /// Selects `household id, village code, detail` from `households h` (and joins), after
-    /// the region filter `h.village_code >= $1 AND h.village_code < $2`; `$3`, if used, is
-    /// the value `third` names.
-    from_where: &'static str,
-    third: Third,
-    detail: &'static str,
-}
-
-#[derive(Clone, Copy, PartialEq)]
-enum Third {
-    None,
-    /// Today as YYYYMMDD (to compare with the birth date inside ID numbers).
-    Today,
-    /// A year ago as YYYY-MM-DD.
-    YearAgo,
-}
-
-const CHECKS: &[Check] = &[
-    Check {
-        kind: "no_head",
-        label: "户内无在册户主（户主已死亡或迁出）",
-        from_where: "FROM households h WHERE h.village_code >= $1 AND h.village_code < $2 AND h.status IN ('1', '4') \
-                     AND NOT EXISTS (SELECT 1 FROM members m WHERE m.household_id = h.id AND m.active = 1 AND m.relation = '01')",
-        detail: "h.head_name",
-        third: Third::None,
-    },
-    Check {
-        kind: "stale",
-        label: "超过一年未更新的未脱贫户档案",
-        from_where: "FROM households h WHERE h.village_code >= $1 AND h.village_code < $2 AND h.status IN ('1', '4') AND h.updated_at < $3",
-        third: Third::YearAgo,
-        detail: "h.updated_at",
-    },
-    Check {
-        kind: "school_age_out_of_school",
-        label: "义务教育阶段适龄人口未在校",
-        from_where: "FROM households h JOIN members m ON m.household_id = h.id AND m.active = 1 \
-                     WHERE h.village_code >= $1 AND h.village_code < $2 AND m.schooling = '01' \
-                     AND substr(m.id_number, 7, 8) > CAST(CAST(substr($3, 1, 4) AS INTEGER) - 16 AS TEXT) || substr($3, 5, 4) \
-                     AND substr(m.id_number, 7, 8) <= CAST(CAST(substr($3, 1, 4) AS INTEGER) - 7 AS TEXT) || substr($3, 5, 4)",
-        detail: "m.name",
-        third: Third::Today,
-    },
-    Check {
-        kind: "birth_date_mismatch",
-        label: "出生日期与身份证号中的出生日期不一致",
-        from_where: "FROM households h JOIN members m ON m.household_id = h.id AND m.active = 1 \
-                     WHERE h.village_code >= $1 AND h.village_code < $2 AND m.birth_date IS NOT NULL AND m.birth_date <> '' \
-                     AND replace(m.birth_date, '-', '') <> substr(m.id_number, 7, 8)",
-        detail: "m.name",
-        third: Third::None,
-    },
-    Check {
-        kind: "ill_but_labour",
-        label: "患大病或残疾却登记为普通/技能劳动力",
-        from_where: "FROM households h JOIN members m ON m.household_id = h.id AND m.active = 1 \
-                     WHERE h.village_code >= $1 AND h.village_code < $2 AND m.health IN ('03', '04') AND m.labour IN ('01', '02')",
-        detail: "m.name",
-        third: Third::None,
-    },
-    Check {
-        kind: "exited_without_income",
-        label: "已脱贫但缺少脱贫年度收入",
-        from_where: "FROM households h WHERE h.village_code >= $1 AND h.village_code < $2 AND h.status IN ('2', '3') \
-                     AND NOT EXISTS (SELECT 1 FROM incomes i WHERE i.household_id = h.id AND i.year = h.exited_year)",
-        detail: "h.head_name",
-        third: Third::None,
-    },
+/// Every check: kind code and label.
+pub const KINDS: &[(&str, &str)] = &[
+    ("no_head", "户内无在册户主（户主已死亡或迁出）"),
+    ("stale", "超过一年未更新的未脱贫户档案"),
+    ("school_age_out_of_school", "义务教育阶段适龄人口未在校"),
+    ("birth_date_mismatch", "出生日期与身份证号中的出生日期不一致"),
+    ("ill_but_labour", "患大病或残疾却登记为普通/技能劳动力"),
+    ("exited_without_income", "已脱贫但缺少脱贫年度收入"),
+    ("id_in_two_files", "同一身份证号在两户中在册"),
+    ("person_in_two_households", "疑似同一人在两户（姓名与出生日期相同）"),
 ];
 
-/// The checks that compare members across households: one pass over the region's members
-/// (by key range: household ids begin with the village code) with hash maps, which at
-/// province scale is an order of magnitude faster than any join or grouping in SQL.
-fn cross_household_checks(tx: &mut dyn Tx, lo: &str, hi: &str, report: &mut CheckReport) -> Result<()> {
-    let removed: std::collections::HashSet<String> = tx
-        .query("SELECT id FROM households WHERE id >= $1 AND id < $2 AND status = '9'", &[lo.into(), hi.into()])?
-        .into_iter()
-        .map(|r| r.text(0))
-        .collect();
-    let rows = tx.query(
-        "SELECT household_id, name, id_number FROM members WHERE household_id >= $1 AND household_id < $2 AND active = 1",
-        &[lo.into(), hi.into()],
-    )?;
-    let mut by_id: HashMap<&str, Vec<usize>> = HashMap::new();
-    let mut by_person: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
-    let texts: Vec<(String, String, String)> = rows
-        .into_iter()
-        .map(|r| {
-            let mut it = r.0.into_iter().map(|v| match v {
-                crate::db::Val::Text(s) => s,
-                other => format!("{other:?}"),
-            });
-            (it.next().unwrap_or_default(), it.next().unwrap_or_default(), it.next().unwrap_or_default())
-        })
-        .collect();
-    for (i, (hid, name, idn)) in texts.iter().enumerate() {
-        by_id.entry(idn.as_str()).or_default().push(i);
-        if !removed.contains(hid) && idn.len() >= 14 {
-            by_person.entry((name.as_str(), &idn[6..14])).or_default().push(i);
+pub fn label(kind: &str) -> &'static str {
+    KINDS.iter().find(|(k, _)| *k == kind).map_or("", |(_, l)| l)
+}
+
+/// The dates the checks compare with, from the day they run.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckDates {
+    /// Files not touched since this day (YYYY-MM-DD) are stale.
+    pub year_ago: Date,
+    /// Born after the first and on or before the second: of compulsory-school age (7–15).
+    pub school_from: Date,
+    pub school_to: Date,
+}
+
+impl CheckDates {
+    pub fn on(today: Date) -> CheckDates {
+        let back = |years: i32| Date::new(today.year - years, today.month, today.day.min(28)).unwrap_or(today);
+        CheckDates { year_ago: back(1), school_from: back(16), school_to: back(7) }
+    }
+}
+
+/// The per-file checks: `(kind, detail)` for each problem of `h` (one per member where the
+/// problem is a member's). `updated_at` is when the file last changed.
+pub fn file_problems(h: &Household, updated_at: &str, d: &CheckDates) -> Vec<(&'static str, String)> {
+    let mut out = vec![];
+    let head_name = || h.head().map(|m| m.name.clone()).unwrap_or_default();
+    let remaining = h.status.is_remaining();
+    if remaining && !h.active_members().any(|m| m.relation == Relation::Head) {
+        out.push(("no_head", head_name()));
+    }
+    if remaining && updated_at < d.year_ago.to_string().as_str() {
+        out.push(("stale", updated_at.to_string()));
+    }
+    if matches!(h.status, Status::Exited | Status::ExitedNoPolicy) && h.exited_year.is_some_and(|y| h.income(y).is_none()) {
+        out.push(("exited_without_income", head_name()));
+    }
+    if h.status == Status::TransferredOut {
+        // Its members live on in the file it moved to, and are checked there.
+        return out;
+    }
+    for m in h.active_members() {
+        let born = m.id_number.birth_date();
+        if m.schooling == Schooling::NotInSchool && born > d.school_from && born <= d.school_to {
+            out.push(("school_age_out_of_school", m.name.clone()));
+        }
+        if m.birth_date.is_some_and(|b| b != born) {
+            out.push(("birth_date_mismatch", m.name.clone()));
+        }
+        if matches!(m.health, Health::Serious | Health::Disabled) && matches!(m.labour, Labour::Ordinary | Labour::Skilled) {
+            out.push(("ill_but_labour", m.name.clone()));
         }
     }
-    let mut flag = |kind: &'static str, label: &'static str, groups: Vec<&Vec<usize>>| {
+    out
+}
+
+/// One active member as the cross-file checks see them.
+pub struct Person {
+    pub id_number: String,
+    pub name: String,
+    pub household: u32,
+    /// In a removed (清退) file: still a holder of the ID number, never a suspected twin.
+    pub removed: bool,
+}
+
+/// Adds the cross-file findings: one ID number active in two files, and one name and birth
+/// date in two files. `households[i]` is the id of household `i`.
+pub fn cross_file_problems(people: &[Person], households: &[String], report: &mut CheckReport) {
+    // The two groupings are independent: built on two threads.
+    let (same_id, same_person) = std::thread::scope(|s| {
+        let ids = s.spawn(|| {
+            let mut by_id: HashMap<&str, Vec<u32>> = HashMap::with_capacity(people.len());
+            for (i, p) in people.iter().enumerate() {
+                by_id.entry(p.id_number.as_str()).or_default().push(i as u32);
+            }
+            by_id.into_values().filter(|g| g.len() > 1).collect::<Vec<_>>()
+        });
+        let mut by_person: HashMap<(&str, &str), Vec<u32>> = HashMap::with_capacity(people.len());
+        for (i, p) in people.iter().enumerate() {
+            if !p.removed && p.id_number.len() >= 14 {
+                by_person.entry((p.name.as_str(), &p.id_number[6..14])).or_default().push(i as u32);
+            }
+        }
+        let same_person: Vec<Vec<u32>> = by_person.into_values().filter(|g| g.len() > 1).collect();
+        (ids.join().expect("grouping by ID number"), same_person)
+    });
+    let mut flag = |kind: &'static str, groups: Vec<Vec<u32>>| {
         let mut total = 0;
+        let mut found: Vec<(String, String)> = vec![];
         for g in groups {
-            let households: std::collections::HashSet<&str> = g.iter().map(|i| texts[*i].0.as_str()).collect();
-            if households.len() < 2 {
+            let mut files: Vec<u32> = g.iter().map(|i| people[*i as usize].household).collect();
+            files.sort_unstable();
+            files.dedup();
+            if files.len() < 2 {
                 continue;
             }
             for i in g {
                 total += 1;
-                if report.findings.iter().filter(|f| f.kind == kind).count() < PER_KIND as usize {
-                    let (hid, name, _) = &texts[*i];
-                    report.findings.push(Finding {
-                        kind,
-                        household_id: hid.clone(),
-                        village_code: hid[..12].to_string(),
-                        message: format!("{label}：{name}"),
-                    });
-                }
+                let p = &people[i as usize];
+                found.push((households[p.household as usize].clone(), p.name.clone()));
             }
         }
-        report.counts.insert(kind, (label, total));
+        found.sort();
+        found.truncate(PER_KIND as usize);
+        let l = label(kind);
+        report.findings.extend(found.into_iter().map(|(hid, name)| Finding {
+            kind,
+            village_code: hid[..12].to_string(),
+            household_id: hid,
+            message: format!("{l}：{name}"),
+        }));
+        report.counts.insert(kind, (l, total));
     };
-    flag("id_in_two_files", "同一身份证号在两户中在册", by_id.values().collect());
-    flag("person_in_two_households", "疑似同一人在两户（姓名与出生日期相同）", by_person.values().collect());
-    Ok(())
-}
-
-impl<B: db::Backend> SqlStore<B> {
-    pub(crate) fn checks_in(tx: &mut dyn Tx, region: &RegionCode, today: Date) -> Result<CheckReport> {
-        let (lo, hi) = region.code_range();
-        let ymd = format!("{:04}{:02}{:02}", today.year, today.month, today.day);
-        let year_ago = format!("{:04}-{:02}-{:02}", today.year - 1, today.month, today.day.min(28));
-        let mut report = CheckReport::default();
-        for c in CHECKS {
-            let mut params: Vec<Val> = vec![lo.as_str().into(), hi.as_str().into()];
-            match c.third {
-                Third::None => {}
-                Third::Today => params.push(ymd.as_str().into()),
-                Third::YearAgo => params.push(year_ago.as_str().into()),
-            }
-            let total = tx.query_one(&format!("SELECT COUNT(*) {}", c.from_where), &params)?.map_or(0, |r| r.int(0));
-            report.counts.insert(c.kind, (c.label, total));
-            let sql = format!("SELECT h.id, h.village_code, {} {} ORDER BY h.id LIMIT {PER_KIND}", c.detail, c.from_where);
-            for r in tx.query(&sql, &params)? {
-                report.findings.push(Finding {
-                    kind: c.kind,
-                    household_id: r.text(0),
-                    village_code: r.text(1),
-                    message: format!("{}：{}", c.label, r.text(2)),
-                });
-            }
-        }
-        cross_household_checks(tx, &lo, &hi, &mut report)?;
-        Ok(report)
-    }
+    flag("id_in_two_files", same_id);
+    flag("person_in_two_households", same_person);
 }

@@ -835,6 +835,61 @@ pub fn recorded_household_monitoring(store: Arc<dyn Store>) {
     assert_eq!(store.rollup_table().unwrap(), store.recount_rollups().unwrap());
 }
 
+/// The yearly update reads files lean and in parallel; its verdicts must equal judging each
+/// whole file on its own.
+pub fn evaluation_equals_file_by_file(store: Arc<dyn Store>) {
+    use fupin_domain::lifecycle::{verdict, Verdict};
+    let village = setup(&*store);
+    let other = official(Role::VillageOfficial, "371522100001");
+    let as_of = Date::new(2017, 9, 30).unwrap();
+    for seq in 1..=12u32 {
+        let (who, v) = if seq % 3 == 0 { (&other, "371522100001") } else { (&village, "371521100001") };
+        let mut h = sample_household(v, seq, 1 + seq as usize % 4);
+        h.conditions = if seq % 2 == 0 { Conditions::all_met() } else { Conditions::default() };
+        if seq % 5 == 0 {
+            h.details.dangerous_house = "D".into();
+        }
+        h.incomes.push(fupin_domain::household::Income { year: 2017, wage: Yuan::from_yuan(4000 * seq as i64), ..Default::default() });
+        if seq % 4 == 1 {
+            h.incomes.push(fupin_domain::household::Income {
+                year: 2016,
+                wage: Yuan::from_yuan(50_000),
+                hard_expenses: Yuan::from_yuan(1000),
+                ..Default::default()
+            });
+            h.status = Status::Exited;
+            h.exited_year = Some(2016);
+        }
+        store.create_household(who, h, "建档", "2016-12-01").unwrap();
+    }
+    let prov = official(Role::ProvinceOfficial, "37");
+    let e = store.evaluate(&prov, &code("37"), 2017, as_of).unwrap();
+    let mut expected: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut after = None;
+    let mut n = 0;
+    loop {
+        let files = store.files_in(&prov, &code("37"), after.as_deref(), 5).unwrap();
+        let Some(last) = files.last() else { break };
+        after = Some(last.id.clone());
+        for h in &files {
+            n += 1;
+            let k = match verdict(h, 2017, as_of, store.rules()) {
+                Verdict::MeetsExit => "meets_exit",
+                Verdict::StillPoor => "still_poor",
+                Verdict::AtRisk => "at_risk",
+                Verdict::Stable => "stable",
+                Verdict::Other => "other",
+            };
+            *expected.entry(k).or_default() += 1;
+        }
+    }
+    assert_eq!((e.households, e.counts.clone()), (n, expected));
+    assert!(e.counts.len() >= 3, "the sample covers several verdicts: {:?}", e.counts);
+    let county = store.evaluate(&official(Role::CountyOfficial, "371522"), &code("371522"), 2017, as_of).unwrap();
+    assert_eq!(county.households, 4);
+    assert!(matches!(store.evaluate(&official(Role::CountyOfficial, "371522"), &code("371521"), 2017, as_of), Err(StoreError::NotFound)));
+}
+
 /// One `#[test]` per scenario, for a backend's test file: `conformance_tests!(fresh);` where
 /// `fresh()` returns `Some((guard, store))` for an empty store (the guard lives for the test),
 /// or `None` to skip. The list of scenarios lives here only.
@@ -844,7 +899,7 @@ macro_rules! conformance_tests {
         $crate::conformance_tests!(@each $fresh; create_and_read, jurisdiction, optimistic_versioning, bad_input_applies_nothing,
             ledger_tamper_is_detected, rollups_equal_recount, search, users_and_sessions, helper_cap, exit_workflow,
             identification_workflow, concurrent_step, return_removal_and_rejection, upheld_objection_rejects, data_checks,
-            monitoring_workflow, transfer_workflow, recorded_household_monitoring);
+            monitoring_workflow, transfer_workflow, recorded_household_monitoring, evaluation_equals_file_by_file);
     };
     (@each $fresh:path; $($name:ident),*) => {$(
         #[test]

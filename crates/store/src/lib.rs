@@ -11,6 +11,7 @@ pub mod import;
 pub mod ledger;
 pub mod pg;
 pub mod rows;
+pub mod scan;
 pub mod schema;
 pub mod sql_store;
 pub mod sqlite;
@@ -243,6 +244,10 @@ pub trait Store: Send + Sync {
     /// Imports files: all applied in one transaction, or none (`Rows` lists every problem).
     /// Unchanged files record nothing; changed ones one `import` event each.
     fn import_households(&self, caller: &Caller, files: &[Household], at: &str) -> Result<ImportOutcome>;
+    /// 动态调整: judges every file of the region for `year` (meets exit, still poor, at risk,
+    /// stable) and runs the data checks, in one pass. Officials only.
+    fn evaluate(&self, caller: &Caller, region: &RegionCode, year: i32, as_of: fupin_domain::id_number::Date)
+        -> Result<yearly::Evaluation>;
     /// 数据核查 over the caller's region (or a part of it), as of `today`.
     fn data_checks(&self, caller: &Caller, region: &RegionCode, today: fupin_domain::id_number::Date) -> Result<CheckReport>;
 

@@ -109,7 +109,7 @@ impl<B: Backend> SqlStore<B> {
         Ok(s)
     }
 
-    fn read<T>(&self, mut f: impl FnMut(&mut dyn Tx) -> Result<T>) -> Result<T> {
+    pub(crate) fn read<T>(&self, mut f: impl FnMut(&mut dyn Tx) -> Result<T>) -> Result<T> {
         self.backend.transaction(false, &mut f)
     }
 
@@ -713,7 +713,21 @@ impl<B: Backend> Store for SqlStore<B> {
         if !caller.scope.contains_region(region) || caller.scope.helper_id.is_some() {
             return Err(StoreError::NotFound);
         }
-        self.read(|tx| Self::checks_in(tx, region, today))
+        Ok(self.scan(region, today.year, today)?.1)
+    }
+
+    fn evaluate(
+        &self,
+        caller: &Caller,
+        region: &RegionCode,
+        year: i32,
+        as_of: fupin_domain::id_number::Date,
+    ) -> Result<yearly::Evaluation> {
+        require(caller.role.reads_households(), "该角色不能查看贫困户档案")?;
+        if !caller.scope.contains_region(region) || caller.scope.helper_id.is_some() {
+            return Err(StoreError::NotFound);
+        }
+        Ok(self.scan(region, year, as_of)?.0)
     }
 
     fn verify_ledger(&self) -> Result<VerifyReport> {

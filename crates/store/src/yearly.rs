@@ -4,7 +4,7 @@
 
 use crate::*;
 use fupin_domain::id_number::Date;
-use fupin_domain::lifecycle::{monitoring_risks, verdict, Verdict};
+use fupin_domain::lifecycle::Verdict;
 
 /// Files per verdict, with the first ids of each (for the lists on the page).
 #[derive(Debug, Clone, Default, Serialize)]
@@ -15,14 +15,14 @@ pub struct Evaluation {
     pub meets_exit: Vec<String>,
     pub at_risk: Vec<(String, Vec<String>)>,
     pub inconsistent: BTreeMap<&'static str, (&'static str, i64)>,
-    /// Seconds spent judging the files, and running the data checks.
+    /// Seconds spent reading, judging and checking the files, and on the cross-file checks.
     pub seconds: (f64, f64),
 }
 
 /// Listed per verdict at most.
 pub const LISTED: usize = 500;
 
-fn key(v: Verdict) -> &'static str {
+pub(crate) fn key(v: Verdict) -> &'static str {
     match v {
         Verdict::MeetsExit => "meets_exit",
         Verdict::StillPoor => "still_poor",
@@ -32,29 +32,7 @@ fn key(v: Verdict) -> &'static str {
     }
 }
 
-/// Reads every file in `region` in key order, batch by batch, and judges each.
+/// Judges every file in `region` and runs the data checks, in one pass (see `scan`).
 pub fn evaluate(store: &dyn Store, caller: &Caller, region: &RegionCode, year: i32, as_of: Date) -> Result<Evaluation> {
-    let started = std::time::Instant::now();
-    let mut out = Evaluation { year, ..Default::default() };
-    let mut after: Option<String> = None;
-    loop {
-        let files = store.files_in(caller, region, after.as_deref(), 5000)?;
-        let Some(last) = files.last() else { break };
-        after = Some(last.id.clone());
-        for h in &files {
-            out.households += 1;
-            let v = verdict(h, year, as_of, store.rules());
-            *out.counts.entry(key(v)).or_default() += 1;
-            match v {
-                Verdict::MeetsExit if out.meets_exit.len() < LISTED => out.meets_exit.push(h.id.clone()),
-                Verdict::AtRisk if out.at_risk.len() < LISTED => out.at_risk.push((h.id.clone(), monitoring_risks(h, year, store.rules()))),
-                _ => {}
-            }
-        }
-    }
-    out.seconds.0 = started.elapsed().as_secs_f64();
-    let checking = std::time::Instant::now();
-    out.inconsistent = store.data_checks(caller, region, as_of)?.counts;
-    out.seconds.1 = checking.elapsed().as_secs_f64();
-    Ok(out)
+    store.evaluate(caller, region, year, as_of)
 }
