@@ -4,9 +4,11 @@
 use crate::layout::*;
 use crate::write::sibling;
 use calamine::{open_workbook, Data, Reader, Xlsx};
+use csv::StringRecord;
 use fupin_domain::codes::*;
 use fupin_domain::household::{Conditions, Details, Helper, Household, Income, Measure, Member};
 use fupin_domain::DomainError;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -28,20 +30,20 @@ pub enum ReadError {
     Rows(Vec<RowError>),
 }
 
-/// One sheet as strings.
+/// One sheet as strings: a row is one record (one buffer for all its cells).
 struct Table {
     sheet: String,
-    index: HashMap<String, usize>,
-    rows: Vec<(usize, Vec<String>)>,
+    index: FxHashMap<String, usize>,
+    rows: Vec<(usize, StringRecord)>,
 }
 
 impl Table {
-    fn new(sheet: String, mut rows: Vec<Vec<String>>, required: &[&str], first_row: usize) -> Result<Table, ReadError> {
+    fn new(sheet: String, mut rows: Vec<StringRecord>, required: &[&str], first_row: usize) -> Result<Table, ReadError> {
         if rows.is_empty() {
             return Err(ReadError::Malformed(format!("工作表“{sheet}”是空的")));
         }
         let header = rows.remove(0);
-        let index: HashMap<String, usize> =
+        let index: FxHashMap<String, usize> =
             header.iter().enumerate().map(|(i, h)| (h.trim().trim_start_matches('\u{feff}').to_string(), i)).collect();
         let missing: Vec<&str> = required.iter().filter(|h| !index.contains_key(**h)).copied().collect();
         if !missing.is_empty() {
@@ -56,7 +58,7 @@ impl Table {
         Ok(Table { sheet, index, rows })
     }
 
-    fn get<'a>(&self, row: &'a [String], col: &str) -> &'a str {
+    fn get<'a>(&self, row: &'a StringRecord, col: &str) -> &'a str {
         self.index.get(col).and_then(|i| row.get(*i)).map(|s| s.trim()).unwrap_or("")
     }
 }
@@ -96,7 +98,7 @@ fn read_tables_xlsx(path: &Path) -> Result<Vec<Table>, ReadError> {
         };
         let range = wb.worksheet_range(&name).map_err(|e| ReadError::Malformed(format!("无法读取工作表“{name}”：{e}")))?;
         let first = range.start().map_or(0, |(r, _)| r as usize);
-        let rows: Vec<Vec<String>> = range.rows().map(|r| r.iter().map(cell_text).collect()).collect();
+        let rows: Vec<StringRecord> = range.rows().map(|r| r.iter().map(cell_text).collect()).collect();
         tables.push(Table::new(name, rows, required, first + 1)?);
     }
     Ok(tables)
@@ -110,8 +112,7 @@ fn read_csv(path: &Path, sheet: &str, required: &[&str]) -> Result<Table, ReadEr
         .map_err(|e| ReadError::Malformed(format!("无法打开{}：{e}", path.display())))?;
     let mut rows = vec![];
     for rec in r.records() {
-        let rec = rec.map_err(|e| ReadError::Malformed(format!("{}不是有效的CSV（须为UTF-8编码）：{e}", path.display())))?;
-        rows.push(rec.iter().map(str::to_string).collect());
+        rows.push(rec.map_err(|e| ReadError::Malformed(format!("{}不是有效的CSV（须为UTF-8编码）：{e}", path.display())))?);
     }
     Table::new(sheet.to_string(), rows, required, 1)
 }
@@ -156,7 +157,7 @@ macro_rules! cell {
     }};
 }
 
-fn household_from(errs: &mut Errors, t: &Table, row: &[String], n: usize) -> Option<Household> {
+fn household_from(errs: &mut Errors, t: &Table, row: &StringRecord, n: usize) -> Option<Household> {
     let h = HOUSEHOLD_HEADERS;
     let id = t.get(row, ID).to_string();
     let village = cell!(errs, t, row, n, h[1], parse_region);
@@ -226,7 +227,7 @@ fn household_from(errs: &mut Errors, t: &Table, row: &[String], n: usize) -> Opt
     })
 }
 
-fn member_from(errs: &mut Errors, t: &Table, row: &[String], n: usize) -> Option<Member> {
+fn member_from(errs: &mut Errors, t: &Table, row: &StringRecord, n: usize) -> Option<Member> {
     let m = MEMBER_HEADERS;
     let no = cell!(errs, t, row, n, m[0], |v| parse_int(v, "成员序号", 1..=99));
     let name = t.get(row, m[1]).to_string();
@@ -294,18 +295,17 @@ pub fn read_file(path: &Path) -> Result<Parsed, ReadError> {
     let has = |name: &str| tables.iter().any(|t| t.sheet == name);
     let (has_incomes, has_measures, has_pairs) = (has(INCOMES), has(MEASURES), has(PAIRS));
     let mut errs = Errors(vec![]);
-    let mut files: BTreeMap<String, (usize, Household, Vec<String>)> = BTreeMap::new();
-    let mut ids_seen: HashMap<String, (String, usize)> = HashMap::new();
+    // Household id → (its first row: line number, table, record), the file so far.
+    let mut files: BTreeMap<String, (usize, (&Table, &StringRecord), Household)> = BTreeMap::new();
+    let mut ids_seen: FxHashMap<&str, (&str, usize)> = FxHashMap::default();
     for t in tables.iter().filter(|t| t.sheet.starts_with(MEMBERS)) {
         for (n, row) in &t.rows {
-            let id = t.get(row, ID).to_string();
-            let household_cells: Vec<String> = HOUSEHOLD_HEADERS.iter().map(|c| t.get(row, c).to_string()).collect();
+            let id = t.get(row, ID);
             let member = member_from(&mut errs, t, row, *n);
-            match files.get_mut(&id) {
-                Some((_, h, cells)) => {
-                    if let Some(col) =
-                        HOUSEHOLD_HEADERS.iter().zip(household_cells.iter().zip(cells.iter())).find(|(_, (a, b))| a != b).map(|(c, _)| *c)
-                    {
+            match files.get_mut(id) {
+                Some((_, (ft, first), h)) => {
+                    // Every row repeats its household's fields: they must agree with the first.
+                    if let Some(col) = HOUSEHOLD_HEADERS.iter().find(|c| t.get(row, c) != ft.get(first, c)) {
                         errs.push(t, *n, col, t.get(row, col), format!("同一户各行的户信息应一致（与该户第一行不同：{col}）"));
                     }
                     if let Some(m) = member {
@@ -315,15 +315,15 @@ pub fn read_file(path: &Path) -> Result<Parsed, ReadError> {
                 None => {
                     if let Some(mut h) = household_from(&mut errs, t, row, *n) {
                         h.members.extend(member);
-                        files.insert(id.clone(), (*n, h, household_cells));
+                        files.insert(id.to_string(), (*n, (t, row), h));
                     }
                 }
             }
-            let idn = t.get(row, MEMBER_HEADERS[3]).to_string();
+            let idn = t.get(row, MEMBER_HEADERS[3]);
             if !idn.is_empty() {
-                if let Some((other, r)) = ids_seen.get(&idn) {
+                if let Some((other, r)) = ids_seen.get(idn) {
                     if *other != id {
-                        errs.push(t, *n, MEMBER_HEADERS[3], &idn, format!("同一身份证号在文件中出现在两户（另见第{r}行）"));
+                        errs.push(t, *n, MEMBER_HEADERS[3], idn, format!("同一身份证号在文件中出现在两户（另见第{r}行）"));
                     }
                 }
                 ids_seen.insert(idn, (id, *n));
@@ -333,7 +333,7 @@ pub fn read_file(path: &Path) -> Result<Parsed, ReadError> {
     for t in tables.iter().filter(|t| !t.sheet.starts_with(MEMBERS)) {
         for (n, row) in &t.rows {
             let id = t.get(row, ID).to_string();
-            let Some((_, h, _)) = files.get_mut(&id) else {
+            let Some((_, _, h)) = files.get_mut(&id) else {
                 errs.push(t, *n, ID, &id, "户编号不在贫困户成员表中".into());
                 continue;
             };
@@ -390,7 +390,7 @@ pub fn read_file(path: &Path) -> Result<Parsed, ReadError> {
     }
     let mut out = Vec::with_capacity(files.len());
     let members_sheet = tables.iter().find(|t| t.sheet.starts_with(MEMBERS)).map(|t| t.sheet.clone()).unwrap_or_default();
-    for (_, (first_row, mut h, _)) in files {
+    for (_, (first_row, _, mut h)) in files {
         h.incomes.sort_by_key(|i| i.year);
         h.measures.sort_by_key(|m| m.no);
         h.helpers.sort_by(|a, b| a.id.cmp(&b.id));

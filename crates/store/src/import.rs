@@ -2,8 +2,10 @@
 //! first, and either every file is applied in one transaction or nothing is.
 
 use crate::db::Tx;
+use crate::rows::content_digest;
 use crate::sql_store::SqlStore;
 use crate::*;
+use fupin_domain::codes::Status;
 use std::collections::{HashMap, HashSet};
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -36,9 +38,47 @@ impl HouseholdFieldsView {
     }
 }
 
+/// What the import compares of a stored file before deciding to read it whole.
+struct Stored {
+    status: Status,
+    village: String,
+    monitoring: String,
+    digest: String,
+}
+
+/// The digests of the imported files, computed on all cores (SHA-256 of each file's content).
+fn digests(files: &[Household]) -> Vec<String> {
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(8);
+    let chunk = files.len().div_ceil(workers).max(1);
+    std::thread::scope(|s| {
+        let parts: Vec<_> = files.chunks(chunk).map(|c| s.spawn(move || c.iter().map(content_digest).collect::<Vec<_>>())).collect();
+        parts.into_iter().flat_map(|p| p.join().expect("digest worker")).collect()
+    })
+}
+
 impl<B: db::Backend> SqlStore<B> {
-    /// The files as stored now, for the ids in the import, read by key ranges.
-    fn current_files(tx: &mut dyn Tx, files: &[Household]) -> Result<HashMap<String, Household>> {
+    /// Status, place, monitoring and digest of the stored files among `ids` (sorted), by one
+    /// key-range read.
+    fn stored_summaries(tx: &mut dyn Tx, ids: &[&str]) -> Result<HashMap<String, Stored>> {
+        let (Some(first), Some(last)) = (ids.first(), ids.last()) else { return Ok(HashMap::new()) };
+        let wanted: HashSet<&str> = ids.iter().copied().collect();
+        let rows = tx.query(
+            "SELECT id, status, village_code, monitoring, digest FROM households WHERE id >= $1 AND id <= $2",
+            &[(*first).into(), (*last).into()],
+        )?;
+        let mut out = HashMap::with_capacity(ids.len());
+        for r in rows {
+            let id = r.text(0);
+            if wanted.contains(id.as_str()) {
+                let status = Status::parse(&r.text(1)).map_err(|e| StoreError::Db(e.to_string()))?;
+                out.insert(id, Stored { status, village: r.text(2), monitoring: r.text(3), digest: r.text(4) });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The files as stored now, for these ids, read by key ranges.
+    fn current_files(tx: &mut dyn Tx, files: &[&Household]) -> Result<HashMap<String, Household>> {
         let mut ids: Vec<String> = files.iter().map(|h| h.id.clone()).collect();
         ids.sort();
         let mut out = HashMap::new();
@@ -64,17 +104,69 @@ impl<B: db::Backend> SqlStore<B> {
         Ok(out)
     }
 
-    /// Checks every file against the database without writing; all problems, not just the first.
-    fn import_problems(
+    /// Checks every file against the database without writing; all problems, not just the
+    /// first. Files whose digest equals the stored one are unchanged: only their place and
+    /// status are checked. Returns the problems and, for the others, whether each is new.
+    fn import_problems<'f>(
         tx: &mut dyn Tx,
         caller: &Caller,
-        files: &[Household],
-        current: &HashMap<String, Household>,
-    ) -> Result<Vec<FileError>> {
+        files: &'f [Household],
+        stored: &HashMap<String, Stored>,
+        digests: &[String],
+    ) -> Result<(Vec<FileError>, Vec<&'f Household>)> {
         let in_file: HashSet<&str> = files.iter().map(|h| h.id.as_str()).collect();
-        let id_numbers: Vec<&str> = files.iter().flat_map(|h| h.active_members().map(|m| m.id_number.as_str())).collect();
+        let mut errors = vec![];
+        let mut villages: HashMap<String, bool> = HashMap::new();
+        let mut touched = vec![];
+        for (h, digest) in files.iter().zip(digests) {
+            let err = |m: String| (h.id.clone(), m);
+            if !caller.scope.contains_region(&h.village) {
+                errors.push(err(format!("村{}不在您的管辖范围内", h.village)));
+                continue;
+            }
+            if !h.id.starts_with(&h.village.as_str()[..6]) || h.id.len() != 16 {
+                errors.push(err(format!("户编号{}应为16位，以所在县代码开头", h.id)));
+            }
+            match stored.get(&h.id) {
+                Some(cur) if cur.status != h.status => errors.push(err(format!(
+                    "脱贫状态不能通过导入修改（系统中为“{}”，文件中为“{}”），请走退出、返贫或清退流程",
+                    cur.status.label(),
+                    h.status.label()
+                ))),
+                Some(cur) if cur.village != h.village.as_str() => errors.push(err("所在村不能通过导入修改，请办理迁移".into())),
+                Some(cur) if cur.monitoring != h.monitoring.map_or("", |m| m.code()) => {
+                    errors.push(err("监测对象类型不能通过导入修改，请走防返贫监测流程".into()))
+                }
+                Some(cur) if cur.digest == *digest => {}
+                Some(_) => touched.push(h),
+                None if h.monitoring.is_some() => errors.push(err("新建档户不能直接标为监测对象，请走防返贫监测流程".into())),
+                // New files come in as poor (a county's register) or as recorded rural households
+                // outside the register (a screening list for 防返贫监测).
+                None if !matches!(h.status, Status::Poor | Status::NonPoor) => {
+                    errors.push(err(format!("新建档户的脱贫状态应为“未脱贫”或“非建档立卡户”，文件中为“{}”", h.status.label())))
+                }
+                None => {
+                    let known = match villages.get(h.village.as_str()) {
+                        Some(k) => *k,
+                        None => {
+                            let k = tx
+                                .query_one("SELECT code FROM regions WHERE code = $1 AND level = 'village'", &[h.village.as_str().into()])?
+                                .is_some();
+                            villages.insert(h.village.to_string(), k);
+                            k
+                        }
+                    };
+                    if known {
+                        touched.push(h);
+                    } else {
+                        errors.push(err(format!("村代码{}不存在", h.village)));
+                    }
+                }
+            }
+        }
+        let id_numbers: Vec<&str> = touched.iter().flat_map(|h| h.active_members().map(|m| m.id_number.as_str())).collect();
         let holders = Self::households_of_ids(tx, &id_numbers)?;
-        let mut helper_ids: Vec<&str> = files.iter().flat_map(|h| h.helpers.iter().map(|x| x.id.as_str())).collect();
+        let mut helper_ids: Vec<&str> = touched.iter().flat_map(|h| h.helpers.iter().map(|x| x.id.as_str())).collect();
         helper_ids.sort_unstable();
         helper_ids.dedup();
         let mut known_helpers = HashSet::new();
@@ -85,47 +177,8 @@ impl<B: db::Backend> SqlStore<B> {
                 known_helpers.insert(r.text(0));
             }
         }
-        let mut errors = vec![];
-        let mut villages: HashMap<String, bool> = HashMap::new();
-        for h in files {
+        for h in &touched {
             let err = |m: String| (h.id.clone(), m);
-            if !caller.scope.contains_region(&h.village) {
-                errors.push(err(format!("村{}不在您的管辖范围内", h.village)));
-                continue;
-            }
-            let known = match villages.get(h.village.as_str()) {
-                Some(k) => *k,
-                None => {
-                    let k = tx
-                        .query_one("SELECT code FROM regions WHERE code = $1 AND level = 'village'", &[h.village.as_str().into()])?
-                        .is_some();
-                    villages.insert(h.village.to_string(), k);
-                    k
-                }
-            };
-            if !known {
-                errors.push(err(format!("村代码{}不存在", h.village)));
-                continue;
-            }
-            if !h.id.starts_with(&h.village.as_str()[..6]) || h.id.len() != 16 {
-                errors.push(err(format!("户编号{}应为16位，以所在县代码开头", h.id)));
-            }
-            match current.get(&h.id) {
-                Some(cur) if cur.status != h.status => errors.push(err(format!(
-                    "脱贫状态不能通过导入修改（系统中为“{}”，文件中为“{}”），请走退出、返贫或清退流程",
-                    cur.status.label(),
-                    h.status.label()
-                ))),
-                Some(cur) if cur.village != h.village => errors.push(err("所在村不能通过导入修改，请办理迁移".into())),
-                Some(cur) if cur.monitoring != h.monitoring => errors.push(err("监测对象类型不能通过导入修改，请走防返贫监测流程".into())),
-                None if h.monitoring.is_some() => errors.push(err("新建档户不能直接标为监测对象，请走防返贫监测流程".into())),
-                // New files come in as poor (a county's register) or as recorded rural households
-                // outside the register (a screening list for 防返贫监测).
-                None if !matches!(h.status, fupin_domain::codes::Status::Poor | fupin_domain::codes::Status::NonPoor) => {
-                    errors.push(err(format!("新建档户的脱贫状态应为“未脱贫”或“非建档立卡户”，文件中为“{}”", h.status.label())))
-                }
-                _ => {}
-            }
             for m in h.active_members() {
                 if let Some(holder) = holders.get(m.id_number.as_str()) {
                     if holder != &h.id && !in_file.contains(holder.as_str()) {
@@ -139,18 +192,25 @@ impl<B: db::Backend> SqlStore<B> {
                 }
             }
         }
-        Ok(errors)
+        Ok((errors, touched))
     }
 
     pub(crate) fn import_in_tx(tx: &mut dyn Tx, rules: &Rules, caller: &Caller, files: &[Household], at: &str) -> Result<ImportOutcome> {
-        let current = Self::current_files(tx, files)?;
-        let problems = Self::import_problems(tx, caller, files, &current)?;
+        let mut ids: Vec<&str> = files.iter().map(|h| h.id.as_str()).collect();
+        ids.sort_unstable();
+        let stored = Self::stored_summaries(tx, &ids)?;
+        let digests = digests(files);
+        let (problems, touched) = Self::import_problems(tx, caller, files, &stored, &digests)?;
         if !problems.is_empty() {
             return Err(StoreError::Rows(problems));
         }
-        let mut out = ImportOutcome::default();
-        for h in files {
-            out.people += h.size() as u64;
+        let current = Self::current_files(tx, &touched.iter().copied().filter(|h| stored.contains_key(&h.id)).collect::<Vec<_>>())?;
+        let mut out = ImportOutcome {
+            unchanged: (files.len() - touched.len()) as u64,
+            people: files.iter().map(|h| h.size() as u64).sum(),
+            ..Default::default()
+        };
+        for h in touched {
             let wrap = |e: StoreError| match e {
                 StoreError::Invalid(d) => StoreError::Rows(vec![(h.id.clone(), d.message)]),
                 other => other,
@@ -160,6 +220,7 @@ impl<B: db::Backend> SqlStore<B> {
                     Self::create_in_tx(tx, caller, h.clone(), "批量导入建档", at).map_err(wrap)?;
                     out.created += 1;
                 }
+                // Stored before digests were kept, or equal up to order: compared in full.
                 Some(cur) if same_content(cur, h) => out.unchanged += 1,
                 Some(cur) => {
                     let req = ChangeRequest {

@@ -13,6 +13,7 @@ pub const MIGRATIONS: &[(i64, &[&str])] = &[(
         "ALTER TABLE members ADD COLUMN birth_date TEXT",
         "ALTER TABLE incomes ADD COLUMN hard_expenses BIGINT NOT NULL DEFAULT 0",
         "ALTER TABLE cases ADD COLUMN target_village TEXT",
+        "ALTER TABLE households ADD COLUMN digest TEXT NOT NULL DEFAULT ''",
     ],
 )];
 
@@ -65,7 +66,9 @@ CREATE TABLE IF NOT EXISTS households (
     conditions TEXT NOT NULL,
     details TEXT NOT NULL,
     version BIGINT NOT NULL,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    -- rows::content_digest of the file: imports skip unchanged files without reading them.
+    digest TEXT NOT NULL DEFAULT ''
 ) {keyed};
 -- 家庭成员: village_code repeated so that name and ID searches filter by region in the index.
 CREATE TABLE IF NOT EXISTS members (
