@@ -16,7 +16,7 @@ pub const MAX_ROWS: usize = 1_048_575;
 pub const ID: &str = "户编号";
 
 /// Household columns, repeated on every member row.
-pub const HOUSEHOLD_HEADERS: &[&str] = &[
+pub static HOUSEHOLD_HEADERS: &[&str] = &[
     ID,
     "村代码",
     "脱贫状态(代码)",
@@ -48,7 +48,7 @@ pub const HOUSEHOLD_HEADERS: &[&str] = &[
     "监测对象类型(代码)",
 ];
 
-pub const MEMBER_HEADERS: &[&str] = &[
+pub static MEMBER_HEADERS: &[&str] = &[
     "成员序号",
     "姓名",
     "性别(代码)",
@@ -81,7 +81,7 @@ pub fn required(headers: &[&'static str]) -> Vec<&'static str> {
     headers.iter().copied().filter(|h| !OPTIONAL_HEADERS.contains(h)).collect()
 }
 
-pub const INCOME_HEADERS: &[&str] = &[
+pub static INCOME_HEADERS: &[&str] = &[
     ID,
     "年度",
     "工资性收入(元)",
@@ -92,8 +92,8 @@ pub const INCOME_HEADERS: &[&str] = &[
     "生产经营性支出(元)",
     HARD_EXPENSES,
 ];
-pub const MEASURE_HEADERS: &[&str] = &[ID, "措施序号", "帮扶路径(代码)", "措施名称", "金额(元)", "责任单位", "年度"];
-pub const PAIR_HEADERS: &[&str] = &[ID, "帮扶责任人编号", "帮扶责任人姓名", "帮扶单位"];
+pub static MEASURE_HEADERS: &[&str] = &[ID, "措施序号", "帮扶路径(代码)", "措施名称", "金额(元)", "责任单位", "年度"];
+pub static PAIR_HEADERS: &[&str] = &[ID, "帮扶责任人编号", "帮扶责任人姓名", "帮扶单位"];
 
 pub fn yes(b: bool) -> String {
     if b { "是" } else { "否" }.to_string()

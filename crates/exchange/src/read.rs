@@ -12,6 +12,7 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use std::sync::{mpsc, Arc, Mutex};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RowError {
@@ -30,36 +31,36 @@ pub enum ReadError {
     Rows(Vec<RowError>),
 }
 
-/// One sheet as strings: a row is one record (one buffer for all its cells).
+/// One sheet's header: where each column is. Rows are read one at a time (`each_row`), never
+/// held all at once: a county's file is a few hundred megabytes of cells otherwise.
 struct Table {
     sheet: String,
     index: FxHashMap<String, usize>,
-    rows: Vec<(usize, StringRecord)>,
+    /// The layout's own column names by address and length: looked up millions of times per
+    /// file, so the common case hashes two integers instead of a Chinese header.
+    by_address: FxHashMap<(usize, usize), usize>,
 }
 
 impl Table {
-    fn new(sheet: String, mut rows: Vec<StringRecord>, required: &[&str], first_row: usize) -> Result<Table, ReadError> {
-        if rows.is_empty() {
-            return Err(ReadError::Malformed(format!("工作表“{sheet}”是空的")));
-        }
-        let header = rows.remove(0);
+    fn new(sheet: String, header: &StringRecord, required: &[&str]) -> Result<Table, ReadError> {
         let index: FxHashMap<String, usize> =
             header.iter().enumerate().map(|(i, h)| (h.trim().trim_start_matches('\u{feff}').to_string(), i)).collect();
         let missing: Vec<&str> = required.iter().filter(|h| !index.contains_key(**h)).copied().collect();
         if !missing.is_empty() {
             return Err(ReadError::Malformed(format!("工作表“{sheet}”缺少列：{}", missing.join("、"))));
         }
-        let rows = rows
-            .into_iter()
-            .enumerate()
-            .map(|(i, r)| (i + first_row + 1, r))
-            .filter(|(_, r)| r.iter().any(|c| !c.trim().is_empty()))
-            .collect();
-        Ok(Table { sheet, index, rows })
+        let known = [HOUSEHOLD_HEADERS, MEMBER_HEADERS, INCOME_HEADERS, MEASURE_HEADERS, PAIR_HEADERS, &[ID]];
+        let by_address =
+            known.iter().flat_map(|cols| cols.iter()).filter_map(|c| index.get(*c).map(|i| ((c.as_ptr() as usize, c.len()), *i))).collect();
+        Ok(Table { sheet, index, by_address })
     }
 
     fn get<'a>(&self, row: &'a StringRecord, col: &str) -> &'a str {
-        self.index.get(col).and_then(|i| row.get(*i)).map(|s| s.trim()).unwrap_or("")
+        let i = match self.by_address.get(&(col.as_ptr() as usize, col.len())) {
+            Some(i) => Some(i),
+            None => self.index.get(col),
+        };
+        i.and_then(|i| row.get(*i)).map(|s| s.trim()).unwrap_or("")
     }
 }
 
@@ -75,59 +76,99 @@ fn cell_text(d: &Data) -> String {
     }
 }
 
-fn read_tables_xlsx(path: &Path) -> Result<Vec<Table>, ReadError> {
-    let mut wb: Xlsx<_> = open_workbook(path).map_err(|e| ReadError::Malformed(format!("不是有效的xlsx文件，或文件已损坏：{e}")))?;
-    let names = wb.sheet_names().to_vec();
-    if !names.iter().any(|n| n.starts_with(MEMBERS)) {
-        return Err(ReadError::Malformed(format!("缺少工作表“{MEMBERS}”（文件中的工作表：{}）", names.join("、"))));
+/// The columns a sheet must have, or None for a sheet the layout does not read.
+fn required_columns(sheet: &str) -> Option<Vec<&'static str>> {
+    if sheet.starts_with(MEMBERS) {
+        Some(required(&HOUSEHOLD_HEADERS.iter().chain(MEMBER_HEADERS).copied().collect::<Vec<_>>()))
+    } else if sheet == INCOMES {
+        Some(required(INCOME_HEADERS))
+    } else if sheet == MEASURES {
+        Some(MEASURE_HEADERS.to_vec())
+    } else if sheet == PAIRS {
+        Some(PAIR_HEADERS[..2].to_vec())
+    } else {
+        None
     }
-    let member_headers: Vec<&str> = required(&HOUSEHOLD_HEADERS.iter().chain(MEMBER_HEADERS).copied().collect::<Vec<_>>());
-    let income_headers = required(INCOME_HEADERS);
-    let mut tables = vec![];
-    for name in names {
-        let required: &[&str] = if name.starts_with(MEMBERS) {
-            &member_headers
-        } else if name == INCOMES {
-            &income_headers
-        } else if name == MEASURES {
-            MEASURE_HEADERS
-        } else if name == PAIRS {
-            &PAIR_HEADERS[..2]
-        } else {
-            continue;
-        };
-        let range = wb.worksheet_range(&name).map_err(|e| ReadError::Malformed(format!("无法读取工作表“{name}”：{e}")))?;
-        let first = range.start().map_or(0, |(r, _)| r as usize);
-        let rows: Vec<StringRecord> = range.rows().map(|r| r.iter().map(cell_text).collect()).collect();
-        tables.push(Table::new(name, rows, required, first + 1)?);
-    }
-    Ok(tables)
 }
 
-fn read_csv(path: &Path, sheet: &str, required: &[&str]) -> Result<Table, ReadError> {
-    let mut r = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_path(path)
-        .map_err(|e| ReadError::Malformed(format!("无法打开{}：{e}", path.display())))?;
-    let mut rows = vec![];
-    for rec in r.records() {
-        rows.push(rec.map_err(|e| ReadError::Malformed(format!("{}不是有效的CSV（须为UTF-8编码）：{e}", path.display())))?);
-    }
-    Table::new(sheet.to_string(), rows, required, 1)
-}
+/// Rows handed on together: large enough that passing them between threads costs nothing.
+const BATCH: usize = 1024;
 
-fn read_tables_csv(path: &Path) -> Result<Vec<Table>, ReadError> {
-    let member_headers: Vec<&str> = required(&HOUSEHOLD_HEADERS.iter().chain(MEMBER_HEADERS).copied().collect::<Vec<_>>());
-    let mut tables = vec![read_csv(path, MEMBERS, &member_headers)?];
-    let income_headers = required(INCOME_HEADERS);
-    for (name, required) in [(INCOMES, &income_headers[..]), (MEASURES, MEASURE_HEADERS), (PAIRS, &PAIR_HEADERS[..2])] {
-        let p = sibling(path, name);
-        if p.exists() {
-            tables.push(read_csv(&p, name, required)?);
+/// Calls `f(sheet, rows)` with the non-empty data rows (row number, record) of the sheets the
+/// layout reads, member sheets first, `BATCH` rows at a time. Returns the sheets read.
+fn each_batch(path: &Path, mut f: impl FnMut(&Arc<Table>, Vec<(usize, StringRecord)>)) -> Result<Vec<String>, ReadError> {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let blank = |r: &StringRecord| r.iter().all(|c| c.trim().is_empty());
+    let mut batch = Vec::with_capacity(BATCH);
+    match ext.as_str() {
+        "xlsx" => {
+            let mut wb: Xlsx<_> =
+                open_workbook(path).map_err(|e| ReadError::Malformed(format!("不是有效的xlsx文件，或文件已损坏：{e}")))?;
+            let mut names = wb.sheet_names().to_vec();
+            if !names.iter().any(|n| n.starts_with(MEMBERS)) {
+                return Err(ReadError::Malformed(format!("缺少工作表“{MEMBERS}”（文件中的工作表：{}）", names.join("、"))));
+            }
+            names.retain(|n| required_columns(n).is_some());
+            names.sort_by_key(|n| !n.starts_with(MEMBERS));
+            for name in &names {
+                let range = wb.worksheet_range(name).map_err(|e| ReadError::Malformed(format!("无法读取工作表“{name}”：{e}")))?;
+                let first = range.start().map_or(0, |(r, _)| r as usize);
+                let mut rows = range.rows();
+                let header: StringRecord =
+                    rows.next().ok_or_else(|| ReadError::Malformed(format!("工作表“{name}”是空的")))?.iter().map(cell_text).collect();
+                let t = Arc::new(Table::new(name.clone(), &header, &required_columns(name).unwrap_or_default())?);
+                for (i, r) in rows.enumerate() {
+                    let rec: StringRecord = r.iter().map(cell_text).collect();
+                    if !blank(&rec) {
+                        batch.push((first + 2 + i, rec));
+                        if batch.len() == BATCH {
+                            f(&t, std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+                        }
+                    }
+                }
+                if !batch.is_empty() {
+                    f(&t, std::mem::take(&mut batch));
+                }
+            }
+            Ok(names)
         }
+        "csv" => {
+            let mut names = vec![];
+            let siblings = [INCOMES, MEASURES, PAIRS].map(|n| (n.to_string(), sibling(path, n)));
+            for (name, p) in std::iter::once((MEMBERS.to_string(), path.to_path_buf())).chain(siblings) {
+                if name != MEMBERS && !p.exists() {
+                    continue;
+                }
+                let bad = |e: csv::Error| ReadError::Malformed(format!("{}不是有效的CSV（须为UTF-8编码）：{e}", p.display()));
+                let mut r = csv::ReaderBuilder::new()
+                    .has_headers(false)
+                    .flexible(true)
+                    .from_path(&p)
+                    .map_err(|e| ReadError::Malformed(format!("无法打开{}：{e}", p.display())))?;
+                let mut rec = StringRecord::new();
+                if !r.read_record(&mut rec).map_err(bad)? {
+                    return Err(ReadError::Malformed(format!("工作表“{name}”是空的")));
+                }
+                let t = Arc::new(Table::new(name.clone(), &rec, &required_columns(&name).unwrap_or_default())?);
+                let mut i = 0;
+                while r.read_record(&mut rec).map_err(bad)? {
+                    if !blank(&rec) {
+                        batch.push((i + 2, std::mem::take(&mut rec)));
+                        if batch.len() == BATCH {
+                            f(&t, std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+                        }
+                    }
+                    i += 1;
+                }
+                if !batch.is_empty() {
+                    f(&t, std::mem::take(&mut batch));
+                }
+                names.push(name);
+            }
+            Ok(names)
+        }
+        _ => Err(ReadError::Malformed(format!("不支持的文件类型“{ext}”：请上传 .xlsx 或 .csv"))),
     }
-    Ok(tables)
 }
 
 /// Collects problems while parsing.
@@ -284,124 +325,170 @@ pub struct Parsed {
     pub has_pairs: bool,
 }
 
+/// The household columns of a row, joined: what every other row of that household must repeat.
+fn household_cells(t: &Table, row: &StringRecord) -> String {
+    HOUSEHOLD_HEADERS.iter().map(|c| t.get(row, c)).collect::<Vec<_>>().join("\u{1f}")
+}
+
+/// One row parsed on its own (by any worker): what it adds to its household.
+enum Item {
+    /// A member row, with its household cells and the record. `household` is the household's
+    /// fields parsed (with their problems) when the row starts a run of its household within
+    /// the batch: usually its first row, adopted only if it is.
+    Member {
+        member: Option<Member>,
+        cells: String,
+        household: Option<(Option<Household>, Vec<RowError>)>,
+        record: StringRecord,
+    },
+    Income(Option<Income>),
+    Measure(Option<Measure>),
+    Helper(Option<Helper>),
+}
+
+fn parse_row(errs: &mut Errors, t: &Table, n: usize, row: StringRecord, starts_run: bool) -> Item {
+    if t.sheet.starts_with(MEMBERS) {
+        let member = member_from(errs, t, &row, n);
+        let household = starts_run.then(|| {
+            let mut own = Errors(vec![]);
+            (household_from(&mut own, t, &row, n), own.0)
+        });
+        return Item::Member { member, cells: household_cells(t, &row), household, record: row };
+    }
+    let row = &row;
+    if t.sheet == INCOMES {
+        let c = INCOME_HEADERS;
+        let year = cell!(errs, t, row, n, c[1], |v| parse_int(v, "年度", 2010..=2035));
+        let m: Vec<Option<fupin_domain::Yuan>> = (2..9).map(|i| cell!(errs, t, row, n, c[i], parse_money)).collect();
+        let income = match (year, m.iter().all(Option::is_some)) {
+            (Some(y), true) => {
+                let v: Vec<_> = m.into_iter().flatten().collect();
+                Some(Income {
+                    year: y as i32,
+                    wage: v[0],
+                    business: v[1],
+                    property: v[2],
+                    transfer: v[3],
+                    transfer_excluded: v[4],
+                    expenses: v[5],
+                    hard_expenses: v[6],
+                })
+            }
+            _ => None,
+        };
+        Item::Income(income)
+    } else if t.sheet == MEASURES {
+        let c = MEASURE_HEADERS;
+        let no = cell!(errs, t, row, n, c[1], |v| parse_int(v, "措施序号", 1..=999));
+        let path = cell!(errs, t, row, n, c[2], fupin_domain::codes::Path::parse);
+        let amount = cell!(errs, t, row, n, c[4], parse_money);
+        let year = cell!(errs, t, row, n, c[6], |v| parse_int(v, "年度", 2010..=2035));
+        Item::Measure(match (no, path, amount, year) {
+            (Some(no), Some(path), Some(amount), Some(year)) => Some(Measure {
+                no,
+                path,
+                name: t.get(row, c[3]).to_string(),
+                amount,
+                unit: t.get(row, c[5]).to_string(),
+                year: year as i32,
+            }),
+            _ => None,
+        })
+    } else {
+        let helper_id = t.get(row, PAIR_HEADERS[1]).to_string();
+        if helper_id.is_empty() {
+            errs.push(t, n, PAIR_HEADERS[1], "", "帮扶责任人编号不能为空".into());
+            return Item::Helper(None);
+        }
+        Item::Helper(Some(Helper {
+            id: helper_id,
+            name: t.get(row, PAIR_HEADERS[2]).to_string(),
+            unit: t.get(row, PAIR_HEADERS[3]).to_string(),
+            phone: String::new(),
+        }))
+    }
+}
+
+/// The households read so far: (first row, household cells, file), and each id's place.
+#[derive(Default)]
+struct Files {
+    list: Vec<(usize, String, Household)>,
+    index: FxHashMap<String, usize>,
+}
+
+/// A batch parsed: its position, sheet, rows (row number, household id, item) and problems.
+type ParsedBatch = (usize, Arc<Table>, Vec<(usize, String, Item)>, Vec<RowError>);
+
 /// Reads and checks a whole file; either every household parses or every problem is listed.
+/// One thread reads records, workers parse the rows batch by batch, and this thread puts the
+/// rows in order into their households.
 pub fn read_file(path: &Path) -> Result<Parsed, ReadError> {
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-    let tables = match ext.as_str() {
-        "xlsx" => read_tables_xlsx(path)?,
-        "csv" => read_tables_csv(path)?,
-        _ => return Err(ReadError::Malformed(format!("不支持的文件类型“{ext}”：请上传 .xlsx 或 .csv"))),
-    };
-    let has = |name: &str| tables.iter().any(|t| t.sheet == name);
-    let (has_incomes, has_measures, has_pairs) = (has(INCOMES), has(MEASURES), has(PAIRS));
     let mut errs = Errors(vec![]);
-    // Household id → (its first row: line number, table, record), the file so far.
-    let mut files: BTreeMap<String, (usize, (&Table, &StringRecord), Household)> = BTreeMap::new();
-    let mut ids_seen: FxHashMap<&str, (&str, usize)> = FxHashMap::default();
-    for t in tables.iter().filter(|t| t.sheet.starts_with(MEMBERS)) {
-        for (n, row) in &t.rows {
-            let id = t.get(row, ID);
-            let member = member_from(&mut errs, t, row, *n);
-            match files.get_mut(id) {
-                Some((_, (ft, first), h)) => {
-                    // Every row repeats its household's fields: they must agree with the first.
-                    if let Some(col) = HOUSEHOLD_HEADERS.iter().find(|c| t.get(row, c) != ft.get(first, c)) {
-                        errs.push(t, *n, col, t.get(row, col), format!("同一户各行的户信息应一致（与该户第一行不同：{col}）"));
-                    }
-                    if let Some(m) = member {
-                        h.members.push(m);
-                    }
+    // The files in order of first appearance (first row, household cells, file so far), and
+    // where each id is among them.
+    let mut files = Files::default();
+    // ID number → (household id, row), for one person appearing in two households.
+    let mut ids_seen: FxHashMap<String, (String, usize)> = FxHashMap::default();
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(4);
+    let sheets = std::thread::scope(|s| {
+        let (raw_tx, raw_rx) = mpsc::sync_channel::<(usize, Arc<Table>, Vec<(usize, StringRecord)>)>(4 * workers);
+        let raw_rx = Arc::new(Mutex::new(raw_rx));
+        let (out_tx, out_rx) = mpsc::channel::<ParsedBatch>();
+        let reader = s.spawn(move || {
+            let mut seq = 0;
+            each_batch(path, |t, rows| {
+                // The receivers outlive the reader unless a worker panicked; then the join reports it.
+                let _ = raw_tx.send((seq, t.clone(), rows));
+                seq += 1;
+            })
+        });
+        for _ in 0..workers {
+            let (raw_rx, out_tx) = (raw_rx.clone(), out_tx.clone());
+            s.spawn(move || loop {
+                let Ok((seq, t, rows)) = raw_rx.lock().expect("batch queue").recv() else { return };
+                let mut errs = Errors(vec![]);
+                let mut previous = String::new();
+                let items = rows
+                    .into_iter()
+                    .map(|(n, row)| {
+                        let id = t.get(&row, ID).to_string();
+                        let starts_run = id != previous;
+                        previous.clone_from(&id);
+                        let item = parse_row(&mut errs, &t, n, row, starts_run);
+                        (n, id, item)
+                    })
+                    .collect();
+                if out_tx.send((seq, t, items, errs.0)).is_err() {
+                    return;
                 }
-                None => {
-                    if let Some(mut h) = household_from(&mut errs, t, row, *n) {
-                        h.members.extend(member);
-                        files.insert(id.to_string(), (*n, (t, row), h));
-                    }
-                }
-            }
-            let idn = t.get(row, MEMBER_HEADERS[3]);
-            if !idn.is_empty() {
-                if let Some((other, r)) = ids_seen.get(idn) {
-                    if *other != id {
-                        errs.push(t, *n, MEMBER_HEADERS[3], idn, format!("同一身份证号在文件中出现在两户（另见第{r}行）"));
-                    }
-                }
-                ids_seen.insert(idn, (id, *n));
-            }
+            });
         }
-    }
-    for t in tables.iter().filter(|t| !t.sheet.starts_with(MEMBERS)) {
-        for (n, row) in &t.rows {
-            let id = t.get(row, ID).to_string();
-            let Some((_, _, h)) = files.get_mut(&id) else {
-                errs.push(t, *n, ID, &id, "户编号不在贫困户成员表中".into());
-                continue;
-            };
-            if t.sheet == INCOMES {
-                let c = INCOME_HEADERS;
-                let year = cell!(errs, t, row, *n, c[1], |v| parse_int(v, "年度", 2010..=2035));
-                let m: Vec<Option<fupin_domain::Yuan>> = (2..9).map(|i| cell!(errs, t, row, *n, c[i], parse_money)).collect();
-                if let (Some(y), true) = (year, m.iter().all(Option::is_some)) {
-                    if h.incomes.iter().any(|i| i.year == y as i32) {
-                        errs.push(t, *n, c[1], &y.to_string(), "同一户同一年度的收入出现两次".into());
-                    }
-                    let v: Vec<_> = m.into_iter().flatten().collect();
-                    h.incomes.push(Income {
-                        year: y as i32,
-                        wage: v[0],
-                        business: v[1],
-                        property: v[2],
-                        transfer: v[3],
-                        transfer_excluded: v[4],
-                        expenses: v[5],
-                        hard_expenses: v[6],
-                    });
-                }
-            } else if t.sheet == MEASURES {
-                let c = MEASURE_HEADERS;
-                let no = cell!(errs, t, row, *n, c[1], |v| parse_int(v, "措施序号", 1..=999));
-                let path = cell!(errs, t, row, *n, c[2], fupin_domain::codes::Path::parse);
-                let amount = cell!(errs, t, row, *n, c[4], parse_money);
-                let year = cell!(errs, t, row, *n, c[6], |v| parse_int(v, "年度", 2010..=2035));
-                if let (Some(no), Some(path), Some(amount), Some(year)) = (no, path, amount, year) {
-                    h.measures.push(Measure {
-                        no,
-                        path,
-                        name: t.get(row, c[3]).to_string(),
-                        amount,
-                        unit: t.get(row, c[5]).to_string(),
-                        year: year as i32,
-                    });
-                }
-            } else if t.sheet == PAIRS {
-                let helper_id = t.get(row, PAIR_HEADERS[1]).to_string();
-                if helper_id.is_empty() {
-                    errs.push(t, *n, PAIR_HEADERS[1], "", "帮扶责任人编号不能为空".into());
-                } else {
-                    h.helpers.push(Helper {
-                        id: helper_id,
-                        name: t.get(row, PAIR_HEADERS[2]).to_string(),
-                        unit: t.get(row, PAIR_HEADERS[3]).to_string(),
-                        phone: String::new(),
-                    });
+        drop(out_tx);
+        let mut pending: BTreeMap<usize, ParsedBatch> = BTreeMap::new();
+        let mut next = 0;
+        for batch in out_rx {
+            pending.insert(batch.0, batch);
+            while let Some((_, t, rows, batch_errs)) = pending.remove(&next) {
+                next += 1;
+                errs.0.extend(batch_errs);
+                for (n, id, item) in rows {
+                    add_row(&mut errs, &t, n, id, item, &mut files, &mut ids_seen);
                 }
             }
         }
-    }
+        reader.join().map_err(|_| ReadError::Malformed("读取文件的线程异常退出".into()))?
+    })?;
+    let has = |name: &str| sheets.iter().any(|s| s == name);
+    let (has_incomes, has_measures, has_pairs) = (has(INCOMES), has(MEASURES), has(PAIRS));
+    let mut files = files.list;
+    files.sort_unstable_by(|a, b| a.2.id.cmp(&b.2.id));
     let mut out = Vec::with_capacity(files.len());
-    let members_sheet = tables.iter().find(|t| t.sheet.starts_with(MEMBERS)).map(|t| t.sheet.clone()).unwrap_or_default();
-    for (_, (first_row, _, mut h)) in files {
+    for (first_row, _, mut h) in files {
         h.incomes.sort_by_key(|i| i.year);
         h.measures.sort_by_key(|m| m.no);
         h.helpers.sort_by(|a, b| a.id.cmp(&b.id));
         if let Err(e) = h.validate() {
-            errs.0.push(RowError {
-                sheet: members_sheet.clone(),
-                row: first_row,
-                column: ID.into(),
-                value: h.id.clone(),
-                reason: e.message,
-            });
+            errs.0.push(RowError { sheet: MEMBERS.into(), row: first_row, column: ID.into(), value: h.id.clone(), reason: e.message });
             continue;
         }
         out.push(h);
@@ -414,19 +501,82 @@ pub fn read_file(path: &Path) -> Result<Parsed, ReadError> {
     }
 }
 
+/// Puts one parsed row into its household, in file order.
+fn add_row(
+    errs: &mut Errors,
+    t: &Table,
+    n: usize,
+    id: String,
+    item: Item,
+    files: &mut Files,
+    ids_seen: &mut FxHashMap<String, (String, usize)>,
+) {
+    if let Item::Member { member, cells, household, record } = item {
+        let idn = t.get(&record, MEMBER_HEADERS[3]);
+        if !idn.is_empty() {
+            match ids_seen.get(idn) {
+                Some((other, r)) if *other != id => {
+                    let r = *r;
+                    errs.push(t, n, MEMBER_HEADERS[3], idn, format!("同一身份证号在文件中出现在两户（另见第{r}行）"));
+                }
+                Some(_) => {}
+                None => {
+                    ids_seen.insert(idn.to_string(), (id.clone(), n));
+                }
+            }
+        }
+        match files.index.get(&id).map(|i| &mut files.list[*i]) {
+            Some((_, first, h)) => {
+                // Every row repeats its household's fields: they must agree with the first.
+                if cells != *first {
+                    let col =
+                        HOUSEHOLD_HEADERS.iter().zip(first.split('\u{1f}')).find(|(c, v)| t.get(&record, c) != *v).map_or(ID, |(c, _)| c);
+                    errs.push(t, n, col, t.get(&record, col), format!("同一户各行的户信息应一致（与该户第一行不同：{col}）"));
+                }
+                h.members.extend(member);
+            }
+            None => {
+                let (parsed, problems) = household.unwrap_or_else(|| {
+                    let mut own = Errors(vec![]);
+                    (household_from(&mut own, t, &record, n), own.0)
+                });
+                errs.0.extend(problems);
+                if let Some(mut h) = parsed {
+                    h.members.extend(member);
+                    files.index.insert(id, files.list.len());
+                    files.list.push((n, cells, h));
+                }
+            }
+        }
+        return;
+    }
+    let Some((_, _, h)) = files.index.get(&id).map(|i| &mut files.list[*i]) else {
+        errs.push(t, n, ID, &id, "户编号不在贫困户成员表中".into());
+        return;
+    };
+    match item {
+        Item::Income(Some(income)) => {
+            if h.incomes.iter().any(|i| i.year == income.year) {
+                errs.push(t, n, INCOME_HEADERS[1], &income.year.to_string(), "同一户同一年度的收入出现两次".into());
+            }
+            h.incomes.push(income);
+        }
+        Item::Measure(Some(m)) => h.measures.push(m),
+        Item::Helper(Some(x)) => h.helpers.push(x),
+        _ => {}
+    }
+}
+
 /// The first row of each household in a file, to place store-level problems on a row.
 pub fn first_rows(path: &Path) -> HashMap<String, usize> {
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-    let tables = match ext.as_str() {
-        "xlsx" => read_tables_xlsx(path).unwrap_or_default(),
-        _ => read_tables_csv(path).unwrap_or_default(),
-    };
     let mut out = HashMap::new();
-    for t in tables.iter().filter(|t| t.sheet.starts_with(MEMBERS)) {
-        for (n, row) in &t.rows {
-            out.entry(t.get(row, ID).to_string()).or_insert(*n);
+    let _ = each_batch(path, |t, rows| {
+        if t.sheet.starts_with(MEMBERS) {
+            for (n, row) in rows {
+                out.entry(t.get(&row, ID).to_string()).or_insert(n);
+            }
         }
-    }
+    });
     out
 }
 

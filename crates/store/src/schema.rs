@@ -3,19 +3,21 @@
 //! Every table that holds households or what hangs off them is keyed by region first
 //! (household ids begin with the village code), so PostgreSQL can later partition by county.
 
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// What brings a database written by an older version up to `SCHEMA_VERSION`: (the version a
 /// step produces, its statements). New tables need no step: `tables()` creates what is missing.
-pub const MIGRATIONS: &[(i64, &[&str])] = &[(
-    3,
-    &[
-        "ALTER TABLE members ADD COLUMN birth_date TEXT",
-        "ALTER TABLE incomes ADD COLUMN hard_expenses BIGINT NOT NULL DEFAULT 0",
-        "ALTER TABLE cases ADD COLUMN target_village TEXT",
-        "ALTER TABLE households ADD COLUMN digest TEXT NOT NULL DEFAULT ''",
-    ],
-)];
+pub const MIGRATIONS: &[(i64, &[&str])] = &[
+    (
+        3,
+        &[
+            "ALTER TABLE members ADD COLUMN birth_date TEXT",
+            "ALTER TABLE incomes ADD COLUMN hard_expenses BIGINT NOT NULL DEFAULT 0",
+            "ALTER TABLE cases ADD COLUMN target_village TEXT",
+        ],
+    ),
+    (4, &["ALTER TABLE households ADD COLUMN digest TEXT NOT NULL DEFAULT ''"]),
+];
 
 /// The tables, with `{keyed}` after each table whose primary key is its natural order: SQLite
 /// stores those `WITHOUT ROWID` (one B-tree instead of a table plus a key index), PostgreSQL
