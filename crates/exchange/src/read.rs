@@ -330,6 +330,17 @@ fn household_cells(t: &Table, row: &StringRecord) -> String {
     HOUSEHOLD_HEADERS.iter().map(|c| t.get(row, c)).collect::<Vec<_>>().join("\u{1f}")
 }
 
+/// A hash of the same: rows after a household's first are compared by it (no allocation); a
+/// mismatch is then located column by column against the first row's cells.
+fn household_cells_hash(t: &Table, row: &StringRecord) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = rustc_hash::FxHasher::default();
+    for c in HOUSEHOLD_HEADERS {
+        t.get(row, c).hash(&mut hasher);
+    }
+    hasher.finish()
+}
+
 /// One row parsed on its own (by any worker): what it adds to its household.
 enum Item {
     /// A member row, with its household cells and the record. `household` is the household's
@@ -337,7 +348,7 @@ enum Item {
     /// the batch: usually its first row, adopted only if it is.
     Member {
         member: Option<Member>,
-        cells: String,
+        cells: u64,
         household: Option<(Option<Household>, Vec<RowError>)>,
         record: StringRecord,
     },
@@ -353,7 +364,7 @@ fn parse_row(errs: &mut Errors, t: &Table, n: usize, row: StringRecord, starts_r
             let mut own = Errors(vec![]);
             (household_from(&mut own, t, &row, n), own.0)
         });
-        return Item::Member { member, cells: household_cells(t, &row), household, record: row };
+        return Item::Member { member, cells: household_cells_hash(t, &row), household, record: row };
     }
     let row = &row;
     if t.sheet == INCOMES {
@@ -412,7 +423,7 @@ fn parse_row(errs: &mut Errors, t: &Table, n: usize, row: StringRecord, starts_r
 /// The households read so far: (first row, household cells, file), and each id's place.
 #[derive(Default)]
 struct Files {
-    list: Vec<(usize, String, Household)>,
+    list: Vec<(usize, (String, u64), Household)>,
     index: FxHashMap<String, usize>,
 }
 
@@ -528,9 +539,9 @@ fn add_row(
         match files.index.get(&id).map(|i| &mut files.list[*i]) {
             Some((_, first, h)) => {
                 // Every row repeats its household's fields: they must agree with the first.
-                if cells != *first {
+                if cells != first.1 {
                     let col =
-                        HOUSEHOLD_HEADERS.iter().zip(first.split('\u{1f}')).find(|(c, v)| t.get(&record, c) != *v).map_or(ID, |(c, _)| c);
+                        HOUSEHOLD_HEADERS.iter().zip(first.0.split('\u{1f}')).find(|(c, v)| t.get(&record, c) != *v).map_or(ID, |(c, _)| c);
                     errs.push(t, n, col, t.get(&record, col), format!("同一户各行的户信息应一致（与该户第一行不同：{col}）"));
                 }
                 h.members.extend(member);
@@ -544,7 +555,7 @@ fn add_row(
                 if let Some(mut h) = parsed {
                     h.members.extend(member);
                     files.index.insert(id, files.list.len());
-                    files.list.push((n, cells, h));
+                    files.list.push((n, (household_cells(t, &record), cells), h));
                 }
             }
         }

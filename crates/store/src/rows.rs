@@ -96,7 +96,7 @@ pub fn household_row(h: &Household, updated_at: &str) -> Vec<Val> {
     ]
 }
 
-/// SHA-256 (hex) of what an import can change: the editable fields, members, incomes,
+/// SHA-256 (hex, over its postcard encoding) of what an import can change: the editable fields, members, incomes,
 /// measures and paired helpers, each list in key order. Equal digests mean an imported file
 /// changes nothing, without reading the stored file; unequal ones are compared in full.
 pub fn content_digest(h: &Household) -> String {
@@ -121,7 +121,8 @@ pub fn content_digest(h: &Household) -> String {
     helpers.sort_unstable();
     let mut sink = Sink(Sha256::new());
     let content = (fupin_domain::household::HouseholdFields::of(h), members, incomes, measures, helpers);
-    serde_json::to_writer(&mut sink, &content).expect("plain data serializes");
+    // postcard: a compact binary encoding, several times cheaper than JSON for the same content.
+    postcard::to_io(&content, &mut sink).expect("plain data serializes");
     hex::encode(sink.0.finalize())
 }
 
