@@ -123,6 +123,27 @@ fn scenario(store: Arc<dyn Store>, dir: &Path) {
         other => panic!("expected row errors, got {other:?}"),
     }
     assert_eq!(store.household(&caller, &id).unwrap().phone, "13711112222", "nothing applied");
+
+    // A household whose rows disagree, and one ID number in two households of the file.
+    let ids: Vec<String> = lines.iter().skip(1).map(|l| l.split(',').next().unwrap().to_string()).collect();
+    let second = (1..ids.len()).find(|&i| ids[i] == ids[i - 1]).expect("a household of two or more") + 1;
+    let mut bad: Vec<String> = lines.clone();
+    let mut c: Vec<String> = bad[second].split(',').map(str::to_string).collect();
+    c[8] = "另一家银行".into();
+    bad[second] = c.join(",");
+    let first_id = lines[1].split(',').nth(32).unwrap().to_string();
+    let elsewhere = (2..lines.len()).find(|&i| ids[i - 1] != ids[0] && i != second).unwrap();
+    let mut c: Vec<String> = bad[elsewhere].split(',').map(str::to_string).collect();
+    c[32] = first_id;
+    bad[elsewhere] = c.join(",");
+    std::fs::write(&bad_path, bad.join("\n") + "\n").unwrap();
+    match import_file(&*store, &caller, &bad_path, "2017-06-30") {
+        Err(ImportFailure::Rows(rows)) => {
+            assert!(rows.iter().any(|r| r.row == second + 1 && r.column == "开户银行" && r.reason.contains("同一户各行")), "{rows:?}");
+            assert!(rows.iter().any(|r| r.row == elsewhere + 1 && r.reason.contains("出现在两户")), "{rows:?}");
+        }
+        other => panic!("expected row errors, got {other:?}"),
+    }
     let report = dir.join("bad.errors.xlsx");
     fupin_exchange::write_error_report(&report, &[]).unwrap();
     assert!(report.exists());
