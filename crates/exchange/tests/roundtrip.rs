@@ -144,6 +144,34 @@ fn scenario(store: Arc<dyn Store>, dir: &Path) {
         }
         other => panic!("expected row errors, got {other:?}"),
     }
+    // A new household in the file (another's rows under an unused number, with new people):
+    // registered with one event, rollups exact.
+    let source = &ids[second - 1];
+    let village = &source[..12];
+    let new_id = format!("{village}9999");
+    let mut grown = lines.clone();
+    for (k, l) in lines.iter().enumerate().filter(|(_, l)| l.starts_with(&format!("{source},"))) {
+        let mut c: Vec<String> = l.split(',').map(str::to_string).collect();
+        let old = fupin_domain::IdNumber::parse(&c[32]).unwrap();
+        let fresh = fupin_domain::IdNumber::build(&village[..6], old.birth_date(), 901 + 2 * k as u32 + u32::from(!old.is_male()));
+        assert_eq!(fresh.is_male(), old.is_male());
+        c[0] = new_id.clone();
+        c[1] = village.to_string();
+        c[2] = "1".into();
+        c[28] = String::new();
+        c[32] = fresh.as_str().to_string();
+        grown.push(c.join(","));
+    }
+    let grown_path = dir.join("grown.csv");
+    std::fs::write(&grown_path, grown.join("\n") + "\n").unwrap();
+    let events_before = events(&*store);
+    let o = import_file(&*store, &caller, &grown_path, "2017-06-30").unwrap();
+    assert_eq!((o.created, o.updated), (1, 0));
+    assert_eq!(events(&*store), events_before + 1);
+    assert_eq!(store.household(&caller, &new_id).unwrap().version, 1);
+    assert_eq!(store.rollup_table().unwrap(), store.recount_rollups().unwrap());
+    assert_eq!(store.verify_ledger().unwrap().broken, None);
+    let before = before + 1;
     let report = dir.join("bad.errors.xlsx");
     fupin_exchange::write_error_report(&report, &[]).unwrap();
     assert!(report.exists());

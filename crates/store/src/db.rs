@@ -85,6 +85,34 @@ impl Row {
     }
 }
 
+/// Inserts rows with multi-row statements (a few thousand values each: under both databases'
+/// parameter limits, and far fewer round trips than one statement per row).
+pub fn insert_many(tx: &mut dyn Tx, table: &str, cols: &[&str], rows: impl Iterator<Item = Vec<Val>>) -> Result<(), StoreError> {
+    let per = (4000 / cols.len()).max(1);
+    let sql_for = |n: usize| {
+        let tuples: Vec<String> = (0..n)
+            .map(|r| format!("({})", (1..=cols.len()).map(|c| format!("${}", r * cols.len() + c)).collect::<Vec<_>>().join(", ")))
+            .collect();
+        format!("INSERT INTO {table} ({}) VALUES {}", cols.join(", "), tuples.join(", "))
+    };
+    let full = sql_for(per);
+    let mut params: Vec<Val> = Vec::with_capacity(per * cols.len());
+    let mut n = 0;
+    for row in rows {
+        params.extend(row);
+        n += 1;
+        if n == per {
+            tx.exec(&full, &params)?;
+            params.clear();
+            n = 0;
+        }
+    }
+    if n > 0 {
+        tx.exec(&sql_for(n), &params)?;
+    }
+    Ok(())
+}
+
 /// A transaction on either database.
 pub trait Tx {
     fn exec(&mut self, sql: &str, params: &[Val]) -> Result<u64, StoreError>;

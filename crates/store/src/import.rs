@@ -210,16 +210,28 @@ impl<B: db::Backend> SqlStore<B> {
             people: files.iter().map(|h| h.size() as u64).sum(),
             ..Default::default()
         };
+        // New files are registered together: one multi-row write per table, events chained
+        // per county in one go, rollups summed per region.
+        let year = crate::sql_store::year_of(at);
+        let new: Vec<(Household, Option<String>)> = touched
+            .iter()
+            .filter(|h| !current.contains_key(&h.id))
+            .map(|h| ((*h).clone(), fupin_domain::rollup::flow(h.status, year)))
+            .collect();
+        out.created = new.len() as u64;
+        if !new.is_empty() {
+            Self::insert_files_in_tx(tx, caller, new, "register", "批量导入建档", at, None).map_err(|e| match e {
+                StoreError::Invalid(d) => StoreError::Rows(vec![(String::new(), d.message)]),
+                other => other,
+            })?;
+        }
         for h in touched {
             let wrap = |e: StoreError| match e {
                 StoreError::Invalid(d) => StoreError::Rows(vec![(h.id.clone(), d.message)]),
                 other => other,
             };
             match current.get(&h.id) {
-                None => {
-                    Self::create_in_tx(tx, caller, h.clone(), "批量导入建档", at).map_err(wrap)?;
-                    out.created += 1;
-                }
+                None => {}
                 // Stored before digests were kept, or equal up to order: compared in full.
                 Some(cur) if same_content(cur, h) => out.unchanged += 1,
                 Some(cur) => {

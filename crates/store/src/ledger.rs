@@ -123,6 +123,32 @@ pub fn append(tx: &mut dyn Tx, ev: &mut Event) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Appends events to their counties' chains in one go (each county's in the given order):
+/// one head bump per county and multi-row inserts, for imports of many new files.
+pub fn append_many(tx: &mut dyn Tx, events: &mut [Event]) -> Result<(), StoreError> {
+    let mut counties: Vec<String> = events.iter().map(|e| e.county_code.clone()).collect();
+    counties.sort_unstable();
+    counties.dedup();
+    for county in counties {
+        let n = events.iter().filter(|e| e.county_code == county).count() as i64;
+        let c: Val = county.as_str().into();
+        tx.exec(
+            "INSERT INTO chain_heads (county_code, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (county_code) DO NOTHING",
+            &[c.clone(), GENESIS.into()],
+        )?;
+        let head = tx
+            .query_one("UPDATE chain_heads SET seq = seq + $1 WHERE county_code = $2 RETURNING seq, hash", &[n.into(), c.clone()])?
+            .ok_or_else(|| StoreError::Db("chain head vanished".into()))?;
+        let (mut seq, mut hash) = (head.int(0) - n, head.text(1));
+        for ev in events.iter_mut().filter(|e| e.county_code == county) {
+            ev.chain(seq, &hash);
+            (seq, hash) = (ev.seq, ev.hash.clone());
+        }
+        tx.exec("UPDATE chain_heads SET hash = $1 WHERE county_code = $2", &[hash.into(), c])?;
+    }
+    crate::db::insert_many(tx, "ledger", EVENT_COLS, events.iter().map(Event::row))
+}
+
 /// The outcome of recomputing every chain.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct VerifyReport {

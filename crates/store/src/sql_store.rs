@@ -4,7 +4,7 @@
 use crate::cases::CaseExtra;
 use crate::db::{Backend, Row, Tx, Val};
 use crate::ledger::{self, Event, VerifyReport, EVENT_COLS};
-use crate::rows::{load_household, save_household};
+use crate::rows::*;
 use crate::schema::{tables, INDEXES, MIGRATIONS, SCHEMA_VERSION};
 use crate::*;
 use fupin_domain::access::Scope;
@@ -12,6 +12,7 @@ use fupin_domain::household::apply_change;
 use fupin_domain::lifecycle::CaseKind;
 use fupin_domain::rollup::{self, Delta};
 use serde_json::json;
+use std::collections::HashSet;
 
 /// Levels whose rollups are maintained row by row; all lie within one county.
 pub const MAINTAINED_LEVELS: [i64; 3] = [6, 9, 12];
@@ -145,14 +146,27 @@ impl<B: Backend> SqlStore<B> {
     }
 
     fn apply_delta(tx: &mut dyn Tx, village: &RegionCode, delta: &Delta) -> Result<()> {
+        Self::apply_deltas(tx, std::iter::once((village, delta.clone())))
+    }
+
+    /// Adds villages' deltas to the maintained rollups, summed first per region and metric so
+    /// that a township or county row is written once however many of its villages changed.
+    fn apply_deltas<'v>(tx: &mut dyn Tx, deltas: impl Iterator<Item = (&'v RegionCode, Delta)>) -> Result<()> {
+        let mut sums: BTreeMap<(i64, String, String), Tally> = BTreeMap::new();
+        for (village, delta) in deltas {
+            for len in MAINTAINED_LEVELS {
+                for (metric, t) in &delta {
+                    let e = sums.entry((len, village.as_str()[..len as usize].to_string(), metric.clone())).or_default();
+                    e.households += t.households;
+                    e.persons += t.persons;
+                }
+            }
+        }
         let sql = "INSERT INTO rollups (level_len, region_code, metric, households, persons) VALUES ($1, $2, $3, $4, $5) \
                    ON CONFLICT (level_len, region_code, metric) DO UPDATE SET \
                    households = rollups.households + excluded.households, persons = rollups.persons + excluded.persons";
-        for len in MAINTAINED_LEVELS {
-            let code = &village.as_str()[..len as usize];
-            for (metric, t) in delta {
-                tx.exec(sql, &[len.into(), code.into(), metric.as_str().into(), t.households.into(), t.persons.into()])?;
-            }
+        for ((len, code, metric), t) in sums.into_iter().filter(|(_, t)| *t != Tally::default()) {
+            tx.exec(sql, &[len.into(), code.into(), metric.into(), t.households.into(), t.persons.into()])?;
         }
         Ok(())
     }
@@ -172,45 +186,112 @@ impl<B: Backend> SqlStore<B> {
         Ok(ev)
     }
 
-    /// Registers a file inside the caller's transaction: the one creation path.
+    /// Registers a file inside the caller's transaction.
     pub(crate) fn create_in_tx(tx: &mut dyn Tx, caller: &Caller, h: Household, reason: &str, at: &str) -> Result<Household> {
         let flow = rollup::flow(h.status, year_of(at));
         Self::insert_file_in_tx(tx, caller, h, "register", reason, at, flow, None)
     }
 
-    /// Stores a new file with its event (`kind`: register or transfer_in) and rollups.
+    /// Stores one new file with its event (`kind`: register or transfer_in) and rollups.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn insert_file_in_tx(
         tx: &mut dyn Tx,
         caller: &Caller,
-        mut h: Household,
+        h: Household,
         kind: &str,
         reason: &str,
         at: &str,
         flow: Option<String>,
         from: Option<&str>,
     ) -> Result<Household> {
-        if !caller.scope.contains_region(&h.village) || caller.scope.helper_id.is_some() {
-            return Err(StoreError::NotFound);
+        let mut created = Self::insert_files_in_tx(tx, caller, vec![(h, flow)], kind, reason, at, from)?;
+        Ok(created.pop().expect("one file in, one out"))
+    }
+
+    /// The one creation path: checks every file, then stores all of them with multi-row
+    /// inserts, one event each (chained per county in one go) and the rollups summed per region.
+    pub(crate) fn insert_files_in_tx(
+        tx: &mut dyn Tx,
+        caller: &Caller,
+        files: Vec<(Household, Option<String>)>,
+        kind: &str,
+        reason: &str,
+        at: &str,
+        from: Option<&str>,
+    ) -> Result<Vec<Household>> {
+        let mut villages: Vec<&str> = vec![];
+        for (h, _) in &files {
+            if !caller.scope.contains_region(&h.village) || caller.scope.helper_id.is_some() {
+                return Err(StoreError::NotFound);
+            }
+            if h.village.level() != Level::Village {
+                return Err(DomainError::new("household.village", "贫困户必须登记在村一级").into());
+            }
+            h.validate()?;
+            villages.push(h.village.as_str());
         }
-        if h.village.level() != Level::Village {
-            return Err(DomainError::new("household.village", "贫困户必须登记在村一级").into());
+        villages.sort_unstable();
+        villages.dedup();
+        let known: HashSet<String> = Self::existing(tx, "SELECT code FROM regions WHERE code IN", &villages)?;
+        if let Some(v) = villages.iter().find(|v| !known.contains(**v)) {
+            return Err(DomainError::new("region.unknown", format!("村代码{v}不存在")).into());
         }
-        h.version = 1;
-        h.validate()?;
-        if tx.query_one("SELECT code FROM regions WHERE code = $1", &[h.village.as_str().into()])?.is_none() {
-            return Err(DomainError::new("region.unknown", format!("村代码{}不存在", h.village)).into());
+        let ids: Vec<&str> = files.iter().map(|(h, _)| h.id.as_str()).collect();
+        if let Some(id) = Self::existing(tx, "SELECT id FROM households WHERE id IN", &ids)?.into_iter().next() {
+            return Err(DomainError::new("household.exists", format!("户编号{id}已存在")).into());
         }
-        if tx.query_one("SELECT id FROM households WHERE id = $1", &[h.id.as_str().into()])?.is_some() {
-            return Err(DomainError::new("household.exists", format!("户编号{}已存在", h.id)).into());
+        let people: Vec<&str> = files.iter().flat_map(|(h, _)| h.active_members().map(|m| m.id_number.as_str())).collect();
+        let mut seen = HashSet::new();
+        let held = Self::existing(tx, "SELECT id_number FROM members WHERE active = 1 AND id_number IN", &people)?;
+        if let Some(idn) = people.iter().find(|p| held.contains(**p) || !seen.insert(**p)) {
+            let masked = fupin_domain::IdNumber::parse(idn).map(|i| i.masked()).unwrap_or_default();
+            return Err(DomainError::new("member.id_elsewhere", format!("身份证号{masked}已在其他贫困户中登记，同一人不能属于两户")).into());
         }
-        Self::ensure_ids_free(tx, &h)?;
-        save_household(tx, &h, at)?;
-        let payload = json!({"after": crate::rows::registration_summary(&h), "size": h.size(), "flow": flow, "from": from});
-        Self::record(tx, caller, &h, kind, reason, at, payload)?;
-        let d = rollup::delta(None, &h, flow);
-        Self::apply_delta(tx, &h.village, &d)?;
-        Ok(h.clone())
+        let files: Vec<(Household, Option<String>)> = files.into_iter().map(|(h, f)| (Household { version: 1, ..h }, f)).collect();
+        let hs = || files.iter().map(|(h, _)| h);
+        crate::db::insert_many(tx, "households", HOUSEHOLD_COLS, hs().map(|h| household_row(h, at)))?;
+        crate::db::insert_many(tx, "members", MEMBER_COLS, hs().flat_map(|h| h.members.iter().map(move |m| member_row(h, m))))?;
+        crate::db::insert_many(tx, "incomes", INCOME_COLS, hs().flat_map(|h| h.incomes.iter().map(move |i| income_row(h, i))))?;
+        crate::db::insert_many(
+            tx,
+            "household_helpers",
+            PAIR_COLS,
+            hs().flat_map(|h| h.helpers.iter().map(move |x| vec![Val::from(h.id.as_str()), Val::from(x.id.as_str())])),
+        )?;
+        crate::db::insert_many(tx, "measures", MEASURE_COLS, hs().flat_map(|h| h.measures.iter().map(move |m| measure_row(h, m))))?;
+        let mut events: Vec<Event> = files
+            .iter()
+            .map(|(h, flow)| {
+                let payload = json!({"after": crate::rows::registration_summary(h), "size": h.size(), "flow": flow, "from": from});
+                let county = h.village.county().expect("villages have counties");
+                Event::new(county.as_str(), &h.id, kind, &caller.username, at, reason, payload.to_string())
+            })
+            .collect();
+        ledger::append_many(tx, &mut events)?;
+        let mut by_village: BTreeMap<&RegionCode, Delta> = BTreeMap::new();
+        for (h, flow) in &files {
+            let d = by_village.entry(&h.village).or_default();
+            for (metric, t) in rollup::delta(None, h, flow.clone()) {
+                let e = d.entry(metric).or_default();
+                e.households += t.households;
+                e.persons += t.persons;
+            }
+        }
+        Self::apply_deltas(tx, by_village.into_iter())?;
+        Ok(files.into_iter().map(|(h, _)| h).collect())
+    }
+
+    /// The values among `values` that `sql_prefix (…)` finds, a few hundred per query.
+    fn existing(tx: &mut dyn Tx, sql_prefix: &str, values: &[&str]) -> Result<HashSet<String>> {
+        let mut out = HashSet::new();
+        for chunk in values.chunks(500) {
+            let params: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let vals: Vec<Val> = chunk.iter().map(|s| (*s).into()).collect();
+            for r in tx.query(&format!("{sql_prefix} ({})", params.join(", ")), &vals)? {
+                out.insert(r.text(0));
+            }
+        }
+        Ok(out)
     }
 
     /// Applies one change inside the caller's transaction: the one change path. Role checks
