@@ -85,10 +85,11 @@ impl Row {
     }
 }
 
-/// Inserts rows with multi-row statements (a few thousand values each: under both databases'
+/// Inserts rows with multi-row statements (some hundreds of values each: under both databases'
 /// parameter limits, and far fewer round trips than one statement per row).
 pub fn insert_many(tx: &mut dyn Tx, table: &str, cols: &[&str], rows: impl Iterator<Item = Vec<Val>>) -> Result<(), StoreError> {
-    let per = (4000 / cols.len()).max(1);
+    // SQLite looks up each named parameter among the earlier ones: keep statements modest.
+    let per = (600 / cols.len()).max(1);
     let sql_for = |n: usize| {
         let tuples: Vec<String> = (0..n)
             .map(|r| format!("({})", (1..=cols.len()).map(|c| format!("${}", r * cols.len() + c)).collect::<Vec<_>>().join(", ")))
