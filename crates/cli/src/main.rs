@@ -398,7 +398,12 @@ fn main() {
                 e.seconds.1
             );
             println!("  未脱贫且已达到退出标准：{} 户；未脱贫、尚未达标：{} 户", n("meets_exit"), n("still_poor"));
-            println!("  已脱贫、有返贫风险：{} 户；已脱贫、稳定：{} 户；清退等其他：{} 户", n("at_risk"), n("stable"), n("other"));
+            println!(
+                "  已脱贫或未建档农户、有（返）贫风险：{} 户；稳定：{} 户；清退、迁出等其他：{} 户",
+                n("at_risk"),
+                n("stable"),
+                n("other")
+            );
             for (label, count) in e.inconsistent.values() {
                 println!("  数据问题 · {label}：{count}");
             }

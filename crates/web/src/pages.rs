@@ -200,6 +200,8 @@ async fn region_page(State(state): State<Arc<AppState>>, PageAuth(a): PageAuth, 
 #[template(path = "households.html")]
 struct HouseholdsPage {
     nav: Nav,
+    /// Village officials may record households outside the register.
+    can_record: bool,
     error: Option<String>,
     region: String,
     q: String,
@@ -233,6 +235,7 @@ async fn households_page(State(state): State<Arc<AppState>>, PageAuth(a): PageAu
     let s = |v: &Option<String>| v.clone().unwrap_or_default();
     let mut page = HouseholdsPage {
         nav: n,
+        can_record: a.user.role.official_level() == Some(fupin_domain::Level::Village),
         error: None,
         region: s(&p.region),
         q: s(&p.q),

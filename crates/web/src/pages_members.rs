@@ -4,12 +4,14 @@
 
 use crate::auth::{self, Auth, PageAuth};
 use crate::error::ApiError;
-use crate::pages::{error_page, show_household};
+use crate::pages::{error_page, nav, render, show_household, Nav};
 use crate::{blocking, AppState};
+use askama::Template;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::post;
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{self, post};
 use axum::Router;
 use fupin_domain::codes::*;
 use fupin_domain::household::{Change, Household, Income, Member};
@@ -21,6 +23,7 @@ use std::sync::Arc;
 
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
+        .route("/households/record", routing::get(record_page).post(record))
         .route("/households/{id}/members", post(add_member))
         .route("/households/{id}/members/{no}/leave", post(member_left))
         .route("/households/{id}/income", post(set_income))
@@ -148,4 +151,108 @@ fn income_from_form(_: &Household, f: &FormMap) -> Result<(Change, String), Doma
 
 async fn set_income(State(state): State<Arc<AppState>>, PageAuth(a): PageAuth, Path(id): Path<String>, Form(f): Form<FormMap>) -> Response {
     apply_form_change(&state, &a, id, f, "年度收入已录入", income_from_form).await
+}
+
+#[derive(Template)]
+#[template(path = "record.html")]
+struct RecordPage {
+    nav: Nav,
+    error: Option<String>,
+    village: String,
+    name: String,
+    id_number: String,
+    phone: String,
+    reason: String,
+    causes: Vec<(&'static str, &'static str)>,
+    healths: Vec<(&'static str, &'static str)>,
+    labours: Vec<(&'static str, &'static str)>,
+}
+
+fn record_form(state: &Arc<AppState>, a: &Auth, f: &FormMap, error: Option<String>) -> Response {
+    render(RecordPage {
+        nav: nav(a, state),
+        error,
+        village: a.caller.scope.region.to_string(),
+        name: get(f, "name"),
+        id_number: get(f, "id_number"),
+        phone: get(f, "phone"),
+        reason: get(f, "reason"),
+        causes: Cause::ALL.iter().map(|c| (c.code(), c.label())).collect(),
+        healths: Health::ALL.iter().map(|c| (c.code(), c.label())).collect(),
+        labours: Labour::ALL.iter().map(|c| (c.code(), c.label())).collect(),
+    })
+}
+
+async fn record_page(State(state): State<Arc<AppState>>, PageAuth(a): PageAuth) -> Response {
+    if a.user.role.official_level() != Some(fupin_domain::Level::Village) {
+        return error_page(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "非建档立卡户由村级管理员录入"));
+    }
+    record_form(&state, &a, &FormMap::new(), None)
+}
+
+/// The recorded household starts with its head; members, incomes and conditions are added on
+/// its page like any file's.
+fn recorded_from_form(village: &fupin_domain::RegionCode, f: &FormMap) -> Result<Household, DomainError> {
+    let id_number = IdNumber::parse(&get(f, "id_number"))?;
+    let head = Member {
+        no: 1,
+        name: get(f, "name"),
+        sex: if id_number.is_male() { Sex::Male } else { Sex::Female },
+        birth_date: Some(id_number.birth_date()),
+        id_number,
+        relation: Relation::Head,
+        ethnicity: "汉族".into(),
+        education: Education::Primary,
+        schooling: Schooling::NotInSchool,
+        health: Health::parse(&get(f, "health"))?,
+        labour: Labour::parse(&get(f, "labour"))?,
+        work_status: WorkStatus::None,
+        months_away: 0,
+        dibao: false,
+        medical_insurance: true,
+        serious_illness_insurance: true,
+        pension_insurance: false,
+        phone: String::new(),
+        left: None,
+    };
+    Ok(Household {
+        id: String::new(),
+        village: village.clone(),
+        status: Status::NonPoor,
+        attribute: Attribute::Ordinary,
+        standard: Standard::Provincial,
+        main_cause: Cause::parse(&get(f, "main_cause"))?,
+        other_causes: vec![],
+        phone: get(f, "phone"),
+        bank: String::new(),
+        bank_account: String::new(),
+        planned_exit_year: None,
+        registered_year: 0,
+        exited_year: None,
+        monitoring: None,
+        form_version: String::new(),
+        conditions: fupin_domain::household::Conditions::all_met(),
+        details: Default::default(),
+        version: 1,
+        members: vec![head],
+        incomes: vec![],
+        helpers: vec![],
+        measures: vec![],
+    })
+}
+
+async fn record(State(state): State<Arc<AppState>>, PageAuth(a): PageAuth, Form(f): Form<FormMap>) -> Response {
+    if !auth::csrf_ok(&a, f.get("csrf").map(String::as_str).unwrap_or("")) {
+        return error_page(ApiError::new(StatusCode::FORBIDDEN, "csrf", "请求已过期，请刷新页面后重试"));
+    }
+    let h = match recorded_from_form(&a.caller.scope.region, &f) {
+        Ok(h) => h,
+        Err(e) => return record_form(&state, &a, &f, Some(e.message)),
+    };
+    let (caller, reason, at) = (a.caller.clone(), get(&f, "reason"), state.today().to_string());
+    match blocking(&state, move |s| s.record_household(&caller, h, &reason, &at)).await {
+        Ok(h) => Redirect::to(&format!("/households/{}", h.id)).into_response(),
+        Err(e) if e.status == StatusCode::FORBIDDEN => error_page(e),
+        Err(e) => record_form(&state, &a, &f, Some(e.message)),
+    }
 }

@@ -649,3 +649,43 @@ fn a_household_moves_to_another_county_with_its_history() {
     assert_eq!(store.verify_ledger().unwrap().broken, None);
     assert_eq!(store.rollup_table().unwrap(), store.recount_rollups().unwrap());
 }
+
+#[test]
+fn a_household_outside_the_register_is_recorded_and_proposed_for_monitoring() {
+    let c = login("village");
+    assert_eq!(login("yanggu").get(format!("{}/households/record", server().base)).send().unwrap().status(), 403);
+    let head = fupin_domain::IdNumber::build("371521", fupin_domain::id_number::Date::new(1968, 5, 4).unwrap(), 333);
+    let form = |id: &str| {
+        vec![
+            ("csrf", csrf_of(&c, "/households/record")),
+            ("name", "赵大山".to_string()),
+            ("id_number", id.to_string()),
+            ("main_cause", "01".to_string()),
+            ("health", "03".to_string()),
+            ("labour", "03".to_string()),
+            ("reason", "入户排查：户主突发重病".to_string()),
+        ]
+    };
+    let html = c.post(format!("{}/households/record", server().base)).form(&form("123")).send().unwrap().text().unwrap();
+    assert!(html.contains("id=\"record-error\""), "a bad ID number is refused on the form");
+    let r = c.post(format!("{}/households/record", server().base)).form(&form(head.as_str())).send().unwrap();
+    assert_eq!(r.status(), 303);
+    let id = r.headers()["location"].to_str().unwrap().trim_start_matches("/households/").to_string();
+    let (_, file) = get(&c, &format!("/api/v1/households/{id}"));
+    assert_eq!((file["status"].as_str(), file["size"].as_i64()), (Some("0"), Some(1)));
+    // Not among the registered poor of the village.
+    let (_, region) = get(&c, &format!("/api/v1/regions/{}", &id[..12]));
+    assert_eq!(region["region"]["figures"]["nonpoor"]["households"].as_i64(), Some(1), "{}", region["region"]);
+    let r = c
+        .post(format!("{}/api/v1/households/{id}/monitoring", server().base))
+        .json(&json!({"type": "3", "reason": "突发重病，医疗支出超过上年收入"}))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // The same person cannot be recorded twice; the API answers masked like any read.
+    let body = json!({"file": serde_json::to_value(server().store.household(
+        &fupin_domain::access::Caller::system(fupin_domain::RegionCode::parse("37").unwrap()), &id).unwrap()).unwrap(), "reason": "重复"});
+    let r = c.post(format!("{}/api/v1/households/records", server().base)).json(&body).send().unwrap();
+    assert_eq!(r.status(), 422);
+    assert_eq!(r.json::<Value>().unwrap()["error"]["code"], "member.id_elsewhere");
+}
