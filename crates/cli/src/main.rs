@@ -165,6 +165,7 @@ fn print_report(r: &BuildReport) {
         pct(r.dibao_or_tekun_households, r.households), r.events, r.helpers);
     let paths: Vec<String> = r.path_households.iter().map(|(p, n)| format!("{p} {:.1}%", pct(*n, r.households))).collect();
     println!("  五个一批：{}", paths.join("，"));
+    println!("  另录入未建档立卡的边缘户 {} 户（防返贫监测对象的来源之一，不计入贫困人口）", r.recorded_households);
     println!("  用时分解：等待生成 {:.1} 秒，写入 {:.1} 秒，建索引 {:.1} 秒", r.phases[0], r.phases[1], r.phases[2]);
 }
 

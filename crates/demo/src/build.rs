@@ -47,6 +47,8 @@ pub struct BuildReport {
     pub people: u64,
     pub events: u64,
     pub helpers: u64,
+    /// 边缘户 recorded outside the register (not in `households` or `people`).
+    pub recorded_households: u64,
     pub exited_people_2016: u64,
     pub remaining_people: u64,
     pub aged_60_plus: u64,
@@ -173,10 +175,12 @@ fn county_rows(out: &CountyOutput) -> Vec<BulkRows<'static>> {
 
 /// What the report counts of one county, and what the demo accounts need to know.
 fn tally(report: &mut BuildReport, out: &CountyOutput, as_of: Date, villages: &mut HashMap<String, (u64, Option<String>)>) {
-    report.households += out.households.len() as u64;
     report.events += out.events.len() as u64;
     report.helpers += out.helpers.len() as u64;
-    for h in &out.households {
+    report.recorded_households += out.households.iter().filter(|h| h.status == Status::NonPoor).count() as u64;
+    // The calibration figures are of the register: recorded households outside it are apart.
+    for h in out.households.iter().filter(|h| h.status.is_registered()) {
+        report.households += 1;
         let size = h.size() as u64;
         report.people += size;
         *report.people_by_city.entry(h.village.as_str()[..4].to_string()).or_default() += size;
@@ -212,6 +216,7 @@ fn merge(into: &mut BuildReport, part: BuildReport) {
     into.people += part.people;
     into.events += part.events;
     into.helpers += part.helpers;
+    into.recorded_households += part.recorded_households;
     into.exited_people_2016 += part.exited_people_2016;
     into.remaining_people += part.remaining_people;
     into.aged_60_plus += part.aged_60_plus;

@@ -460,6 +460,30 @@ impl Gen<'_> {
         }
     }
 
+    /// 边缘户: a rural household never registered, recorded this year for 防返贫监测 after a
+    /// cadre's visit; its income lies near the line (1.3–2× of it), some with hard expenses.
+    fn recorded(&mut self, h: &mut Household, rules: &fupin_domain::config::Rules) {
+        let as_of = self.plan.as_of;
+        h.status = Status::NonPoor;
+        h.attribute = Attribute::Ordinary;
+        h.planned_exit_year = None;
+        h.registered_year = as_of.year;
+        h.conditions = Conditions::all_met();
+        h.details.dangerous_house.clear();
+        for m in &mut h.members {
+            m.dibao = false;
+        }
+        for year in [as_of.year - 1, as_of.year] {
+            let Some(line) = rules.poverty_line(year) else { continue };
+            let near = Yuan::from_fen(line.fen() * 13 / 10);
+            let income = self.income(h, year, Some(near));
+            h.incomes.push(income);
+        }
+        let at = random_date(&mut self.rng, as_of.year, 1, as_of.month.max(1)).min(as_of);
+        let payload = json!({"after": fupin_store::rows::registration_summary(h), "size": h.size(), "flow": rollup::flow(Status::NonPoor, as_of.year)});
+        self.event(h, "register", at, "demo", "入户排查录入（边缘户，未建档立卡）", payload);
+    }
+
     /// The file's history from registration to the as-of date.
     fn history(&mut self, h: &mut Household, rules: &fupin_domain::config::Rules) {
         let as_of = self.plan.as_of;
@@ -558,9 +582,26 @@ pub fn county(plan: &CountyPlan, rules: &fupin_domain::config::Rules) -> CountyO
         rollup::add(d, &rollup::contributions(&h), h.size(), 1);
         g.out.households.push(h);
     }
+    // About one recorded rural household (边缘户) for every thirty registered ones.
+    let recorded = g.out.households.len() / 30;
+    for _ in 0..recorded {
+        let x = g.rng.random::<f64>() * total;
+        let vi = cumulative.partition_point(|c| *c <= x).min(plan.villages.len() - 1);
+        if seqs[vi] >= 9999 {
+            continue;
+        }
+        seqs[vi] += 1;
+        let size = (1 + size_dist.sample(&mut g.rng) as usize).min(8);
+        let code = &plan.villages[vi].code;
+        let mut h = g.household(code, seqs[vi], size);
+        g.recorded(&mut h, rules);
+        let d = rollups.entry(code.clone()).or_default();
+        rollup::add(d, &rollup::contributions(&h), h.size(), 1);
+        g.out.households.push(h);
+    }
     g.out.households.sort_by(|a, b| a.id.cmp(&b.id));
     let mut poor: BTreeMap<&str, i64> = BTreeMap::new();
-    for h in &g.out.households {
+    for h in g.out.households.iter().filter(|h| h.status.is_registered()) {
         *poor.entry(h.village.as_str()).or_default() += h.size();
     }
     for v in &plan.villages {

@@ -501,7 +501,7 @@ fn yearly_evaluation_of_a_region() {
     assert_eq!(get(&c, "/api/v1/evaluation?year=2030").0, 400);
     assert_eq!(get(&login("shenxian"), "/api/v1/evaluation?region=371521").0, 404);
     let page = c.get(format!("{}/evaluation", server().base)).send().unwrap().text().unwrap();
-    assert!(page.contains("动态调整") && page.contains("返贫风险"));
+    assert!(page.contains("动态调整") && page.contains("（返）贫风险"));
 }
 
 #[test]
