@@ -96,7 +96,12 @@ const BATCH: usize = 1024;
 
 /// Calls `f(sheet, rows)` with the non-empty data rows (row number, record) of the sheets the
 /// layout reads, member sheets first, `BATCH` rows at a time. Returns the sheets read.
-fn each_batch(path: &Path, mut f: impl FnMut(&Arc<Table>, Vec<(usize, StringRecord)>)) -> Result<Vec<String>, ReadError> {
+/// `fresh` gives the record to read each CSV row into (recycled ones keep their buffers).
+fn each_batch(
+    path: &Path,
+    mut fresh: impl FnMut() -> StringRecord,
+    mut f: impl FnMut(&Arc<Table>, Vec<(usize, StringRecord)>),
+) -> Result<Vec<String>, ReadError> {
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     let blank = |r: &StringRecord| r.iter().all(|c| c.trim().is_empty());
     let mut batch = Vec::with_capacity(BATCH);
@@ -145,7 +150,7 @@ fn each_batch(path: &Path, mut f: impl FnMut(&Arc<Table>, Vec<(usize, StringReco
                     .flexible(true)
                     .from_path(&p)
                     .map_err(|e| ReadError::Malformed(format!("无法打开{}：{e}", p.display())))?;
-                let mut rec = StringRecord::new();
+                let mut rec = fresh();
                 if !r.read_record(&mut rec).map_err(bad)? {
                     return Err(ReadError::Malformed(format!("工作表“{name}”是空的")));
                 }
@@ -153,7 +158,7 @@ fn each_batch(path: &Path, mut f: impl FnMut(&Arc<Table>, Vec<(usize, StringReco
                 let mut i = 0;
                 while r.read_record(&mut rec).map_err(bad)? {
                     if !blank(&rec) {
-                        batch.push((i + 2, std::mem::take(&mut rec)));
+                        batch.push((i + 2, std::mem::replace(&mut rec, fresh())));
                         if batch.len() == BATCH {
                             f(&t, std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
                         }
@@ -349,7 +354,7 @@ enum Item {
     Member {
         member: Option<Member>,
         cells: u64,
-        household: Option<(Option<Household>, Vec<RowError>)>,
+        household: Option<FirstRow>,
         record: StringRecord,
     },
     Income(Option<Income>),
@@ -357,16 +362,18 @@ enum Item {
     Helper(Option<Helper>),
 }
 
-fn parse_row(errs: &mut Errors, t: &Table, n: usize, row: StringRecord, starts_run: bool) -> Item {
+/// The row parsed, and its record when it is no longer needed (to be reused).
+fn parse_row(errs: &mut Errors, t: &Table, n: usize, row: StringRecord, starts_run: bool) -> (Item, Option<StringRecord>) {
     if t.sheet.starts_with(MEMBERS) {
         let member = member_from(errs, t, &row, n);
-        let household = starts_run.then(|| {
-            let mut own = Errors(vec![]);
-            (household_from(&mut own, t, &row, n), own.0)
-        });
-        return Item::Member { member, cells: household_cells_hash(t, &row), household, record: row };
+        let household = starts_run.then(|| first_row(t, &row, n));
+        return (Item::Member { member, cells: household_cells_hash(t, &row), household, record: row }, None);
     }
-    let row = &row;
+    let item = parse_other_row(errs, t, n, &row);
+    (item, Some(row))
+}
+
+fn parse_other_row(errs: &mut Errors, t: &Table, n: usize, row: &StringRecord) -> Item {
     if t.sheet == INCOMES {
         let c = INCOME_HEADERS;
         let year = cell!(errs, t, row, n, c[1], |v| parse_int(v, "年度", 2010..=2035));
@@ -423,8 +430,18 @@ fn parse_row(errs: &mut Errors, t: &Table, n: usize, row: StringRecord, starts_r
 /// The households read so far: (first row, household cells, file), and each id's place.
 #[derive(Default)]
 struct Files {
-    list: Vec<(usize, (String, u64), Household)>,
+    /// Per household: first row, (household cells, their hash), the file, each member's row.
+    list: Vec<(usize, (String, u64), Household, Vec<usize>)>,
     index: FxHashMap<String, usize>,
+}
+
+/// What the first row of a household gives: its fields parsed (with their problems) and its
+/// household cells joined, for locating a later row's disagreement.
+type FirstRow = (Option<Household>, Vec<RowError>, String);
+
+fn first_row(t: &Table, row: &StringRecord, n: usize) -> FirstRow {
+    let mut own = Errors(vec![]);
+    (household_from(&mut own, t, row, n), own.0, household_cells(t, row))
 }
 
 /// A batch parsed: its position, sheet, rows (row number, household id, item) and problems.
@@ -438,37 +455,47 @@ pub fn read_file(path: &Path) -> Result<Parsed, ReadError> {
     // The files in order of first appearance (first row, household cells, file so far), and
     // where each id is among them.
     let mut files = Files::default();
-    // ID number → (household id, row), for one person appearing in two households.
-    let mut ids_seen: FxHashMap<String, (String, usize)> = FxHashMap::default();
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(4);
     let sheets = std::thread::scope(|s| {
         let (raw_tx, raw_rx) = mpsc::sync_channel::<(usize, Arc<Table>, Vec<(usize, StringRecord)>)>(4 * workers);
         let raw_rx = Arc::new(Mutex::new(raw_rx));
         let (out_tx, out_rx) = mpsc::channel::<ParsedBatch>();
+        // Records go back to the reader once parsed: their buffers are reused, not reallocated.
+        let (spare_tx, spare_rx) = mpsc::sync_channel::<Vec<StringRecord>>(64);
         let reader = s.spawn(move || {
             let mut seq = 0;
-            each_batch(path, |t, rows| {
+            let mut spare: Vec<StringRecord> = vec![];
+            let fresh = || {
+                if spare.is_empty() {
+                    spare = spare_rx.try_recv().unwrap_or_default();
+                }
+                spare.pop().unwrap_or_default()
+            };
+            each_batch(path, fresh, |t, rows| {
                 // The receivers outlive the reader unless a worker panicked; then the join reports it.
                 let _ = raw_tx.send((seq, t.clone(), rows));
                 seq += 1;
             })
         });
         for _ in 0..workers {
-            let (raw_rx, out_tx) = (raw_rx.clone(), out_tx.clone());
+            let (raw_rx, out_tx, spare_tx) = (raw_rx.clone(), out_tx.clone(), spare_tx.clone());
             s.spawn(move || loop {
                 let Ok((seq, t, rows)) = raw_rx.lock().expect("batch queue").recv() else { return };
                 let mut errs = Errors(vec![]);
                 let mut previous = String::new();
+                let mut used = vec![];
                 let items = rows
                     .into_iter()
                     .map(|(n, row)| {
                         let id = t.get(&row, ID).to_string();
                         let starts_run = id != previous;
                         previous.clone_from(&id);
-                        let item = parse_row(&mut errs, &t, n, row, starts_run);
+                        let (item, done) = parse_row(&mut errs, &t, n, row, starts_run);
+                        used.extend(done);
                         (n, id, item)
                     })
                     .collect();
+                let _ = spare_tx.try_send(used);
                 if out_tx.send((seq, t, items, errs.0)).is_err() {
                     return;
                 }
@@ -482,19 +509,21 @@ pub fn read_file(path: &Path) -> Result<Parsed, ReadError> {
             while let Some((_, t, rows, batch_errs)) = pending.remove(&next) {
                 next += 1;
                 errs.0.extend(batch_errs);
-                for (n, id, item) in rows {
-                    add_row(&mut errs, &t, n, id, item, &mut files, &mut ids_seen);
-                }
+                let used: Vec<StringRecord> =
+                    rows.into_iter().filter_map(|(n, id, item)| add_row(&mut errs, &t, n, id, item, &mut files)).collect();
+                let _ = spare_tx.try_send(used);
             }
         }
+        drop(spare_tx);
         reader.join().map_err(|_| ReadError::Malformed("读取文件的线程异常退出".into()))?
     })?;
     let has = |name: &str| sheets.iter().any(|s| s == name);
     let (has_incomes, has_measures, has_pairs) = (has(INCOMES), has(MEASURES), has(PAIRS));
+    one_person_one_household(&files.list, &mut errs);
     let mut files = files.list;
     files.sort_unstable_by(|a, b| a.2.id.cmp(&b.2.id));
     let mut out = Vec::with_capacity(files.len());
-    for (first_row, _, mut h) in files {
+    for (first_row, _, mut h, _) in files {
         h.incomes.sort_by_key(|i| i.year);
         h.measures.sort_by_key(|m| m.no);
         h.helpers.sort_by(|a, b| a.id.cmp(&b.id));
@@ -512,58 +541,59 @@ pub fn read_file(path: &Path) -> Result<Parsed, ReadError> {
     }
 }
 
-/// Puts one parsed row into its household, in file order.
-fn add_row(
-    errs: &mut Errors,
-    t: &Table,
-    n: usize,
-    id: String,
-    item: Item,
-    files: &mut Files,
-    ids_seen: &mut FxHashMap<String, (String, usize)>,
-) {
-    if let Item::Member { member, cells, household, record } = item {
-        let idn = t.get(&record, MEMBER_HEADERS[3]);
-        if !idn.is_empty() {
-            match ids_seen.get(idn) {
-                Some((other, r)) if *other != id => {
-                    let r = *r;
-                    errs.push(t, n, MEMBER_HEADERS[3], idn, format!("同一身份证号在文件中出现在两户（另见第{r}行）"));
+/// One ID number in two households of the file: the later row is reported, naming the earlier.
+fn one_person_one_household(list: &[(usize, (String, u64), Household, Vec<usize>)], errs: &mut Errors) {
+    let mut seen: FxHashMap<&str, (usize, usize)> = FxHashMap::default();
+    let members_sheet = Table { sheet: MEMBERS.into(), index: FxHashMap::default(), by_address: FxHashMap::default() };
+    for (i, (_, _, h, rows)) in list.iter().enumerate() {
+        for (m, n) in h.members.iter().zip(rows) {
+            match seen.get(m.id_number.as_str()) {
+                Some((j, r)) if *j != i => {
+                    let (later, earlier) = if n > r { (*n, *r) } else { (*r, *n) };
+                    let message = format!("同一身份证号在文件中出现在两户（另见第{earlier}行）");
+                    errs.push(&members_sheet, later, MEMBER_HEADERS[3], m.id_number.as_str(), message);
                 }
                 Some(_) => {}
                 None => {
-                    ids_seen.insert(idn.to_string(), (id.clone(), n));
+                    seen.insert(m.id_number.as_str(), (i, *n));
                 }
             }
         }
+    }
+}
+
+/// Puts one parsed row into its household, in file order; gives back the record.
+fn add_row(errs: &mut Errors, t: &Table, n: usize, id: String, item: Item, files: &mut Files) -> Option<StringRecord> {
+    if let Item::Member { member, cells, household, record } = item {
         match files.index.get(&id).map(|i| &mut files.list[*i]) {
-            Some((_, first, h)) => {
+            Some((_, first, h, rows)) => {
                 // Every row repeats its household's fields: they must agree with the first.
                 if cells != first.1 {
                     let col =
                         HOUSEHOLD_HEADERS.iter().zip(first.0.split('\u{1f}')).find(|(c, v)| t.get(&record, c) != *v).map_or(ID, |(c, _)| c);
                     errs.push(t, n, col, t.get(&record, col), format!("同一户各行的户信息应一致（与该户第一行不同：{col}）"));
                 }
-                h.members.extend(member);
+                if let Some(m) = member {
+                    h.members.push(m);
+                    rows.push(n);
+                }
             }
             None => {
-                let (parsed, problems) = household.unwrap_or_else(|| {
-                    let mut own = Errors(vec![]);
-                    (household_from(&mut own, t, &record, n), own.0)
-                });
+                let (parsed, problems, first_cells) = household.unwrap_or_else(|| first_row(t, &record, n));
                 errs.0.extend(problems);
                 if let Some(mut h) = parsed {
+                    let rows = member.iter().map(|_| n).collect();
                     h.members.extend(member);
                     files.index.insert(id, files.list.len());
-                    files.list.push((n, (household_cells(t, &record), cells), h));
+                    files.list.push((n, (first_cells, cells), h, rows));
                 }
             }
         }
-        return;
+        return Some(record);
     }
-    let Some((_, _, h)) = files.index.get(&id).map(|i| &mut files.list[*i]) else {
+    let Some((_, _, h, _)) = files.index.get(&id).map(|i| &mut files.list[*i]) else {
         errs.push(t, n, ID, &id, "户编号不在贫困户成员表中".into());
-        return;
+        return None;
     };
     match item {
         Item::Income(Some(income)) => {
@@ -576,12 +606,13 @@ fn add_row(
         Item::Helper(Some(x)) => h.helpers.push(x),
         _ => {}
     }
+    None
 }
 
 /// The first row of each household in a file, to place store-level problems on a row.
 pub fn first_rows(path: &Path) -> HashMap<String, usize> {
     let mut out = HashMap::new();
-    let _ = each_batch(path, |t, rows| {
+    let _ = each_batch(path, StringRecord::new, |t, rows| {
         if t.sheet.starts_with(MEMBERS) {
             for (n, row) in rows {
                 out.entry(t.get(&row, ID).to_string()).or_insert(n);
