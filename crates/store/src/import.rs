@@ -198,8 +198,13 @@ impl<B: db::Backend> SqlStore<B> {
     pub(crate) fn import_in_tx(tx: &mut dyn Tx, rules: &Rules, caller: &Caller, files: &[Household], at: &str) -> Result<ImportOutcome> {
         let mut ids: Vec<&str> = files.iter().map(|h| h.id.as_str()).collect();
         ids.sort_unstable();
-        let stored = Self::stored_summaries(tx, &ids)?;
-        let digests = digests(files);
+        // The digests are computed on other threads while the stored ones are read.
+        let (stored, digests) = std::thread::scope(|s| {
+            let digests = s.spawn(|| digests(files));
+            let stored = Self::stored_summaries(tx, &ids);
+            (stored, digests.join().expect("digest workers"))
+        });
+        let stored = stored?;
         let (problems, touched) = Self::import_problems(tx, caller, files, &stored, &digests)?;
         if !problems.is_empty() {
             return Err(StoreError::Rows(problems));
