@@ -562,17 +562,23 @@ pub fn county(plan: &CountyPlan, rules: &fupin_domain::config::Rules) -> CountyO
         cumulative.push(total);
     }
     let mut seqs = vec![0u32; plan.villages.len()];
-    let mut placed = 0u32;
-    while placed < plan.people && total > 0.0 {
+    // A new household in a village drawn by weight, with the village's next file number (None
+    // when that village's numbers are used up).
+    let mut draw = |g: &mut Gen| -> Option<Household> {
         let x = g.rng.random::<f64>() * total;
         let vi = cumulative.partition_point(|c| *c <= x).min(plan.villages.len() - 1);
         if seqs[vi] >= 9999 {
-            continue;
+            return None;
         }
         seqs[vi] += 1;
         let size = (1 + size_dist.sample(&mut g.rng) as usize).min(8);
-        let code = &plan.villages[vi].code;
-        let mut h = g.household(code, seqs[vi], size);
+        Some(g.household(&plan.villages[vi].code, seqs[vi], size))
+    };
+    let mut placed = 0u32;
+    while placed < plan.people && total > 0.0 {
+        let Some(mut h) = draw(&mut g) else { continue };
+        let code = &h.village.to_string();
+        let size = h.members.len();
         g.measures(&mut h, code);
         g.assign_helper(&mut h, cap);
         g.history(&mut h, rules);
@@ -585,17 +591,9 @@ pub fn county(plan: &CountyPlan, rules: &fupin_domain::config::Rules) -> CountyO
     // About one recorded rural household (边缘户) for every thirty registered ones.
     let recorded = g.out.households.len() / 30;
     for _ in 0..recorded {
-        let x = g.rng.random::<f64>() * total;
-        let vi = cumulative.partition_point(|c| *c <= x).min(plan.villages.len() - 1);
-        if seqs[vi] >= 9999 {
-            continue;
-        }
-        seqs[vi] += 1;
-        let size = (1 + size_dist.sample(&mut g.rng) as usize).min(8);
-        let code = &plan.villages[vi].code;
-        let mut h = g.household(code, seqs[vi], size);
+        let Some(mut h) = draw(&mut g) else { continue };
         g.recorded(&mut h, rules);
-        let d = rollups.entry(code.clone()).or_default();
+        let d = rollups.entry(h.village.to_string()).or_default();
         rollup::add(d, &rollup::contributions(&h), h.size(), 1);
         g.out.households.push(h);
     }

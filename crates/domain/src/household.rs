@@ -106,6 +106,33 @@ pub struct Member {
 }
 
 impl Member {
+    /// A member as a form first records them: sex and birth date from the ID number, the other
+    /// fields at their usual values (primary schooling, not in school, healthy, an ordinary
+    /// labourer not working away, in the basic and serious-illness insurance), to be set after.
+    pub fn new(no: i64, name: &str, id_number: IdNumber, relation: Relation) -> Member {
+        Member {
+            no,
+            name: name.to_string(),
+            sex: if id_number.is_male() { Sex::Male } else { Sex::Female },
+            birth_date: Some(id_number.birth_date()),
+            id_number,
+            relation,
+            ethnicity: "汉族".into(),
+            education: Education::Primary,
+            schooling: Schooling::NotInSchool,
+            health: Health::Healthy,
+            labour: Labour::Ordinary,
+            work_status: WorkStatus::None,
+            months_away: 0,
+            dibao: false,
+            medical_insurance: true,
+            serious_illness_insurance: true,
+            pension_insurance: false,
+            phone: String::new(),
+            left: None,
+        }
+    }
+
     pub fn is_active(&self) -> bool {
         self.left.is_none()
     }
@@ -508,28 +535,7 @@ pub mod fixtures {
     use super::*;
 
     pub fn member(no: i64, relation: Relation, birth: Date, seq: u32) -> Member {
-        let id = IdNumber::build("371521", birth, seq);
-        Member {
-            no,
-            name: format!("成员{no}"),
-            sex: if id.is_male() { Sex::Male } else { Sex::Female },
-            id_number: id,
-            relation,
-            ethnicity: "汉族".into(),
-            education: Education::Primary,
-            schooling: Schooling::NotInSchool,
-            health: Health::Healthy,
-            labour: Labour::Ordinary,
-            work_status: WorkStatus::None,
-            months_away: 0,
-            dibao: false,
-            medical_insurance: true,
-            serious_illness_insurance: true,
-            pension_insurance: false,
-            phone: String::new(),
-            birth_date: Some(birth),
-            left: None,
-        }
+        Member { education: Education::Primary, ..Member::new(no, &format!("成员{no}"), IdNumber::build("371521", birth, seq), relation) }
     }
 
     pub fn household() -> Household {

@@ -46,27 +46,9 @@ pub fn sample_household(village: &str, seq: u32, size: usize) -> Household {
     for i in 0..size {
         let birth = Date::new(1940 + (i as i32) * 7, 1 + (seq % 12), 1 + (i as u32 % 28)).expect("valid");
         let id = IdNumber::build(&village[..6], birth, seq * 10 + i as u32);
-        members.push(Member {
-            no: i as i64 + 1,
-            name: format!("张{}{}", ["一", "二", "三", "四", "五"][i % 5], seq),
-            sex: if id.is_male() { Sex::Male } else { Sex::Female },
-            id_number: id,
-            relation: if i == 0 { Relation::Head } else { Relation::Son },
-            ethnicity: "汉族".into(),
-            education: Education::Primary,
-            schooling: Schooling::NotInSchool,
-            health: Health::Healthy,
-            labour: Labour::Ordinary,
-            work_status: WorkStatus::None,
-            months_away: 0,
-            dibao: false,
-            medical_insurance: true,
-            serious_illness_insurance: true,
-            pension_insurance: false,
-            phone: "13800000000".into(),
-            birth_date: Some(birth),
-            left: None,
-        });
+        let name = format!("张{}{}", ["一", "二", "三", "四", "五"][i % 5], seq);
+        let relation = if i == 0 { Relation::Head } else { Relation::Son };
+        members.push(Member { phone: "13800000000".into(), ..Member::new(i as i64 + 1, &name, id, relation) });
     }
     Household {
         id: format!("{village}{seq:04}"),

@@ -80,26 +80,17 @@ fn member_from_form(h: &Household, f: &FormMap) -> Result<(Change, String), Doma
     let id_number = IdNumber::parse(&get(f, "id_number"))?;
     let birth = get(f, "birth_date");
     let birth_date = if birth.is_empty() { id_number.birth_date() } else { Date::parse(&birth)? };
+    let no = h.members.iter().map(|m| m.no).max().unwrap_or(0) + 1;
     let member = Member {
-        no: h.members.iter().map(|m| m.no).max().unwrap_or(0) + 1,
-        name: get(f, "name"),
-        sex: if id_number.is_male() { Sex::Male } else { Sex::Female },
-        id_number,
-        relation: Relation::parse(&get(f, "relation"))?,
         ethnicity: Some(get(f, "ethnicity")).filter(|e| !e.is_empty()).unwrap_or_else(|| "汉族".into()),
         education: Education::parse(&get(f, "education"))?,
         schooling: Schooling::parse(&get(f, "schooling"))?,
         health: Health::parse(&get(f, "health"))?,
         labour: Labour::parse(&get(f, "labour"))?,
-        work_status: WorkStatus::None,
-        months_away: 0,
-        dibao: false,
         medical_insurance: f.contains_key("medical_insurance"),
         serious_illness_insurance: f.contains_key("medical_insurance"),
-        pension_insurance: false,
-        phone: String::new(),
         birth_date: Some(birth_date),
-        left: None,
+        ..Member::new(no, &get(f, "name"), id_number, Relation::parse(&get(f, "relation"))?)
     };
     let reason = format!("{}：{}", arrival.label(), get(f, "reason"));
     Ok((Change::PutMember { member }, reason))
@@ -195,25 +186,9 @@ async fn record_page(State(state): State<Arc<AppState>>, PageAuth(a): PageAuth) 
 fn recorded_from_form(village: &fupin_domain::RegionCode, f: &FormMap) -> Result<Household, DomainError> {
     let id_number = IdNumber::parse(&get(f, "id_number"))?;
     let head = Member {
-        no: 1,
-        name: get(f, "name"),
-        sex: if id_number.is_male() { Sex::Male } else { Sex::Female },
-        birth_date: Some(id_number.birth_date()),
-        id_number,
-        relation: Relation::Head,
-        ethnicity: "汉族".into(),
-        education: Education::Primary,
-        schooling: Schooling::NotInSchool,
         health: Health::parse(&get(f, "health"))?,
         labour: Labour::parse(&get(f, "labour"))?,
-        work_status: WorkStatus::None,
-        months_away: 0,
-        dibao: false,
-        medical_insurance: true,
-        serious_illness_insurance: true,
-        pension_insurance: false,
-        phone: String::new(),
-        left: None,
+        ..Member::new(1, &get(f, "name"), id_number, Relation::Head)
     };
     Ok(Household {
         id: String::new(),
