@@ -54,7 +54,12 @@ pub struct CheckDates {
 
 impl CheckDates {
     pub fn on(today: Date) -> CheckDates {
-        let back = |years: i32| Date::new(today.year - years, today.month, today.day.min(28)).unwrap_or(today);
+        // The same day `years` earlier (28 February for a 29th that year lacks).
+        let back = |years: i32| {
+            Date::new(today.year - years, today.month, today.day)
+                .or_else(|| Date::new(today.year - years, today.month, 28))
+                .unwrap_or(today)
+        };
         CheckDates { year_ago: back(1), school_from: back(16), school_to: back(7) }
     }
 }
