@@ -39,6 +39,8 @@ struct Table {
     /// The layout's own column names by address and length: looked up millions of times per
     /// file, so the common case hashes two integers instead of a Chinese header.
     by_address: FxHashMap<(usize, usize), usize>,
+    /// Where each of `HOUSEHOLD_HEADERS` is, for the per-row comparison of household cells.
+    household_cols: Vec<Option<usize>>,
 }
 
 impl Table {
@@ -52,7 +54,13 @@ impl Table {
         let known = [HOUSEHOLD_HEADERS, MEMBER_HEADERS, INCOME_HEADERS, MEASURE_HEADERS, PAIR_HEADERS, &[ID]];
         let by_address =
             known.iter().flat_map(|cols| cols.iter()).filter_map(|c| index.get(*c).map(|i| ((c.as_ptr() as usize, c.len()), *i))).collect();
-        Ok(Table { sheet, index, by_address })
+        let household_cols = HOUSEHOLD_HEADERS.iter().map(|c| index.get(*c).copied()).collect();
+        Ok(Table { sheet, index, by_address, household_cols })
+    }
+
+    /// The household columns of a row, in `HOUSEHOLD_HEADERS` order.
+    fn household_cells<'a>(&'a self, row: &'a StringRecord) -> impl Iterator<Item = &'a str> + 'a {
+        self.household_cols.iter().map(|i| i.and_then(|i| row.get(i)).map_or("", str::trim))
     }
 
     fn get<'a>(&self, row: &'a StringRecord, col: &str) -> &'a str {
@@ -95,7 +103,7 @@ fn required_columns(sheet: &str) -> Option<Vec<&'static str>> {
 const BATCH: usize = 1024;
 
 /// Calls `f(sheet, rows)` with the non-empty data rows (row number, record) of the sheets the
-/// layout reads, member sheets first, `BATCH` rows at a time. Returns the sheets read.
+/// layout reads, member sheets first, about `BATCH` rows at a time. Returns the sheets read.
 /// `fresh` gives the record to read each CSV row into (recycled ones keep their buffers).
 fn each_batch(
     path: &Path,
@@ -104,6 +112,11 @@ fn each_batch(
 ) -> Result<Vec<String>, ReadError> {
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     let blank = |r: &StringRecord| r.iter().all(|c| c.trim().is_empty());
+    // A batch is handed on once it has `BATCH` rows and the next row starts another household,
+    // so a household's consecutive rows stay in one batch.
+    let full = |t: &Table, batch: &[(usize, StringRecord)], next: &StringRecord| {
+        batch.len() >= BATCH && batch.last().is_some_and(|(_, last)| t.get(last, ID) != t.get(next, ID))
+    };
     let mut batch = Vec::with_capacity(BATCH);
     match ext.as_str() {
         "xlsx" => {
@@ -125,10 +138,10 @@ fn each_batch(
                 for (i, r) in rows.enumerate() {
                     let rec: StringRecord = r.iter().map(cell_text).collect();
                     if !blank(&rec) {
-                        batch.push((first + 2 + i, rec));
-                        if batch.len() == BATCH {
+                        if full(&t, &batch, &rec) {
                             f(&t, std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
                         }
+                        batch.push((first + 2 + i, rec));
                     }
                 }
                 if !batch.is_empty() {
@@ -158,10 +171,10 @@ fn each_batch(
                 let mut i = 0;
                 while r.read_record(&mut rec).map_err(bad)? {
                     if !blank(&rec) {
-                        batch.push((i + 2, std::mem::replace(&mut rec, fresh())));
-                        if batch.len() == BATCH {
+                        if full(&t, &batch, &rec) {
                             f(&t, std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
                         }
+                        batch.push((i + 2, std::mem::replace(&mut rec, fresh())));
                     }
                     i += 1;
                 }
@@ -332,7 +345,7 @@ pub struct Parsed {
 
 /// The household columns of a row, joined: what every other row of that household must repeat.
 fn household_cells(t: &Table, row: &StringRecord) -> String {
-    HOUSEHOLD_HEADERS.iter().map(|c| t.get(row, c)).collect::<Vec<_>>().join("\u{1f}")
+    t.household_cells(row).collect::<Vec<_>>().join("\u{1f}")
 }
 
 /// A hash of the same: rows after a household's first are compared by it (no allocation); a
@@ -340,37 +353,72 @@ fn household_cells(t: &Table, row: &StringRecord) -> String {
 fn household_cells_hash(t: &Table, row: &StringRecord) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut hasher = rustc_hash::FxHasher::default();
-    for c in HOUSEHOLD_HEADERS {
-        t.get(row, c).hash(&mut hasher);
+    for cell in t.household_cells(row) {
+        cell.hash(&mut hasher);
     }
     hasher.finish()
 }
 
-/// One row parsed on its own (by any worker): what it adds to its household.
-enum Item {
-    /// A member row, with its household cells and the record. `household` is the household's
-    /// fields parsed (with their problems) when the row starts a run of its household within
-    /// the batch: usually its first row, adopted only if it is.
-    Member {
-        member: Option<Member>,
-        cells: u64,
-        household: Option<FirstRow>,
-        record: StringRecord,
+/// Consecutive rows of one household in one sheet, parsed by a worker.
+struct Run {
+    id: String,
+    /// The row number of each row, in order.
+    rows: Vec<usize>,
+    part: Part,
+}
+
+enum Part {
+    /// Member rows: the household as its first row gives it, that row's cells hashed, and each
+    /// row's member (rows whose member did not parse are left out, their problems reported).
+    Members {
+        first: FirstRow,
+        hash: u64,
+        members: Vec<(usize, Member)>,
     },
+    Others(Vec<(usize, Item)>),
+}
+
+/// One row of the other sheets.
+enum Item {
     Income(Option<Income>),
     Measure(Option<Measure>),
     Helper(Option<Helper>),
 }
 
-/// The row parsed, and its record when it is no longer needed (to be reused).
-fn parse_row(errs: &mut Errors, t: &Table, n: usize, row: StringRecord, starts_run: bool) -> (Item, Option<StringRecord>) {
-    if t.sheet.starts_with(MEMBERS) {
-        let member = member_from(errs, t, &row, n);
-        let household = starts_run.then(|| first_row(t, &row, n));
-        return (Item::Member { member, cells: household_cells_hash(t, &row), household, record: row }, None);
+/// Parses a batch into runs of consecutive rows of one household; a run's later member rows
+/// are checked against its first.
+fn parse_runs(errs: &mut Errors, t: &Table, rows: &[(usize, StringRecord)]) -> Vec<Run> {
+    let mut runs: Vec<Run> = vec![];
+    for (n, row) in rows {
+        let (n, id) = (*n, t.get(row, ID));
+        let members = t.sheet.starts_with(MEMBERS);
+        if runs.last().is_none_or(|r| r.id != id) {
+            let part = if members {
+                Part::Members { first: first_row(t, row, n), hash: household_cells_hash(t, row), members: vec![] }
+            } else {
+                Part::Others(vec![])
+            };
+            runs.push(Run { id: id.to_string(), rows: vec![], part });
+        }
+        let run = runs.last_mut().expect("pushed above");
+        run.rows.push(n);
+        match &mut run.part {
+            Part::Members { first, hash, members } => {
+                if run.rows.len() > 1 && household_cells_hash(t, row) != *hash {
+                    let col = disagreeing_column(&first.2, &household_cells(t, row));
+                    errs.push(t, n, col, t.get(row, col), format!("同一户各行的户信息应一致（与该户第一行不同：{col}）"));
+                }
+                members.extend(member_from(errs, t, row, n).map(|m| (n, m)));
+            }
+            Part::Others(items) => items.push((n, parse_other_row(errs, t, n, row))),
+        }
     }
-    let item = parse_other_row(errs, t, n, &row);
-    (item, Some(row))
+    runs
+}
+
+/// The first household column where two rows' joined cells differ.
+fn disagreeing_column(a: &str, b: &str) -> &'static str {
+    HOUSEHOLD_HEADERS.iter().zip(a.split('\u{1f}').zip(b.split('\u{1f}'))).find(|(_, (x, y))| x != y).map_or(ID, |(c, _)| c)
 }
 
 fn parse_other_row(errs: &mut Errors, t: &Table, n: usize, row: &StringRecord) -> Item {
@@ -444,8 +492,8 @@ fn first_row(t: &Table, row: &StringRecord, n: usize) -> FirstRow {
     (household_from(&mut own, t, row, n), own.0, household_cells(t, row))
 }
 
-/// A batch parsed: its position, sheet, rows (row number, household id, item) and problems.
-type ParsedBatch = (usize, Arc<Table>, Vec<(usize, String, Item)>, Vec<RowError>);
+/// A batch parsed: its position, sheet, runs and problems.
+type ParsedBatch = (usize, Arc<Table>, Vec<Run>, Vec<RowError>);
 
 /// Reads and checks a whole file; either every household parses or every problem is listed.
 /// One thread reads records, workers parse the rows batch by batch, and this thread puts the
@@ -482,21 +530,9 @@ pub fn read_file(path: &Path) -> Result<Parsed, ReadError> {
             s.spawn(move || loop {
                 let Ok((seq, t, rows)) = raw_rx.lock().expect("batch queue").recv() else { return };
                 let mut errs = Errors(vec![]);
-                let mut previous = String::new();
-                let mut used = vec![];
-                let items = rows
-                    .into_iter()
-                    .map(|(n, row)| {
-                        let id = t.get(&row, ID).to_string();
-                        let starts_run = id != previous;
-                        previous.clone_from(&id);
-                        let (item, done) = parse_row(&mut errs, &t, n, row, starts_run);
-                        used.extend(done);
-                        (n, id, item)
-                    })
-                    .collect();
-                let _ = spare_tx.try_send(used);
-                if out_tx.send((seq, t, items, errs.0)).is_err() {
+                let runs = parse_runs(&mut errs, &t, &rows);
+                let _ = spare_tx.try_send(rows.into_iter().map(|(_, r)| r).collect());
+                if out_tx.send((seq, t, runs, errs.0)).is_err() {
                     return;
                 }
             });
@@ -506,12 +542,12 @@ pub fn read_file(path: &Path) -> Result<Parsed, ReadError> {
         let mut next = 0;
         for batch in out_rx {
             pending.insert(batch.0, batch);
-            while let Some((_, t, rows, batch_errs)) = pending.remove(&next) {
+            while let Some((_, t, runs, batch_errs)) = pending.remove(&next) {
                 next += 1;
                 errs.0.extend(batch_errs);
-                let used: Vec<StringRecord> =
-                    rows.into_iter().filter_map(|(n, id, item)| add_row(&mut errs, &t, n, id, item, &mut files)).collect();
-                let _ = spare_tx.try_send(used);
+                for run in runs {
+                    add_run(&mut errs, &t, run, &mut files);
+                }
             }
         }
         drop(spare_tx);
@@ -544,7 +580,8 @@ pub fn read_file(path: &Path) -> Result<Parsed, ReadError> {
 /// One ID number in two households of the file: the later row is reported, naming the earlier.
 fn one_person_one_household(list: &[(usize, (String, u64), Household, Vec<usize>)], errs: &mut Errors) {
     let mut seen: FxHashMap<&str, (usize, usize)> = FxHashMap::default();
-    let members_sheet = Table { sheet: MEMBERS.into(), index: FxHashMap::default(), by_address: FxHashMap::default() };
+    let members_sheet =
+        Table { sheet: MEMBERS.into(), index: FxHashMap::default(), by_address: FxHashMap::default(), household_cols: vec![] };
     for (i, (_, _, h, rows)) in list.iter().enumerate() {
         for (m, n) in h.members.iter().zip(rows) {
             match seen.get(m.id_number.as_str()) {
@@ -562,51 +599,54 @@ fn one_person_one_household(list: &[(usize, (String, u64), Household, Vec<usize>
     }
 }
 
-/// Puts one parsed row into its household, in file order; gives back the record.
-fn add_row(errs: &mut Errors, t: &Table, n: usize, id: String, item: Item, files: &mut Files) -> Option<StringRecord> {
-    if let Item::Member { member, cells, household, record } = item {
-        match files.index.get(&id).map(|i| &mut files.list[*i]) {
-            Some((_, first, h, rows)) => {
-                // Every row repeats its household's fields: they must agree with the first.
-                if cells != first.1 {
-                    let col =
-                        HOUSEHOLD_HEADERS.iter().zip(first.0.split('\u{1f}')).find(|(c, v)| t.get(&record, c) != *v).map_or(ID, |(c, _)| c);
-                    errs.push(t, n, col, t.get(&record, col), format!("同一户各行的户信息应一致（与该户第一行不同：{col}）"));
-                }
-                if let Some(m) = member {
-                    h.members.push(m);
-                    rows.push(n);
-                }
+/// Puts a run of rows into its household, in file order.
+fn add_run(errs: &mut Errors, t: &Table, run: Run, files: &mut Files) {
+    let Run { id, rows, part } = run;
+    let at = files.index.get(&id).copied();
+    match (part, at) {
+        (Part::Members { first, hash, members }, Some(i)) => {
+            // The household's rows are not together in the file: this run must agree with its first.
+            let (_, stored, h, member_rows) = &mut files.list[i];
+            if hash != stored.1 {
+                let col = disagreeing_column(&stored.0, &first.2);
+                errs.push(t, rows[0], col, "", format!("同一户各行的户信息应一致（与该户第一行不同：{col}）"));
             }
-            None => {
-                let (parsed, problems, first_cells) = household.unwrap_or_else(|| first_row(t, &record, n));
-                errs.0.extend(problems);
-                if let Some(mut h) = parsed {
-                    let rows = member.iter().map(|_| n).collect();
-                    h.members.extend(member);
-                    files.index.insert(id, files.list.len());
-                    files.list.push((n, (first_cells, cells), h, rows));
+            for (n, m) in members {
+                h.members.push(m);
+                member_rows.push(n);
+            }
+        }
+        (Part::Members { first: (parsed, problems, cells), hash, members }, None) => {
+            errs.0.extend(problems);
+            if let Some(mut h) = parsed {
+                let member_rows = members.iter().map(|(n, _)| *n).collect();
+                h.members = members.into_iter().map(|(_, m)| m).collect();
+                files.index.insert(id, files.list.len());
+                files.list.push((rows[0], (cells, hash), h, member_rows));
+            }
+        }
+        (Part::Others(_), None) => {
+            for n in rows {
+                errs.push(t, n, ID, &id, "户编号不在贫困户成员表中".into());
+            }
+        }
+        (Part::Others(items), Some(i)) => {
+            let h = &mut files.list[i].2;
+            for (n, item) in items {
+                match item {
+                    Item::Income(Some(income)) => {
+                        if h.incomes.iter().any(|x| x.year == income.year) {
+                            errs.push(t, n, INCOME_HEADERS[1], &income.year.to_string(), "同一户同一年度的收入出现两次".into());
+                        }
+                        h.incomes.push(income);
+                    }
+                    Item::Measure(Some(m)) => h.measures.push(m),
+                    Item::Helper(Some(x)) => h.helpers.push(x),
+                    _ => {}
                 }
             }
         }
-        return Some(record);
     }
-    let Some((_, _, h, _)) = files.index.get(&id).map(|i| &mut files.list[*i]) else {
-        errs.push(t, n, ID, &id, "户编号不在贫困户成员表中".into());
-        return None;
-    };
-    match item {
-        Item::Income(Some(income)) => {
-            if h.incomes.iter().any(|i| i.year == income.year) {
-                errs.push(t, n, INCOME_HEADERS[1], &income.year.to_string(), "同一户同一年度的收入出现两次".into());
-            }
-            h.incomes.push(income);
-        }
-        Item::Measure(Some(m)) => h.measures.push(m),
-        Item::Helper(Some(x)) => h.helpers.push(x),
-        _ => {}
-    }
-    None
 }
 
 /// The first row of each household in a file, to place store-level problems on a row.
