@@ -514,6 +514,10 @@ pub fn apply_change(h: &mut Household, change: &Change, helpers: Vec<Helper>, ru
         }
         Change::SetStatus { status, year } => {
             let before = json!({"status": h.status, "exited_year": h.exited_year});
+            if h.status == Status::NonPoor && *status == Status::Poor {
+                // A recorded household identified as poor is registered (建档立卡) that year.
+                h.registered_year = *year;
+            }
             h.status = *status;
             h.exited_year = match status {
                 Status::Exited | Status::ExitedNoPolicy => Some(*year),

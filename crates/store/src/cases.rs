@@ -285,7 +285,8 @@ impl<B: db::Backend> SqlStore<B> {
                 let head = f.head().map(|m| m.name.clone()).unwrap_or_default();
                 (f.id.clone(), f.village.to_string(), head, f.size(), f.main_cause, Some(f))
             }
-            (CaseKind::Identification, _, None) => return Err(DomainError::new("case.file_missing", "识别申请须附完整的户档案").into()),
+            // A household recorded outside the register applies in place, with the file it has.
+            (CaseKind::Identification, None, None) => return Err(DomainError::new("case.file_missing", "识别申请须附完整的户档案").into()),
             (_, Some(id), _) => {
                 Self::ensure_in_scope(tx, caller, id)?;
                 let h = load_household(tx, id)?.ok_or(StoreError::NotFound)?;
@@ -304,7 +305,7 @@ impl<B: db::Backend> SqlStore<B> {
                     CaseKind::Monitoring => h.monitoring.is_none() && h.status != fupin_domain::codes::Status::Removed,
                     CaseKind::MonitoringClear => h.monitoring.is_some(),
                     CaseKind::Transfer => h.status.is_registered() && h.status != fupin_domain::codes::Status::Removed,
-                    CaseKind::Identification => false,
+                    CaseKind::Identification => h.status == fupin_domain::codes::Status::NonPoor,
                 };
                 if let Some(t) = &target {
                     if *t == h.village {
@@ -320,7 +321,7 @@ impl<B: db::Backend> SqlStore<B> {
                 if !allowed {
                     return Err(DomainError::new("case.status", format!("当前状态“{}”不能办理{}", h.status.label(), kind.label())).into());
                 }
-                if reason.trim().is_empty() && kind != CaseKind::Exit {
+                if reason.trim().is_empty() && !matches!(kind, CaseKind::Exit | CaseKind::Identification) {
                     return Err(DomainError::new("case.reason", format!("{}须填写原因", kind.label())).into());
                 }
                 let head = h.head().map(|m| m.name.clone()).unwrap_or_default();
@@ -439,7 +440,7 @@ impl<B: db::Backend> SqlStore<B> {
     fn complete(tx: &mut dyn Tx, rules: &Rules, caller: &Caller, case: &mut Case, file: Option<Household>, at: &str) -> Result<()> {
         let year = year_of(at);
         match case.kind {
-            CaseKind::Identification => {
+            CaseKind::Identification if file.is_some() => {
                 let f = file.ok_or_else(|| StoreError::Db("identification case without a file".into()))?;
                 Self::create_in_tx(tx, caller, f, &format!("识别建档（{}）", case.id), at)?;
             }

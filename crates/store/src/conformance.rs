@@ -815,6 +815,30 @@ pub fn recorded_household_monitoring(store: Arc<dyn Store>) {
     let f = store.region_figures(&county, &code("371521")).unwrap();
     assert_eq!(f.total[&format!("monitored:{}", MonitorType::Marginal.code())].households, 1);
     assert_eq!(store.rollup_table().unwrap(), store.recount_rollups().unwrap());
+    // Found poor after all: identified in place (两公示一公告) with the file it has.
+    let mut id = store.open_case(&village, CaseKind::Identification, Some(&h.id), None, "", "2021-04-01").unwrap();
+    for (who, day) in [
+        (&village, "2021-04-01"),
+        (&village, "2021-04-01"),
+        (&village, "2021-04-01"),
+        (&township, "2021-04-08"),
+        (&township, "2021-04-08"),
+        (&county, "2021-04-15"),
+        (&village, "2021-04-15"),
+    ] {
+        id = store.advance_case(who, &id.id, id.version, &approve(), day).unwrap();
+    }
+    assert_eq!(id.state, CaseState::Done);
+    let after = store.household(&village, &h.id).unwrap();
+    assert_eq!((after.status, after.registered_year), (Status::Poor, 2021));
+    let f = store.region_figures(&county, &code("371521")).unwrap();
+    assert_eq!((f.total["all"].households, f.total["registered:2021"].households), (1, 1));
+    assert!(f.total.get("nonpoor").is_none_or(|t| t.households == 0));
+    assert_eq!(store.rollup_table().unwrap(), store.recount_rollups().unwrap());
+    assert!(matches!(
+        store.open_case(&village, CaseKind::Identification, Some(&h.id), None, "", "2021-05-01"),
+        Err(StoreError::Invalid(e)) if e.code == "case.status"
+    ));
 }
 
 /// The yearly update reads files lean and in parallel; its verdicts must equal judging each
