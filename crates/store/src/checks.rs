@@ -6,7 +6,6 @@
 use crate::*;
 use fupin_domain::codes::{Health, Labour, Relation, Schooling, Status};
 use fupin_domain::id_number::Date;
-use std::collections::HashMap;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
@@ -98,63 +97,60 @@ pub fn file_problems(h: &Household, updated_at: &str, d: &CheckDates) -> Vec<(&'
     out
 }
 
-/// One active member as the cross-file checks see them.
+/// One active member as the cross-file checks see them: two 64-bit keys instead of strings,
+/// because a province has millions of them. `id` encodes the ID number exactly (17 digits and
+/// the check character); `person` is a SipHash of name and birth date, whose accidental
+/// collision among a province's members is a one-in-millions event that would only add a
+/// suspect pair to a list officials review.
+#[derive(Debug, Clone, Copy)]
 pub struct Person {
-    pub id_number: String,
-    pub name: String,
+    pub id: u64,
+    /// None for members of removed (清退) files: still holders of the ID number, never twins.
+    pub person: Option<u64>,
     pub household: u32,
-    /// In a removed (清退) file: still a holder of the ID number, never a suspected twin.
-    pub removed: bool,
+    pub member_no: u16,
 }
 
-/// Adds the cross-file findings: one ID number active in two files, and one name and birth
-/// date in two files. `households[i]` is the id of household `i`.
-pub fn cross_file_problems(people: &[Person], households: &[String], report: &mut CheckReport) {
-    // The two groupings are independent: built on two threads.
-    let (same_id, same_person) = std::thread::scope(|s| {
-        let ids = s.spawn(|| {
-            let mut by_id: HashMap<&str, Vec<u32>> = HashMap::with_capacity(people.len());
-            for (i, p) in people.iter().enumerate() {
-                by_id.entry(p.id_number.as_str()).or_default().push(i as u32);
-            }
-            by_id.into_values().filter(|g| g.len() > 1).collect::<Vec<_>>()
-        });
-        let mut by_person: HashMap<(&str, &str), Vec<u32>> = HashMap::with_capacity(people.len());
-        for (i, p) in people.iter().enumerate() {
-            if !p.removed && p.id_number.len() >= 14 {
-                by_person.entry((p.name.as_str(), &p.id_number[6..14])).or_default().push(i as u32);
-            }
-        }
-        let same_person: Vec<Vec<u32>> = by_person.into_values().filter(|g| g.len() > 1).collect();
-        (ids.join().expect("grouping by ID number"), same_person)
-    });
-    let mut flag = |kind: &'static str, groups: Vec<Vec<u32>>| {
-        let mut total = 0;
-        let mut found: Vec<(String, String)> = vec![];
-        for g in groups {
-            let mut files: Vec<u32> = g.iter().map(|i| people[*i as usize].household).collect();
-            files.sort_unstable();
-            files.dedup();
-            if files.len() < 2 {
-                continue;
-            }
-            for i in g {
-                total += 1;
-                let p = &people[i as usize];
-                found.push((households[p.household as usize].clone(), p.name.clone()));
+impl Person {
+    pub fn of(m: &fupin_domain::household::Member, household: u32, removed: bool) -> Person {
+        use std::hash::{Hash, Hasher};
+        let b = m.id_number.as_str().as_bytes();
+        let digits = b[..17].iter().fold(0u64, |v, d| v * 10 + u64::from(d - b'0'));
+        let check = if b[17] == b'X' { 10 } else { u64::from(b[17] - b'0') };
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (m.name.as_str(), &b[6..14]).hash(&mut h);
+        Person { id: digits * 11 + check, person: (!removed).then(|| h.finish()), household, member_no: m.no as u16 }
+    }
+}
+
+/// A member flagged by a cross-file check: (kind, household index, member number).
+pub type Flagged = (&'static str, u32, u16);
+
+/// The cross-file problems: one ID number active in two files, and one name and birth date in
+/// two files. Groups are found by sorting the keys (two sorts, on two threads). Returns the
+/// total per kind and the flagged members in household order.
+pub fn cross_file_problems(people: &[Person]) -> (BTreeMap<&'static str, i64>, Vec<Flagged>) {
+    let group = |kind: &'static str, key: fn(&Person) -> Option<u64>| {
+        let mut keyed: Vec<(u64, u32)> = people.iter().enumerate().filter_map(|(i, p)| key(p).map(|k| (k, i as u32))).collect();
+        keyed.sort_unstable();
+        let mut flagged = vec![];
+        for run in keyed.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
+            let first = people[run[0].1 as usize].household;
+            if run.iter().any(|(_, i)| people[*i as usize].household != first) {
+                flagged.extend(run.iter().map(|(_, i)| (kind, people[*i as usize].household, people[*i as usize].member_no)));
             }
         }
-        found.sort();
-        found.truncate(PER_KIND as usize);
-        let l = label(kind);
-        report.findings.extend(found.into_iter().map(|(hid, name)| Finding {
-            kind,
-            village_code: hid[..12].to_string(),
-            household_id: hid,
-            message: format!("{l}：{name}"),
-        }));
-        report.counts.insert(kind, (l, total));
+        flagged
     };
-    flag("id_in_two_files", same_id);
-    flag("person_in_two_households", same_person);
+    let (mut flagged, twins) = std::thread::scope(|s| {
+        let twins = s.spawn(|| group("person_in_two_households", |p| p.person));
+        (group("id_in_two_files", |p| Some(p.id)), twins.join().expect("grouping by name and birth date"))
+    });
+    flagged.extend(twins);
+    let mut totals: BTreeMap<&'static str, i64> = [("id_in_two_files", 0), ("person_in_two_households", 0)].into_iter().collect();
+    for (kind, _, _) in &flagged {
+        *totals.entry(kind).or_default() += 1;
+    }
+    flagged.sort_unstable_by_key(|(kind, h, no)| (*kind, *h, *no));
+    (totals, flagged)
 }

@@ -5,7 +5,7 @@
 //! columns and judged by the same domain functions as a single file (`verdict`,
 //! `monitoring_risks`), then checked, and the members kept for the cross-file checks.
 
-use crate::checks::{cross_file_problems, file_problems, label, CheckDates, CheckReport, Finding, Person, KINDS, PER_KIND};
+use crate::checks::{cross_file_problems, file_problems, label, CheckDates, CheckReport, Finding, Flagged, Person, KINDS, PER_KIND};
 use crate::db::{Backend, Row, Tx, Val};
 use crate::sql_store::SqlStore;
 use crate::yearly::{key, Evaluation, LISTED};
@@ -157,9 +157,7 @@ fn scan_unit(tx: &mut dyn Tx, rules: &Rules, lo: &str, hi: &str, year: i32, as_o
         if h.status != Status::TransferredOut {
             let index = part.ids.len() as u32;
             let removed = h.status == Status::Removed;
-            for m in h.members.into_iter().filter(|m| m.is_active()) {
-                part.people.push(Person { id_number: m.id_number.as_str().to_string(), name: m.name, household: index, removed });
-            }
+            part.people.extend(h.members.iter().filter(|m| m.is_active()).map(|m| Person::of(m, index, removed)));
             part.ids.push(h.id);
         }
     }
@@ -243,7 +241,32 @@ impl<B: Backend> SqlStore<B> {
             }));
         }
         let crossing = Instant::now();
-        cross_file_problems(&people, &ids, &mut report);
+        let (totals, flagged) = cross_file_problems(&people);
+        drop(people);
+        for (kind, total) in totals {
+            report.counts.insert(kind, (label(kind), total));
+            // Names only for the members listed: read back by key.
+            let listed: Vec<&Flagged> = flagged.iter().filter(|f| f.0 == kind).take(PER_KIND as usize).collect();
+            let names = self.read(|tx| {
+                listed
+                    .iter()
+                    .map(|(_, h, no)| {
+                        let r = tx.query_one(
+                            "SELECT name FROM members WHERE household_id = $1 AND member_no = $2",
+                            &[ids[*h as usize].as_str().into(), i64::from(*no).into()],
+                        )?;
+                        Ok(r.map(|r| r.text(0)).unwrap_or_default())
+                    })
+                    .collect::<Result<Vec<String>>>()
+            })?;
+            let l = label(kind);
+            report.findings.extend(listed.iter().zip(names).map(|((_, h, _), name)| Finding {
+                kind,
+                household_id: ids[*h as usize].clone(),
+                village_code: ids[*h as usize][..12].to_string(),
+                message: format!("{l}：{name}"),
+            }));
+        }
         e.inconsistent = report.counts.clone();
         e.seconds = (judged, crossing.elapsed().as_secs_f64());
         Ok((e, report))
