@@ -389,7 +389,7 @@ fn main() {
             let year = year.unwrap_or(as_of.year);
             let started = std::time::Instant::now();
             let caller = fupin_domain::access::Caller::system(RegionCode::parse("37")?);
-            let e = fupin_store::yearly::evaluate(&*store, &caller, &region, year, as_of)?;
+            let e = store.evaluate(&caller, &region, year, as_of)?;
             let n = |k: &str| e.counts.get(k).copied().unwrap_or(0);
             println!(
                 "{region} {year}年动态调整：共 {} 户，用时 {:.1} 秒（逐户研判 {:.1} 秒，数据核查 {:.1} 秒）",

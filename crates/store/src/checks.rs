@@ -42,10 +42,10 @@ pub fn label(kind: &str) -> &'static str {
 }
 
 /// The dates the checks compare with, from the day they run.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct CheckDates {
-    /// Files not touched since this day (YYYY-MM-DD) are stale.
-    pub year_ago: Date,
+    /// Files not touched since this day (YYYY-MM-DD, compared as text with `updated_at`) are stale.
+    pub year_ago: String,
     /// Born after the first and on or before the second: of compulsory-school age (7–15).
     pub school_from: Date,
     pub school_to: Date,
@@ -59,7 +59,7 @@ impl CheckDates {
                 .or_else(|| Date::new(today.year - years, today.month, 28))
                 .unwrap_or(today)
         };
-        CheckDates { year_ago: back(1), school_from: back(16), school_to: back(7) }
+        CheckDates { year_ago: back(1).to_string(), school_from: back(16), school_to: back(7) }
     }
 }
 
@@ -72,7 +72,7 @@ pub fn file_problems(h: &Household, updated_at: &str, d: &CheckDates) -> Vec<(&'
     if remaining && !h.active_members().any(|m| m.relation == Relation::Head) {
         out.push(("no_head", head_name()));
     }
-    if remaining && updated_at < d.year_ago.to_string().as_str() {
+    if remaining && updated_at < d.year_ago.as_str() {
         out.push(("stale", updated_at.to_string()));
     }
     if matches!(h.status, Status::Exited | Status::ExitedNoPolicy) && h.exited_year.is_some_and(|y| h.income(y).is_none()) {

@@ -145,10 +145,6 @@ impl<B: Backend> SqlStore<B> {
         Ok(())
     }
 
-    fn apply_delta(tx: &mut dyn Tx, village: &RegionCode, delta: &Delta) -> Result<()> {
-        Self::apply_deltas(tx, std::iter::once((village, delta.clone())))
-    }
-
     /// Adds villages' deltas to the maintained rollups, summed first per region and metric so
     /// that a township or county row is written once however many of its villages changed.
     fn apply_deltas<'v>(tx: &mut dyn Tx, deltas: impl Iterator<Item = (&'v RegionCode, Delta)>) -> Result<()> {
@@ -356,7 +352,7 @@ impl<B: Backend> SqlStore<B> {
         };
         let payload = json!({"before": effect.before, "after": effect.after, "size": after.size(), "flow": flow});
         Self::record(tx, caller, &after, req.change.kind(), &req.reason, &req.at, payload)?;
-        Self::apply_delta(tx, &after.village, &rollup::delta(Some(&before), &after, flow))?;
+        Self::apply_deltas(tx, std::iter::once((&after.village, rollup::delta(Some(&before), &after, flow))))?;
         Ok(after)
     }
 

@@ -3,7 +3,6 @@
 //! falling back, whose data contradicts itself.
 
 use crate::*;
-use fupin_domain::id_number::Date;
 use fupin_domain::lifecycle::Verdict;
 
 /// Files per verdict, with the first ids of each (for the lists on the page).
@@ -30,9 +29,4 @@ pub(crate) fn key(v: Verdict) -> &'static str {
         Verdict::Stable => "stable",
         Verdict::Other => "other",
     }
-}
-
-/// Judges every file in `region` and runs the data checks, in one pass (see `scan`).
-pub fn evaluate(store: &dyn Store, caller: &Caller, region: &RegionCode, year: i32, as_of: Date) -> Result<Evaluation> {
-    store.evaluate(caller, region, year, as_of)
 }

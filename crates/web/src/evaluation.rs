@@ -9,7 +9,7 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::Json;
 use fupin_domain::RegionCode;
-use fupin_store::yearly::{evaluate, Evaluation};
+use fupin_store::yearly::Evaluation;
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -31,7 +31,7 @@ async fn run(state: &Arc<AppState>, a: &Auth, p: &EvalParams) -> Result<Evaluati
         return Err(ApiError::bad_request("evaluation.year", format!("年度应在2015到{}之间", today.year)));
     }
     let caller = a.caller.clone();
-    blocking(state, move |s| evaluate(s, &caller, &region, year, today)).await
+    blocking(state, move |s| s.evaluate(&caller, &region, year, today)).await
 }
 
 /// Re-evaluates every file of a region for a year: who meets the exit standards, who of the
