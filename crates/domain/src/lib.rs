@@ -15,6 +15,7 @@ pub mod lifecycle;
 pub mod money;
 pub mod region;
 pub mod rollup;
+pub mod sheet;
 
 pub use error::DomainError;
 pub use id_number::IdNumber;

@@ -8,24 +8,30 @@ pub mod layout;
 pub mod read;
 pub mod write;
 
-pub use read::{keep_absent_tables, read_file, Parsed, ReadError, RowError};
+pub use read::{keep_absent_tables, read_file, read_file_against, Parsed, ReadError, RowError};
 pub use write::{export, write_error_report, ExportOutcome};
 
-/// Reads a file and imports it on the caller's authority: all or nothing. On problems, the
-/// rows to report (sheet, row, column, value, reason).
+/// Reads a file and imports it on the caller's authority: all or nothing. Households whose
+/// rows are unchanged from what is stored are recognised by digest and never parsed. On
+/// problems, the rows to report (sheet, row, column, value, reason).
 pub fn import_file(
     store: &dyn fupin_store::Store,
     caller: &fupin_domain::access::Caller,
     path: &std::path::Path,
     at: &str,
 ) -> Result<fupin_store::ImportOutcome, ImportFailure> {
-    let mut parsed = match read_file(path) {
+    // Without stored digests (a caller who may not import) every household is parsed, and the
+    // store then refuses the import with its reason.
+    let stored = |first: &str, last: &str| store.file_digests(caller, first, last).unwrap_or_default();
+    let mut parsed = match read::read_file_against(path, &stored) {
         Ok(p) => p,
         Err(ReadError::Malformed(m)) => return Err(ImportFailure::Malformed(m)),
         Err(ReadError::Rows(rows)) => return Err(ImportFailure::Rows(rows)),
     };
     keep_absent_tables(store, caller, &mut parsed).map_err(|e| ImportFailure::Malformed(e.to_string()))?;
-    match store.import_households(caller, &parsed.files, at) {
+    let set = fupin_store::ImportSet { files: &parsed.files, unchanged: &parsed.unchanged };
+    let r = store.import(caller, set, at);
+    match r {
         Ok(o) => Ok(o),
         Err(fupin_store::StoreError::Rows(items)) => {
             let rows = read::first_rows(path);

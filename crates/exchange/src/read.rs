@@ -7,6 +7,7 @@ use calamine::{open_workbook, Data, Reader, Xlsx};
 use csv::StringRecord;
 use fupin_domain::codes::*;
 use fupin_domain::household::{Conditions, Details, Helper, Household, Income, Measure, Member};
+use fupin_domain::sheet::{digest_part, Part, PartDigest};
 use fupin_domain::DomainError;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
@@ -31,44 +32,125 @@ pub enum ReadError {
     Rows(Vec<RowError>),
 }
 
-/// One sheet's header: where each column is. Rows are read one at a time (`each_row`), never
-/// held all at once: a county's file is a few hundred megabytes of cells otherwise.
+/// Which of the four tables a sheet holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Members,
+    Incomes,
+    Measures,
+    Pairs,
+}
+
+impl Kind {
+    fn of(sheet: &str) -> Option<Kind> {
+        match sheet {
+            s if s.starts_with(MEMBERS) => Some(Kind::Members),
+            INCOMES => Some(Kind::Incomes),
+            MEASURES => Some(Kind::Measures),
+            PAIRS => Some(Kind::Pairs),
+            _ => None,
+        }
+    }
+
+    /// The part of the file digest its rows make.
+    fn part(self) -> Part {
+        match self {
+            Kind::Members => Part::Members,
+            Kind::Incomes => Part::Incomes,
+            Kind::Measures => Part::Measures,
+            Kind::Pairs => Part::Pairs,
+        }
+    }
+
+    /// The layout's columns of this table; a member row carries its household's columns first.
+    fn columns(self) -> Vec<&'static str> {
+        match self {
+            Kind::Members => HOUSEHOLD_HEADERS.iter().chain(MEMBER_HEADERS).copied().collect(),
+            Kind::Incomes => INCOME_HEADERS.to_vec(),
+            Kind::Measures => MEASURE_HEADERS.to_vec(),
+            Kind::Pairs => PAIR_HEADERS.to_vec(),
+        }
+    }
+
+    /// The columns the digest covers: all but a pairing's helper name and unit (shown for
+    /// reading, stored with the helper, not the file).
+    fn digested(self, columns: usize) -> usize {
+        if self == Kind::Pairs {
+            2
+        } else {
+            columns
+        }
+    }
+
+    /// The columns a sheet must have.
+    fn required(self) -> Vec<&'static str> {
+        match self {
+            Kind::Members | Kind::Incomes => required(&self.columns()),
+            Kind::Measures => MEASURE_HEADERS.to_vec(),
+            Kind::Pairs => PAIR_HEADERS[..2].to_vec(),
+        }
+    }
+}
+
+/// One sheet's header: where each of the layout's columns is. Rows are read one at a time
+/// (`each_batch`), never held as cells of a workbook.
 struct Table {
     sheet: String,
-    index: FxHashMap<String, usize>,
-    /// The layout's own column names by address and length: looked up millions of times per
-    /// file, so the common case hashes two integers instead of a Chinese header.
-    by_address: FxHashMap<(usize, usize), usize>,
-    /// Where each of `HOUSEHOLD_HEADERS` is, for the per-row comparison of household cells.
-    household_cols: Vec<Option<usize>>,
+    kind: Kind,
+    /// The layout's column names, in order (`Kind::columns`); the household id is first.
+    names: Vec<&'static str>,
+    /// Where each of `names` is in the file's rows; None for an optional column it lacks.
+    at: Vec<Option<usize>>,
+}
+
+/// `str::trim`, with a shortcut for the usual cell: one that begins and ends with a character
+/// that cannot be white space (an ASCII letter, digit or sign, or a CJK character, whose UTF-8
+/// lead bytes 0xE4–0xE9 no white space shares).
+fn trim(s: &str) -> &str {
+    let b = s.as_bytes();
+    let solid_start = |x: u8| x.is_ascii_graphic() || (0xE4..=0xE9).contains(&x);
+    let solid_end = match b {
+        [] => return s,
+        [.., x] if x.is_ascii_graphic() => true,
+        [.., lead, x, y] if (0xE4..=0xE9).contains(lead) && (0x80..0xC0).contains(x) && (0x80..0xC0).contains(y) => true,
+        _ => false,
+    };
+    if solid_start(b[0]) && solid_end {
+        s
+    } else {
+        s.trim()
+    }
+}
+
+/// Where a member's columns begin in a member row: after the household's.
+fn member_col(i: usize) -> usize {
+    HOUSEHOLD_HEADERS.len() + i
 }
 
 impl Table {
-    fn new(sheet: String, header: &StringRecord, required: &[&str]) -> Result<Table, ReadError> {
-        let index: FxHashMap<String, usize> =
-            header.iter().enumerate().map(|(i, h)| (h.trim().trim_start_matches('\u{feff}').to_string(), i)).collect();
-        let missing: Vec<&str> = required.iter().filter(|h| !index.contains_key(**h)).copied().collect();
+    fn new(sheet: String, kind: Kind, header: &StringRecord) -> Result<Table, ReadError> {
+        let index: FxHashMap<&str, usize> = header.iter().enumerate().map(|(i, h)| (h.trim().trim_start_matches('\u{feff}'), i)).collect();
+        let missing: Vec<&str> = kind.required().into_iter().filter(|h| !index.contains_key(*h)).collect();
         if !missing.is_empty() {
             return Err(ReadError::Malformed(format!("工作表“{sheet}”缺少列：{}", missing.join("、"))));
         }
-        let known = [HOUSEHOLD_HEADERS, MEMBER_HEADERS, INCOME_HEADERS, MEASURE_HEADERS, PAIR_HEADERS, &[ID]];
-        let by_address =
-            known.iter().flat_map(|cols| cols.iter()).filter_map(|c| index.get(*c).map(|i| ((c.as_ptr() as usize, c.len()), *i))).collect();
-        let household_cols = HOUSEHOLD_HEADERS.iter().map(|c| index.get(*c).copied()).collect();
-        Ok(Table { sheet, index, by_address, household_cols })
+        let names = kind.columns();
+        let at = names.iter().map(|c| index.get(c).copied()).collect();
+        Ok(Table { sheet, kind, names, at })
     }
 
-    /// The household columns of a row, in `HOUSEHOLD_HEADERS` order.
+    /// The trimmed cell of layout column `i`, or "" when the row or the file lacks it.
+    fn cell<'a>(&self, row: &'a StringRecord, i: usize) -> &'a str {
+        self.at[i].and_then(|c| row.get(c)).map_or("", trim)
+    }
+
+    fn id<'a>(&self, row: &'a StringRecord) -> &'a str {
+        self.cell(row, 0)
+    }
+
+    /// The household columns of a member row, in `HOUSEHOLD_HEADERS` order.
     fn household_cells<'a>(&'a self, row: &'a StringRecord) -> impl Iterator<Item = &'a str> + 'a {
-        self.household_cols.iter().map(|i| i.and_then(|i| row.get(i)).map_or("", str::trim))
-    }
-
-    fn get<'a>(&self, row: &'a StringRecord, col: &str) -> &'a str {
-        let i = match self.by_address.get(&(col.as_ptr() as usize, col.len())) {
-            Some(i) => Some(i),
-            None => self.index.get(col),
-        };
-        i.and_then(|i| row.get(*i)).map(|s| s.trim()).unwrap_or("")
+        (0..HOUSEHOLD_HEADERS.len()).map(move |i| self.cell(row, i))
     }
 }
 
@@ -79,23 +161,8 @@ fn cell_text(d: &Data) -> String {
         Data::Int(i) => i.to_string(),
         Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
         Data::Float(f) => f.to_string(),
-        Data::Bool(b) => yes(*b),
+        Data::Bool(b) => yes(*b).to_string(),
         other => other.to_string(),
-    }
-}
-
-/// The columns a sheet must have, or None for a sheet the layout does not read.
-fn required_columns(sheet: &str) -> Option<Vec<&'static str>> {
-    if sheet.starts_with(MEMBERS) {
-        Some(required(&HOUSEHOLD_HEADERS.iter().chain(MEMBER_HEADERS).copied().collect::<Vec<_>>()))
-    } else if sheet == INCOMES {
-        Some(required(INCOME_HEADERS))
-    } else if sheet == MEASURES {
-        Some(MEASURE_HEADERS.to_vec())
-    } else if sheet == PAIRS {
-        Some(PAIR_HEADERS[..2].to_vec())
-    } else {
-        None
     }
 }
 
@@ -103,21 +170,22 @@ fn required_columns(sheet: &str) -> Option<Vec<&'static str>> {
 const BATCH: usize = 1024;
 
 /// Calls `f(sheet, rows)` with the non-empty data rows (row number, record) of the sheets the
-/// layout reads, member sheets first, about `BATCH` rows at a time. Returns the sheets read.
+/// layout reads, member sheets first, about `BATCH` rows at a time. Returns the tables read.
 /// `fresh` gives the record to read each CSV row into (recycled ones keep their buffers).
 fn each_batch(
     path: &Path,
     mut fresh: impl FnMut() -> StringRecord,
     mut f: impl FnMut(&Arc<Table>, Vec<(usize, StringRecord)>),
-) -> Result<Vec<String>, ReadError> {
+) -> Result<Vec<Kind>, ReadError> {
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     let blank = |r: &StringRecord| r.iter().all(|c| c.trim().is_empty());
     // A batch is handed on once it has `BATCH` rows and the next row starts another household,
     // so a household's consecutive rows stay in one batch.
     let full = |t: &Table, batch: &[(usize, StringRecord)], next: &StringRecord| {
-        batch.len() >= BATCH && batch.last().is_some_and(|(_, last)| t.get(last, ID) != t.get(next, ID))
+        batch.len() >= BATCH && batch.last().is_some_and(|(_, last)| t.id(last) != t.id(next))
     };
     let mut batch = Vec::with_capacity(BATCH);
+    let mut kinds = vec![];
     match ext.as_str() {
         "xlsx" => {
             let mut wb: Xlsx<_> =
@@ -126,15 +194,16 @@ fn each_batch(
             if !names.iter().any(|n| n.starts_with(MEMBERS)) {
                 return Err(ReadError::Malformed(format!("缺少工作表“{MEMBERS}”（文件中的工作表：{}）", names.join("、"))));
             }
-            names.retain(|n| required_columns(n).is_some());
+            names.retain(|n| Kind::of(n).is_some());
             names.sort_by_key(|n| !n.starts_with(MEMBERS));
             for name in &names {
+                let kind = Kind::of(name).expect("kept above");
                 let range = wb.worksheet_range(name).map_err(|e| ReadError::Malformed(format!("无法读取工作表“{name}”：{e}")))?;
                 let first = range.start().map_or(0, |(r, _)| r as usize);
                 let mut rows = range.rows();
                 let header: StringRecord =
                     rows.next().ok_or_else(|| ReadError::Malformed(format!("工作表“{name}”是空的")))?.iter().map(cell_text).collect();
-                let t = Arc::new(Table::new(name.clone(), &header, &required_columns(name).unwrap_or_default())?);
+                let t = Arc::new(Table::new(name.clone(), kind, &header)?);
                 for (i, r) in rows.enumerate() {
                     let rec: StringRecord = r.iter().map(cell_text).collect();
                     if !blank(&rec) {
@@ -147,27 +216,26 @@ fn each_batch(
                 if !batch.is_empty() {
                     f(&t, std::mem::take(&mut batch));
                 }
+                kinds.push(kind);
             }
-            Ok(names)
+            Ok(kinds)
         }
         "csv" => {
-            let mut names = vec![];
-            let siblings = [INCOMES, MEASURES, PAIRS].map(|n| (n.to_string(), sibling(path, n)));
-            for (name, p) in std::iter::once((MEMBERS.to_string(), path.to_path_buf())).chain(siblings) {
+            let siblings = [INCOMES, MEASURES, PAIRS].map(|n| (n, sibling(path, n)));
+            for (name, p) in std::iter::once((MEMBERS, path.to_path_buf())).chain(siblings) {
                 if name != MEMBERS && !p.exists() {
                     continue;
                 }
+                let kind = Kind::of(name).expect("the layout's tables");
                 let bad = |e: csv::Error| ReadError::Malformed(format!("{}不是有效的CSV（须为UTF-8编码）：{e}", p.display()));
-                let mut r = csv::ReaderBuilder::new()
-                    .has_headers(false)
-                    .flexible(true)
-                    .from_path(&p)
-                    .map_err(|e| ReadError::Malformed(format!("无法打开{}：{e}", p.display())))?;
+                let file = std::fs::File::open(&p).map_err(|e| ReadError::Malformed(format!("无法打开{}：{e}", p.display())))?;
+                // A large buffer: a county's file is tens of megabytes, read in few calls.
+                let mut r = csv::ReaderBuilder::new().has_headers(false).flexible(true).buffer_capacity(1 << 20).from_reader(file);
                 let mut rec = fresh();
                 if !r.read_record(&mut rec).map_err(bad)? {
                     return Err(ReadError::Malformed(format!("工作表“{name}”是空的")));
                 }
-                let t = Arc::new(Table::new(name.clone(), &rec, &required_columns(&name).unwrap_or_default())?);
+                let t = Arc::new(Table::new(name.to_string(), kind, &rec)?);
                 let mut i = 0;
                 while r.read_record(&mut rec).map_err(bad)? {
                     if !blank(&rec) {
@@ -181,9 +249,9 @@ fn each_batch(
                 if !batch.is_empty() {
                     f(&t, std::mem::take(&mut batch));
                 }
-                names.push(name);
+                kinds.push(kind);
             }
-            Ok(names)
+            Ok(kinds)
         }
         _ => Err(ReadError::Malformed(format!("不支持的文件类型“{ext}”：请上传 .xlsx 或 .csv"))),
     }
@@ -208,37 +276,37 @@ impl Errors {
     }
 }
 
-/// Parses a value from column `col` of `row`, recording a problem if it fails.
+/// Parses the value of layout column `i` of `row`, recording a problem if it fails.
 macro_rules! cell {
-    ($errs:expr, $t:expr, $row:expr, $n:expr, $col:expr, $parse:expr) => {{
-        let v = $t.get($row, $col);
-        $errs.at($t, $n, $col, v, $parse(v))
+    ($errs:expr, $t:expr, $row:expr, $n:expr, $i:expr, $parse:expr) => {{
+        let i = $i;
+        let v = $t.cell($row, i);
+        $errs.at($t, $n, $t.names[i], v, $parse(v))
     }};
 }
 
 fn household_from(errs: &mut Errors, t: &Table, row: &StringRecord, n: usize) -> Option<Household> {
-    let h = HOUSEHOLD_HEADERS;
-    let id = t.get(row, ID).to_string();
-    let village = cell!(errs, t, row, n, h[1], parse_region);
-    let status = cell!(errs, t, row, n, h[2], Status::parse);
-    let attribute = cell!(errs, t, row, n, h[3], Attribute::parse);
-    let standard = cell!(errs, t, row, n, h[4], Standard::parse);
-    let main_cause = cell!(errs, t, row, n, h[5], Cause::parse);
-    let other_causes = cell!(errs, t, row, n, h[6], parse_causes);
-    let planned = cell!(errs, t, row, n, h[10], |v| parse_opt_year(v, "计划脱贫年度"));
-    let registered = cell!(errs, t, row, n, h[11], |v| parse_int(v, "建档年度", 2000..=2035));
-    let exited = cell!(errs, t, row, n, h[12], |v| parse_opt_year(v, "脱贫年度"));
-    let b = |errs: &mut Errors, i: usize| cell!(errs, t, row, n, h[i], parse_bool);
+    let id = t.id(row).to_string();
+    let village = cell!(errs, t, row, n, 1, parse_region);
+    let status = cell!(errs, t, row, n, 2, Status::parse);
+    let attribute = cell!(errs, t, row, n, 3, Attribute::parse);
+    let standard = cell!(errs, t, row, n, 4, Standard::parse);
+    let main_cause = cell!(errs, t, row, n, 5, Cause::parse);
+    let other_causes = cell!(errs, t, row, n, 6, parse_causes);
+    let planned = cell!(errs, t, row, n, 10, |v| parse_opt_year(v, "计划脱贫年度"));
+    let registered = cell!(errs, t, row, n, 11, |v| parse_int(v, "建档年度", 2000..=2035));
+    let exited = cell!(errs, t, row, n, 12, |v| parse_opt_year(v, "脱贫年度"));
+    let b = |errs: &mut Errors, i: usize| cell!(errs, t, row, n, i, parse_bool);
     let conditions = (b(errs, 14), b(errs, 15), b(errs, 16), b(errs, 17), b(errs, 18), b(errs, 19));
-    let land = cell!(errs, t, row, n, h[20], |v| parse_area(v, "耕地面积"));
-    let area = cell!(errs, t, row, n, h[21], |v| parse_area(v, "住房面积"));
-    let danger = t.get(row, h[22]).to_string();
+    let land = cell!(errs, t, row, n, 20, |v| parse_area(v, "耕地面积"));
+    let area = cell!(errs, t, row, n, 21, |v| parse_area(v, "住房面积"));
+    let danger = t.cell(row, 22).to_string();
     if !matches!(danger.as_str(), "" | "C" | "D") {
-        errs.push(t, n, h[22], &danger, "危房等级应为空、C或D".into());
+        errs.push(t, n, t.names[22], &danger, "危房等级应为空、C或D".into());
     }
     let flags = (b(errs, 23), b(errs, 24), b(errs, 25), b(errs, 27));
-    let distance = cell!(errs, t, row, n, h[26], |v| parse_area(v, "距离"));
-    let monitoring = cell!(errs, t, row, n, h[28], |v: &str| if v.is_empty() { Ok(None) } else { MonitorType::parse(v).map(Some) });
+    let distance = cell!(errs, t, row, n, 26, |v| parse_area(v, "距离"));
+    let monitoring = cell!(errs, t, row, n, 28, |v: &str| if v.is_empty() { Ok(None) } else { MonitorType::parse(v).map(Some) });
     if id.len() != 16 || !id.bytes().all(|c| c.is_ascii_digit()) {
         errs.push(t, n, ID, &id, "户编号应为16位数字（村代码+4位序号）".into());
         return None;
@@ -252,14 +320,14 @@ fn household_from(errs: &mut Errors, t: &Table, row: &StringRecord, n: usize) ->
         standard: standard?,
         main_cause: main_cause?,
         other_causes: other_causes?,
-        phone: t.get(row, h[7]).to_string(),
-        bank: t.get(row, h[8]).to_string(),
-        bank_account: t.get(row, h[9]).to_string(),
+        phone: t.cell(row, 7).to_string(),
+        bank: t.cell(row, 8).to_string(),
+        bank_account: t.cell(row, 9).to_string(),
         planned_exit_year: planned?,
         registered_year: registered? as i32,
         exited_year: exited?,
         monitoring: monitoring?,
-        form_version: t.get(row, h[13]).to_string(),
+        form_version: t.cell(row, 13).to_string(),
         conditions: Conditions {
             food_clothing: c.0?,
             compulsory_education: c.1?,
@@ -287,28 +355,28 @@ fn household_from(errs: &mut Errors, t: &Table, row: &StringRecord, n: usize) ->
 }
 
 fn member_from(errs: &mut Errors, t: &Table, row: &StringRecord, n: usize) -> Option<Member> {
-    let m = MEMBER_HEADERS;
-    let no = cell!(errs, t, row, n, m[0], |v| parse_int(v, "成员序号", 1..=99));
-    let name = t.get(row, m[1]).to_string();
-    let sex = cell!(errs, t, row, n, m[2], Sex::parse);
-    let id_number = cell!(errs, t, row, n, m[3], parse_id);
-    let relation = cell!(errs, t, row, n, m[4], Relation::parse);
-    let education = cell!(errs, t, row, n, m[6], Education::parse);
-    let schooling = cell!(errs, t, row, n, m[7], Schooling::parse);
-    let health = cell!(errs, t, row, n, m[8], Health::parse);
-    let labour = cell!(errs, t, row, n, m[9], Labour::parse);
-    let work = cell!(errs, t, row, n, m[10], WorkStatus::parse);
-    let months = cell!(errs, t, row, n, m[11], |v: &str| if v.is_empty() { Ok(0) } else { parse_int(v, "务工时间", 0..=12) });
+    let m = member_col;
+    let no = cell!(errs, t, row, n, m(0), |v| parse_int(v, "成员序号", 1..=99));
+    let name = t.cell(row, m(1)).to_string();
+    let sex = cell!(errs, t, row, n, m(2), Sex::parse);
+    let id_number = cell!(errs, t, row, n, m(3), parse_id);
+    let relation = cell!(errs, t, row, n, m(4), Relation::parse);
+    let education = cell!(errs, t, row, n, m(6), Education::parse);
+    let schooling = cell!(errs, t, row, n, m(7), Schooling::parse);
+    let health = cell!(errs, t, row, n, m(8), Health::parse);
+    let labour = cell!(errs, t, row, n, m(9), Labour::parse);
+    let work = cell!(errs, t, row, n, m(10), WorkStatus::parse);
+    let months = cell!(errs, t, row, n, m(11), |v: &str| if v.is_empty() { Ok(0) } else { parse_int(v, "务工时间", 0..=12) });
     let bools = (
-        cell!(errs, t, row, n, m[12], parse_bool),
-        cell!(errs, t, row, n, m[13], parse_bool),
-        cell!(errs, t, row, n, m[14], parse_bool),
-        cell!(errs, t, row, n, m[15], parse_bool),
+        cell!(errs, t, row, n, m(12), parse_bool),
+        cell!(errs, t, row, n, m(13), parse_bool),
+        cell!(errs, t, row, n, m(14), parse_bool),
+        cell!(errs, t, row, n, m(15), parse_bool),
     );
-    let left = cell!(errs, t, row, n, m[17], |v: &str| if v.is_empty() { Ok(None) } else { MemberChange::parse(v).map(Some) });
-    let birth_date = cell!(errs, t, row, n, m[18], |v: &str| if v.is_empty() { Ok(None) } else { parse_date(v).map(Some) });
+    let left = cell!(errs, t, row, n, m(17), |v: &str| if v.is_empty() { Ok(None) } else { MemberChange::parse(v).map(Some) });
+    let birth_date = cell!(errs, t, row, n, m(18), |v: &str| if v.is_empty() { Ok(None) } else { parse_date(v).map(Some) });
     if name.is_empty() {
-        errs.push(t, n, m[1], "", "姓名不能为空".into());
+        errs.push(t, n, t.names[m(1)], "", "姓名不能为空".into());
     }
     Some(Member {
         no: no?,
@@ -316,7 +384,7 @@ fn member_from(errs: &mut Errors, t: &Table, row: &StringRecord, n: usize) -> Op
         sex: sex?,
         id_number: id_number?,
         relation: relation?,
-        ethnicity: t.get(row, m[5]).to_string(),
+        ethnicity: t.cell(row, m(5)).to_string(),
         education: education?,
         schooling: schooling?,
         health: health?,
@@ -327,17 +395,19 @@ fn member_from(errs: &mut Errors, t: &Table, row: &StringRecord, n: usize) -> Op
         medical_insurance: bools.1?,
         serious_illness_insurance: bools.2?,
         pension_insurance: bools.3?,
-        phone: t.get(row, m[16]).to_string(),
+        phone: t.cell(row, m(16)).to_string(),
         birth_date: birth_date?,
         left: left?,
     })
 }
 
-/// What a file held: its households, and which of the optional tables it carried (an absent
-/// table means "keep what the system has", never "delete").
+/// What a file held: the households to check and apply, the households found equal to what is
+/// stored (id and stored digest; never parsed), and which of the optional tables it carried
+/// (an absent table means "keep what the system has", never "delete").
 #[derive(Debug)]
 pub struct Parsed {
     pub files: Vec<Household>,
+    pub unchanged: Vec<(String, String)>,
     pub has_incomes: bool,
     pub has_measures: bool,
     pub has_pairs: bool,
@@ -359,15 +429,152 @@ fn household_cells_hash(t: &Table, row: &StringRecord) -> u64 {
     hasher.finish()
 }
 
-/// Consecutive rows of one household in one sheet, parsed by a worker.
+/// A batch's rows kept for parsing later, packed: one buffer of cell text, where each cell
+/// ends, and where each row begins. A county's rows stay in about the file's own size, and
+/// the reader's records go back to it for the next batch.
+#[derive(Default)]
+struct Packed {
+    text: String,
+    ends: Vec<u32>,
+    /// Per row: its number in the sheet and the index of its first cell in `ends`.
+    rows: Vec<(usize, u32)>,
+}
+
+impl Packed {
+    fn push(&mut self, n: usize, row: &StringRecord) {
+        self.rows.push((n, self.ends.len() as u32));
+        for cell in row {
+            self.text.push_str(cell);
+            self.ends.push(self.text.len() as u32);
+        }
+    }
+
+    /// Field `c` of row `i` (an index into `rows`).
+    fn field(&self, i: usize, c: usize) -> Option<&str> {
+        let (_, first) = self.rows[i];
+        let last = self.rows.get(i + 1).map_or(self.ends.len(), |r| r.1 as usize);
+        let k = first as usize + c;
+        (k < last).then(|| {
+            let start = if k == 0 { 0 } else { self.ends[k - 1] as usize };
+            &self.text[start..self.ends[k] as usize]
+        })
+    }
+
+    /// Row `i` (an index into `rows`) as a record again, with its row number.
+    fn record(&self, i: usize) -> (usize, StringRecord) {
+        let (n, first) = self.rows[i];
+        let last = self.rows.get(i + 1).map_or(self.ends.len() as u32, |r| r.1);
+        let mut start = if first == 0 { 0 } else { self.ends[first as usize - 1] as usize };
+        let mut rec = StringRecord::with_capacity(0, (last - first) as usize);
+        for &end in &self.ends[first as usize..last as usize] {
+            rec.push_field(&self.text[start..end as usize]);
+            start = end as usize;
+        }
+        (n, rec)
+    }
+}
+
+/// Consecutive rows of one household in one sheet, as read: where they are in their batch,
+/// and the digest of their cells (the household's part of `sheet::file_digest`).
+struct RawRun {
+    id: String,
+    digest: u64,
+    batch: Arc<Packed>,
+    rows: std::ops::Range<usize>,
+}
+
+impl RawRun {
+    fn records(&self) -> Vec<(usize, StringRecord)> {
+        self.rows.clone().map(|i| self.batch.record(i)).collect()
+    }
+}
+
+/// Cuts a batch into runs of one household and digests each run's cells. Nothing is parsed
+/// yet: most rows of a county's file are unchanged, and those are never parsed at all.
+fn raw_runs(t: &Table, rows: &[(usize, StringRecord)]) -> Vec<RawRun> {
+    let digested = t.kind.digested(t.names.len());
+    // Sized exactly: grown buffers would fault in fresh pages again and again.
+    let mut packed = Packed {
+        text: String::with_capacity(rows.iter().map(|(_, r)| r.as_slice().len()).sum()),
+        ends: Vec::with_capacity(rows.iter().map(|(_, r)| r.len()).sum()),
+        rows: Vec::with_capacity(rows.len()),
+    };
+    // (id, digest, first row, end row) of each run, before the packed batch is shared.
+    let mut runs: Vec<(String, u64, usize, usize)> = vec![];
+    let mut digest = PartDigest::default();
+    for (i, (n, row)) in rows.iter().enumerate() {
+        if runs.last().is_none_or(|r| r.0 != t.id(row)) {
+            if let Some(last) = runs.last_mut() {
+                last.1 = std::mem::take(&mut digest).finish();
+            }
+            runs.push((t.id(row).to_string(), 0, i, i));
+        }
+        for c in 0..digested {
+            digest.cell(t.cell(row, c));
+        }
+        digest.end_row();
+        packed.push(*n, row);
+        runs.last_mut().expect("pushed above").3 = i + 1;
+    }
+    if let Some(last) = runs.last_mut() {
+        last.1 = digest.finish();
+    }
+    let batch = Arc::new(packed);
+    runs.into_iter().map(|(id, digest, a, b)| RawRun { id, digest, batch: batch.clone(), rows: a..b }).collect()
+}
+
+/// A household's rows as read, sheet by sheet, with the digest of each sheet's rows.
+struct Gathered {
+    parts: [Option<u64>; 4],
+    /// A sheet held this household's rows in more than one place: its digest says nothing,
+    /// so the household is parsed and compared in full.
+    split: bool,
+    runs: Vec<(Arc<Table>, RawRun)>,
+    /// The stored file's digest, if there is a stored file with this id.
+    stored: Option<String>,
+}
+
+/// The households read so far, in order of first appearance, and where each id is.
+#[derive(Default)]
+struct Gathering {
+    list: Vec<Gathered>,
+    index: FxHashMap<String, usize>,
+}
+
+impl Gathering {
+    fn add(&mut self, errs: &mut Errors, t: &Arc<Table>, run: RawRun) {
+        let part = t.kind.part() as usize;
+        match self.index.get(&run.id) {
+            Some(&i) => {
+                let g = &mut self.list[i];
+                g.split |= g.parts[part].is_some();
+                g.parts[part] = Some(run.digest);
+                g.runs.push((t.clone(), run));
+            }
+            None if t.kind == Kind::Members => {
+                let mut parts = [None; 4];
+                parts[part] = Some(run.digest);
+                self.index.insert(run.id.clone(), self.list.len());
+                self.list.push(Gathered { parts, split: false, runs: vec![(t.clone(), run)], stored: None });
+            }
+            None => {
+                for i in run.rows.clone() {
+                    errs.push(t, run.batch.rows[i].0, ID, &run.id, "户编号不在贫困户成员表中".into());
+                }
+            }
+        }
+    }
+}
+
+/// Consecutive rows of one household in one sheet, parsed.
 struct Run {
     id: String,
     /// The row number of each row, in order.
     rows: Vec<usize>,
-    part: Part,
+    part: RunPart,
 }
 
-enum Part {
+enum RunPart {
     /// Member rows: the household as its first row gives it, that row's cells hashed, and each
     /// row's member (rows whose member did not parse are left out, their problems reported).
     Members {
@@ -385,35 +592,31 @@ enum Item {
     Helper(Option<Helper>),
 }
 
-/// Parses a batch into runs of consecutive rows of one household; a run's later member rows
-/// are checked against its first.
-fn parse_runs(errs: &mut Errors, t: &Table, rows: &[(usize, StringRecord)]) -> Vec<Run> {
-    let mut runs: Vec<Run> = vec![];
-    for (n, row) in rows {
-        let (n, id) = (*n, t.get(row, ID));
-        let members = t.sheet.starts_with(MEMBERS);
-        if runs.last().is_none_or(|r| r.id != id) {
-            let part = if members {
-                Part::Members { first: first_row(t, row, n), hash: household_cells_hash(t, row), members: vec![] }
-            } else {
-                Part::Others(vec![])
-            };
-            runs.push(Run { id: id.to_string(), rows: vec![], part });
-        }
-        let run = runs.last_mut().expect("pushed above");
+/// Parses a household's rows of one sheet; later member rows are checked against the first.
+fn parse_run(errs: &mut Errors, t: &Table, raw: &RawRun) -> Option<Run> {
+    let records = raw.records();
+    let ((n0, row0), rest) = records.split_first()?;
+    let part = match t.kind {
+        Kind::Members => RunPart::Members { first: first_row(t, row0, *n0), hash: household_cells_hash(t, row0), members: vec![] },
+        _ => RunPart::Others(vec![]),
+    };
+    let mut run = Run { id: raw.id.clone(), rows: Vec::with_capacity(records.len()), part };
+    for (i, (n, row)) in std::iter::once((n0, row0)).chain(rest.iter().map(|(n, r)| (n, r))).enumerate() {
+        let n = *n;
         run.rows.push(n);
         match &mut run.part {
-            Part::Members { first, hash, members } => {
-                if run.rows.len() > 1 && household_cells_hash(t, row) != *hash {
+            RunPart::Members { first, hash, members } => {
+                if i > 0 && household_cells_hash(t, row) != *hash {
                     let col = disagreeing_column(&first.2, &household_cells(t, row));
-                    errs.push(t, n, col, t.get(row, col), format!("同一户各行的户信息应一致（与该户第一行不同：{col}）"));
+                    let value = HOUSEHOLD_HEADERS.iter().position(|c| *c == col).map_or("", |i| t.cell(row, i));
+                    errs.push(t, n, col, value, format!("同一户各行的户信息应一致（与该户第一行不同：{col}）"));
                 }
                 members.extend(member_from(errs, t, row, n).map(|m| (n, m)));
             }
-            Part::Others(items) => items.push((n, parse_other_row(errs, t, n, row))),
+            RunPart::Others(items) => items.push((n, parse_other_row(errs, t, n, row))),
         }
     }
-    runs
+    Some(run)
 }
 
 /// The first household column where two rows' joined cells differ.
@@ -422,60 +625,62 @@ fn disagreeing_column(a: &str, b: &str) -> &'static str {
 }
 
 fn parse_other_row(errs: &mut Errors, t: &Table, n: usize, row: &StringRecord) -> Item {
-    if t.sheet == INCOMES {
-        let c = INCOME_HEADERS;
-        let year = cell!(errs, t, row, n, c[1], |v| parse_int(v, "年度", 2010..=2035));
-        let m: Vec<Option<fupin_domain::Yuan>> = (2..9).map(|i| cell!(errs, t, row, n, c[i], parse_money)).collect();
-        let income = match (year, m.iter().all(Option::is_some)) {
-            (Some(y), true) => {
-                let v: Vec<_> = m.into_iter().flatten().collect();
-                Some(Income {
-                    year: y as i32,
-                    wage: v[0],
-                    business: v[1],
-                    property: v[2],
-                    transfer: v[3],
-                    transfer_excluded: v[4],
-                    expenses: v[5],
-                    hard_expenses: v[6],
-                })
-            }
-            _ => None,
-        };
-        Item::Income(income)
-    } else if t.sheet == MEASURES {
-        let c = MEASURE_HEADERS;
-        let no = cell!(errs, t, row, n, c[1], |v| parse_int(v, "措施序号", 1..=999));
-        let path = cell!(errs, t, row, n, c[2], fupin_domain::codes::Path::parse);
-        let amount = cell!(errs, t, row, n, c[4], parse_money);
-        let year = cell!(errs, t, row, n, c[6], |v| parse_int(v, "年度", 2010..=2035));
-        Item::Measure(match (no, path, amount, year) {
-            (Some(no), Some(path), Some(amount), Some(year)) => Some(Measure {
-                no,
-                path,
-                name: t.get(row, c[3]).to_string(),
-                amount,
-                unit: t.get(row, c[5]).to_string(),
-                year: year as i32,
-            }),
-            _ => None,
-        })
-    } else {
-        let helper_id = t.get(row, PAIR_HEADERS[1]).to_string();
-        if helper_id.is_empty() {
-            errs.push(t, n, PAIR_HEADERS[1], "", "帮扶责任人编号不能为空".into());
-            return Item::Helper(None);
+    match t.kind {
+        Kind::Incomes => {
+            let year = cell!(errs, t, row, n, 1, |v| parse_int(v, "年度", 2010..=2035));
+            let m: Vec<Option<fupin_domain::Yuan>> = (2..9).map(|i| cell!(errs, t, row, n, i, parse_money)).collect();
+            let income = match (year, m.iter().all(Option::is_some)) {
+                (Some(y), true) => {
+                    let v: Vec<_> = m.into_iter().flatten().collect();
+                    Some(Income {
+                        year: y as i32,
+                        wage: v[0],
+                        business: v[1],
+                        property: v[2],
+                        transfer: v[3],
+                        transfer_excluded: v[4],
+                        expenses: v[5],
+                        hard_expenses: v[6],
+                    })
+                }
+                _ => None,
+            };
+            Item::Income(income)
         }
-        Item::Helper(Some(Helper {
-            id: helper_id,
-            name: t.get(row, PAIR_HEADERS[2]).to_string(),
-            unit: t.get(row, PAIR_HEADERS[3]).to_string(),
-            phone: String::new(),
-        }))
+        Kind::Measures => {
+            let no = cell!(errs, t, row, n, 1, |v| parse_int(v, "措施序号", 1..=999));
+            let path = cell!(errs, t, row, n, 2, fupin_domain::codes::Path::parse);
+            let amount = cell!(errs, t, row, n, 4, parse_money);
+            let year = cell!(errs, t, row, n, 6, |v| parse_int(v, "年度", 2010..=2035));
+            Item::Measure(match (no, path, amount, year) {
+                (Some(no), Some(path), Some(amount), Some(year)) => Some(Measure {
+                    no,
+                    path,
+                    name: t.cell(row, 3).to_string(),
+                    amount,
+                    unit: t.cell(row, 5).to_string(),
+                    year: year as i32,
+                }),
+                _ => None,
+            })
+        }
+        Kind::Pairs | Kind::Members => {
+            let helper_id = t.cell(row, 1).to_string();
+            if helper_id.is_empty() {
+                errs.push(t, n, t.names[1], "", "帮扶责任人编号不能为空".into());
+                return Item::Helper(None);
+            }
+            Item::Helper(Some(Helper {
+                id: helper_id,
+                name: t.cell(row, 2).to_string(),
+                unit: t.cell(row, 3).to_string(),
+                phone: String::new(),
+            }))
+        }
     }
 }
 
-/// The households read so far: (first row, household cells, file), and each id's place.
+/// The households parsed so far: (first row, household cells, file), and each id's place.
 #[derive(Default)]
 struct Files {
     /// Per household: first row, (household cells, their hash), the file, each member's row.
@@ -492,23 +697,49 @@ fn first_row(t: &Table, row: &StringRecord, n: usize) -> FirstRow {
     (household_from(&mut own, t, row, n), own.0, household_cells(t, row))
 }
 
-/// A batch parsed: its position, sheet, runs and problems.
-type ParsedBatch = (usize, Arc<Table>, Vec<Run>, Vec<RowError>);
-
-/// Reads and checks a whole file; either every household parses or every problem is listed.
-/// One thread reads records, workers parse the rows batch by batch, and this thread puts the
-/// rows in order into their households.
-pub fn read_file(path: &Path) -> Result<Parsed, ReadError> {
+/// Parses the gathered households (each in its sheets' order) into files.
+fn parse_gathered(list: &[Gathered]) -> (Files, Vec<RowError>) {
     let mut errs = Errors(vec![]);
-    // The files in order of first appearance (first row, household cells, file so far), and
-    // where each id is among them.
     let mut files = Files::default();
+    for g in list {
+        for (t, raw) in &g.runs {
+            if let Some(run) = parse_run(&mut errs, t, raw) {
+                add_run(&mut errs, t, run, &mut files);
+            }
+        }
+    }
+    (files, errs.0)
+}
+
+/// The stored digests `(id, digest)` of the files with ids from the first to the last given
+/// (both included).
+pub type StoredDigests<'a> = &'a (dyn Fn(&str, &str) -> Vec<(String, String)> + Sync);
+
+/// A county's stored digests, being read on another thread.
+type DigestFetch<'s> = std::thread::ScopedJoinHandle<'s, Vec<(String, String)>>;
+
+/// Reads and checks a whole file, parsing every household; either every household parses or
+/// every problem is listed.
+pub fn read_file(path: &Path) -> Result<Parsed, ReadError> {
+    read_file_against(path, &|_, _| vec![])
+}
+
+/// Reads a file and checks it against what is stored: a household whose rows, sheet by sheet,
+/// digest to what its stored file digests to is unchanged and is not parsed; the others are
+/// parsed and checked, and either every one of them parses or every problem is listed.
+///
+/// One thread reads records, workers cut the rows into households' runs and digest them batch
+/// by batch, and this thread gathers the runs; the households to parse are then parsed on all
+/// cores.
+pub fn read_file_against(path: &Path, stored: StoredDigests<'_>) -> Result<Parsed, ReadError> {
+    let mut errs = Errors(vec![]);
+    let mut gathering = Gathering::default();
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(4);
-    let sheets = std::thread::scope(|s| {
+    let kinds = std::thread::scope(|s| {
         let (raw_tx, raw_rx) = mpsc::sync_channel::<(usize, Arc<Table>, Vec<(usize, StringRecord)>)>(4 * workers);
         let raw_rx = Arc::new(Mutex::new(raw_rx));
-        let (out_tx, out_rx) = mpsc::channel::<ParsedBatch>();
-        // Records go back to the reader once parsed: their buffers are reused, not reallocated.
+        let (out_tx, out_rx) = mpsc::channel::<(usize, Arc<Table>, Vec<RawRun>)>();
+        // Records go back to the reader once packed: their buffers are reused, not reallocated.
         let (spare_tx, spare_rx) = mpsc::sync_channel::<Vec<StringRecord>>(64);
         let reader = s.spawn(move || {
             let mut seq = 0;
@@ -529,37 +760,83 @@ pub fn read_file(path: &Path) -> Result<Parsed, ReadError> {
             let (raw_rx, out_tx, spare_tx) = (raw_rx.clone(), out_tx.clone(), spare_tx.clone());
             s.spawn(move || loop {
                 let Ok((seq, t, rows)) = raw_rx.lock().expect("batch queue").recv() else { return };
-                let mut errs = Errors(vec![]);
-                let runs = parse_runs(&mut errs, &t, &rows);
+                let runs = raw_runs(&t, &rows);
                 let _ = spare_tx.try_send(rows.into_iter().map(|(_, r)| r).collect());
-                if out_tx.send((seq, t, runs, errs.0)).is_err() {
+                if out_tx.send((seq, t, runs)).is_err() {
                     return;
                 }
             });
         }
         drop(out_tx);
-        let mut pending: BTreeMap<usize, ParsedBatch> = BTreeMap::new();
+        drop(spare_tx);
+        // The stored digests of each county the file names are read while the file still is.
+        let mut counties: Vec<(String, DigestFetch<'_>)> = vec![];
+        let mut pending: BTreeMap<usize, (Arc<Table>, Vec<RawRun>)> = BTreeMap::new();
         let mut next = 0;
-        for batch in out_rx {
-            pending.insert(batch.0, batch);
-            while let Some((_, t, runs, batch_errs)) = pending.remove(&next) {
+        for (seq, t, runs) in out_rx {
+            pending.insert(seq, (t, runs));
+            while let Some((t, runs)) = pending.remove(&next) {
                 next += 1;
-                errs.0.extend(batch_errs);
                 for run in runs {
-                    add_run(&mut errs, &t, run, &mut files);
+                    let county = run.id.get(..6).unwrap_or("");
+                    if t.kind == Kind::Members && !counties.iter().any(|(c, _)| c == county) {
+                        let (first, last) = (county.to_string(), format!("{county}:"));
+                        counties.push((county.to_string(), s.spawn(move || stored(&first, &last))));
+                    }
+                    gathering.add(&mut errs, &t, run);
                 }
             }
         }
-        drop(spare_tx);
+        for (_, fetch) in counties {
+            for (id, digest) in fetch.join().expect("digest reader") {
+                if let Some(&i) = gathering.index.get(&id) {
+                    gathering.list[i].stored = Some(digest);
+                }
+            }
+        }
         reader.join().map_err(|_| ReadError::Malformed("读取文件的线程异常退出".into()))?
     })?;
-    let has = |name: &str| sheets.iter().any(|s| s == name);
-    let (has_incomes, has_measures, has_pairs) = (has(INCOMES), has(MEASURES), has(PAIRS));
-    one_person_one_household(&files.list, &mut errs);
-    let mut files = files.list;
-    files.sort_unstable_by(|a, b| a.2.id.cmp(&b.2.id));
-    let mut out = Vec::with_capacity(files.len());
-    for (first_row, _, mut h, _) in files {
+    let has = |k: Kind| kinds.contains(&k);
+    let (has_incomes, has_measures, has_pairs) = (has(Kind::Incomes), has(Kind::Measures), has(Kind::Pairs));
+
+    // Unchanged: every table the file carries digests, for this household, to the stored part.
+    let empty = PartDigest::default().finish();
+    let carried: Vec<Kind> = [Kind::Members, Kind::Incomes, Kind::Measures, Kind::Pairs].into_iter().filter(|k| has(*k)).collect();
+    let (unchanged, to_parse): (Vec<Gathered>, Vec<Gathered>) = gathering.list.into_iter().partition(|g| {
+        let same =
+            |digest: &String| carried.iter().all(|k| digest_part(digest, k.part()) == Some(g.parts[k.part() as usize].unwrap_or(empty)));
+        g.stored.as_ref().is_some_and(|d| !g.split && same(d))
+    });
+
+    let chunk = to_parse.len().div_ceil(workers).max(1);
+    let parsed: Vec<(Files, Vec<RowError>)> = std::thread::scope(|s| {
+        let parts: Vec<_> = to_parse.chunks(chunk).map(|c| s.spawn(move || parse_gathered(c))).collect();
+        parts.into_iter().map(|p| p.join().expect("parse worker")).collect()
+    });
+    let mut list = vec![];
+    for (files, e) in parsed {
+        list.extend(files.list);
+        errs.0.extend(e);
+    }
+    // One person in two households of the file, unchanged ones included (their ID numbers
+    // read straight from the rows).
+    let parsed_people = list
+        .iter()
+        .enumerate()
+        .flat_map(|(i, (_, _, h, rows))| h.members.iter().zip(rows).map(move |(m, n)| (m.id_number.as_str(), i, *n)));
+    let parsed_count = list.len();
+    let unchanged_people = unchanged.iter().enumerate().flat_map(|(j, g)| {
+        g.runs.iter().filter(|(t, _)| t.kind == Kind::Members).flat_map(move |(t, run)| {
+            let col = t.at[member_col(3)];
+            run.rows.clone().map(move |i| (col.and_then(|c| run.batch.field(i, c)).map_or("", trim), parsed_count + j, run.batch.rows[i].0))
+        })
+    });
+    one_person_one_household(parsed_people.chain(unchanged_people), &mut errs);
+    let unchanged: Vec<(String, String)> =
+        unchanged.into_iter().map(|g| (g.runs[0].1.id.clone(), g.stored.expect("compared above"))).collect();
+    list.sort_unstable_by(|a, b| a.2.id.cmp(&b.2.id));
+    let mut out = Vec::with_capacity(list.len());
+    for (first_row, _, mut h, _) in list {
         h.incomes.sort_by_key(|i| i.year);
         h.measures.sort_by_key(|m| m.no);
         h.helpers.sort_by(|a, b| a.id.cmp(&b.id));
@@ -570,7 +847,7 @@ pub fn read_file(path: &Path) -> Result<Parsed, ReadError> {
         out.push(h);
     }
     if errs.0.is_empty() {
-        Ok(Parsed { files: out, has_incomes, has_measures, has_pairs })
+        Ok(Parsed { files: out, unchanged, has_incomes, has_measures, has_pairs })
     } else {
         errs.0.sort_by(|a, b| (a.sheet.as_str(), a.row).cmp(&(b.sheet.as_str(), b.row)));
         Err(ReadError::Rows(errs.0))
@@ -578,22 +855,24 @@ pub fn read_file(path: &Path) -> Result<Parsed, ReadError> {
 }
 
 /// One ID number in two households of the file: the later row is reported, naming the earlier.
-fn one_person_one_household(list: &[(usize, (String, u64), Household, Vec<usize>)], errs: &mut Errors) {
+/// `people` gives each member row as (ID number, household, row number).
+fn one_person_one_household<'a>(people: impl Iterator<Item = (&'a str, usize, usize)>, errs: &mut Errors) {
     let mut seen: FxHashMap<&str, (usize, usize)> = FxHashMap::default();
-    let members_sheet =
-        Table { sheet: MEMBERS.into(), index: FxHashMap::default(), by_address: FxHashMap::default(), household_cols: vec![] };
-    for (i, (_, _, h, rows)) in list.iter().enumerate() {
-        for (m, n) in h.members.iter().zip(rows) {
-            match seen.get(m.id_number.as_str()) {
-                Some((j, r)) if *j != i => {
-                    let (later, earlier) = if n > r { (*n, *r) } else { (*r, *n) };
-                    let message = format!("同一身份证号在文件中出现在两户（另见第{earlier}行）");
-                    errs.push(&members_sheet, later, MEMBER_HEADERS[3], m.id_number.as_str(), message);
-                }
-                Some(_) => {}
-                None => {
-                    seen.insert(m.id_number.as_str(), (i, *n));
-                }
+    for (id_number, i, n) in people {
+        match seen.get(id_number) {
+            Some(&(j, r)) if j != i => {
+                let (later, earlier) = if n > r { (n, r) } else { (r, n) };
+                errs.0.push(RowError {
+                    sheet: MEMBERS.into(),
+                    row: later,
+                    column: MEMBER_HEADERS[3].into(),
+                    value: id_number.into(),
+                    reason: format!("同一身份证号在文件中出现在两户（另见第{earlier}行）"),
+                });
+            }
+            Some(_) => {}
+            None => {
+                seen.insert(id_number, (i, n));
             }
         }
     }
@@ -604,7 +883,7 @@ fn add_run(errs: &mut Errors, t: &Table, run: Run, files: &mut Files) {
     let Run { id, rows, part } = run;
     let at = files.index.get(&id).copied();
     match (part, at) {
-        (Part::Members { first, hash, members }, Some(i)) => {
+        (RunPart::Members { first, hash, members }, Some(i)) => {
             // The household's rows are not together in the file: this run must agree with its first.
             let (_, stored, h, member_rows) = &mut files.list[i];
             if hash != stored.1 {
@@ -616,7 +895,7 @@ fn add_run(errs: &mut Errors, t: &Table, run: Run, files: &mut Files) {
                 member_rows.push(n);
             }
         }
-        (Part::Members { first: (parsed, problems, cells), hash, members }, None) => {
+        (RunPart::Members { first: (parsed, problems, cells), hash, members }, None) => {
             errs.0.extend(problems);
             if let Some(mut h) = parsed {
                 let member_rows = members.iter().map(|(n, _)| *n).collect();
@@ -625,12 +904,12 @@ fn add_run(errs: &mut Errors, t: &Table, run: Run, files: &mut Files) {
                 files.list.push((rows[0], (cells, hash), h, member_rows));
             }
         }
-        (Part::Others(_), None) => {
+        (RunPart::Others(_), None) => {
             for n in rows {
                 errs.push(t, n, ID, &id, "户编号不在贫困户成员表中".into());
             }
         }
-        (Part::Others(items), Some(i)) => {
+        (RunPart::Others(items), Some(i)) => {
             let h = &mut files.list[i].2;
             for (n, item) in items {
                 match item {
@@ -653,9 +932,9 @@ fn add_run(errs: &mut Errors, t: &Table, run: Run, files: &mut Files) {
 pub fn first_rows(path: &Path) -> HashMap<String, usize> {
     let mut out = HashMap::new();
     let _ = each_batch(path, StringRecord::new, |t, rows| {
-        if t.sheet.starts_with(MEMBERS) {
+        if t.kind == Kind::Members {
             for (n, row) in rows {
-                out.entry(t.get(&row, ID).to_string()).or_insert(n);
+                out.entry(t.id(&row).to_string()).or_insert(n);
             }
         }
     });

@@ -38,30 +38,8 @@ fn tables(files: &[Household]) -> Tables {
             row.extend(member_cells(m));
             t.members.push(row);
         }
-        for i in &h.incomes {
-            t.incomes.push(vec![
-                h.id.clone(),
-                i.year.to_string(),
-                i.wage.to_string(),
-                i.business.to_string(),
-                i.property.to_string(),
-                i.transfer.to_string(),
-                i.transfer_excluded.to_string(),
-                i.expenses.to_string(),
-                i.hard_expenses.to_string(),
-            ]);
-        }
-        for m in &h.measures {
-            t.measures.push(vec![
-                h.id.clone(),
-                m.no.to_string(),
-                m.path.code().into(),
-                m.name.clone(),
-                m.amount.to_string(),
-                m.unit.clone(),
-                m.year.to_string(),
-            ]);
-        }
+        t.incomes.extend(h.incomes.iter().map(|i| income_cells(&h.id, i)));
+        t.measures.extend(h.measures.iter().map(|m| measure_cells(&h.id, m)));
         for x in &h.helpers {
             t.pairs.push(vec![h.id.clone(), x.id.clone(), x.name.clone(), x.unit.clone()]);
         }

@@ -79,8 +79,54 @@ fn scenario(store: Arc<dyn Store>, dir: &Path) {
         assert!(out.households > 0);
         let o = import_file(&*store, &caller, &path, "2017-06-30").unwrap();
         assert_eq!((o.created, o.updated, o.unchanged), (0, 0, out.households), "{ext}: an exported file imports back unchanged");
+        assert_eq!(o.people, out.people, "{ext}: people of unchanged files counted from the store");
+        // Recognised by digest, row by row, without parsing a single household.
+        let stored = |a: &str, b: &str| store.file_digests(&caller, a, b).unwrap();
+        let parsed = fupin_exchange::read_file_against(&path, &stored).unwrap();
+        assert_eq!((parsed.files.len(), parsed.unchanged.len() as u64), (0, out.households), "{ext}");
     }
     assert_eq!(events(&*store), before, "no events for an unchanged import");
+
+    // The store confirms, under its write lock, what the reader found unchanged: a digest that
+    // no longer matches, or a file outside the caller's region, refuses the import.
+    let some_id = store.files_in(&caller, &region, None, 1).unwrap()[0].id.clone();
+    let digest = store.file_digests(&caller, &some_id, &some_id).unwrap()[0].1.clone();
+    let stale = [(some_id.clone(), "0".repeat(64))];
+    match store.import(&caller, fupin_store::ImportSet { files: &[], unchanged: &stale }, "2017-06-30") {
+        Err(fupin_store::StoreError::Rows(rows)) => assert!(rows[0].1.contains("已被修改"), "{rows:?}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    let neighbour = Caller {
+        username: "shen".into(),
+        role: fupin_domain::access::Role::CountyOfficial,
+        scope: fupin_domain::access::Scope::region(RegionCode::parse("371522").unwrap()),
+    };
+    assert!(store.file_digests(&neighbour, &some_id, &some_id).unwrap().is_empty(), "digests only inside the caller's region");
+    match store.import(&neighbour, fupin_store::ImportSet { files: &[], unchanged: &[(some_id.clone(), digest)] }, "2017-06-30") {
+        Err(fupin_store::StoreError::Rows(rows)) => assert!(rows[0].1.contains("管辖范围"), "{rows:?}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(events(&*store), before);
+
+    // Only a year's income changed (the members sheet untouched): that household alone is
+    // parsed and updated.
+    let incomes = fupin_exchange::write::sibling(&dir.join("yanggu.csv"), "年度收入");
+    let text = std::fs::read_to_string(&incomes).unwrap();
+    let mut rows: Vec<String> = text.lines().map(str::to_string).collect();
+    let mut c: Vec<String> = rows[1].split(',').map(str::to_string).collect();
+    let income_id = c[0].clone();
+    c[2] = "4321.00".into();
+    rows[1] = c.join(",");
+    std::fs::write(&incomes, rows.join("\n") + "\n").unwrap();
+    let stored = |a: &str, b: &str| store.file_digests(&caller, a, b).unwrap();
+    let parsed = fupin_exchange::read_file_against(&dir.join("yanggu.csv"), &stored).unwrap();
+    assert_eq!(parsed.files.iter().map(|h| h.id.as_str()).collect::<Vec<_>>(), [income_id.as_str()]);
+    let o = import_file(&*store, &caller, &dir.join("yanggu.csv"), "2017-06-30").unwrap();
+    assert_eq!((o.updated, o.created), (1, 0));
+    let year = c[1].parse::<i32>().unwrap();
+    let wage = store.household(&caller, &income_id).unwrap().incomes.iter().find(|i| i.year == year).unwrap().wage;
+    assert_eq!(wage.to_string(), "4321.00");
+    let before = before + 1;
 
     // Edit one phone in the CSV: one update, then importing again changes nothing.
     let csv = dir.join("yanggu.csv");
@@ -141,6 +187,24 @@ fn scenario(store: Arc<dyn Store>, dir: &Path) {
         Err(ImportFailure::Rows(rows)) => {
             assert!(rows.iter().any(|r| r.row == second + 1 && r.column == "开户银行" && r.reason.contains("同一户各行")), "{rows:?}");
             assert!(rows.iter().any(|r| r.row == elsewhere + 1 && r.reason.contains("出现在两户")), "{rows:?}");
+        }
+        other => panic!("expected row errors, got {other:?}"),
+    }
+    // A changed household takes the ID number of a member of a household the file leaves as it
+    // is (never parsed): still found, the later row naming the earlier.
+    let last = ids.last().unwrap().clone();
+    let last_row = lines.iter().rposition(|l| l.starts_with(&format!("{last},"))).unwrap();
+    let taken = lines[last_row].split(',').nth(32).unwrap().to_string();
+    let mut dup: Vec<String> = lines.clone();
+    let mut c: Vec<String> = dup[elsewhere].split(',').map(str::to_string).collect();
+    c[32] = taken;
+    dup[elsewhere] = c.join(",");
+    std::fs::write(&bad_path, dup.join("\n") + "\n").unwrap();
+    match import_file(&*store, &caller, &bad_path, "2017-06-30") {
+        Err(ImportFailure::Rows(rows)) => {
+            let between =
+                |r: &fupin_exchange::RowError| r.row == last_row + 1 && r.reason.contains(&format!("两户（另见第{}行）", elsewhere + 1));
+            assert!(rows.iter().any(between), "{rows:?}");
         }
         other => panic!("expected row errors, got {other:?}"),
     }
@@ -220,4 +284,29 @@ fn round_trips_edits_and_refusals_on_postgres() {
     if let Some(store) = postgres() {
         scenario(store, dir.path());
     }
+}
+
+/// A database whose digests are of an earlier form (or missing): the first import compares
+/// every file in full, changes nothing, and brings the digests up to date; the next one parses
+/// nothing.
+#[test]
+fn an_import_brings_digests_of_an_earlier_form_up_to_date() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("d.db");
+    let report = fupin_demo::build(&fupin_store::sqlite::Sqlite::open_for_bulk_build(&path).unwrap(), &opts()).unwrap();
+    let raw = SqlStore::new(fupin_store::sqlite::Sqlite::open(&path).unwrap(), Rules::default()).unwrap();
+    raw.exec_raw("UPDATE households SET digest = ''").unwrap();
+    let store = with_users(Arc::new(raw), &report);
+    let caller = county(&*store);
+    let file = dir.path().join("yanggu.csv");
+    let out = export(&*store, &caller, &RegionCode::parse("371521").unwrap(), &file).unwrap();
+    let stored = |a: &str, b: &str| store.file_digests(&caller, a, b).unwrap();
+    let parsed = fupin_exchange::read_file_against(&file, &stored).unwrap();
+    assert_eq!((parsed.files.len() as u64, parsed.unchanged.len()), (out.households, 0), "nothing to compare against yet");
+    let before = events(&*store);
+    let o = import_file(&*store, &caller, &file, "2017-06-30").unwrap();
+    assert_eq!((o.created, o.updated, o.unchanged, o.people), (0, 0, out.households, out.people));
+    assert_eq!(events(&*store), before, "no events: nothing changed");
+    let parsed = fupin_exchange::read_file_against(&file, &stored).unwrap();
+    assert_eq!((parsed.files.len(), parsed.unchanged.len() as u64), (0, out.households), "digests now up to date");
 }

@@ -77,6 +77,26 @@ impl Row {
         }
     }
 
+    /// Column `i` as text without copying it ("" for NULL or a number).
+    pub fn str(&self, i: usize) -> &str {
+        match &self.0[i] {
+            Val::Text(s) => s,
+            _ => "",
+        }
+    }
+
+    /// Every column as text, moved out of the row.
+    pub fn into_texts(self) -> Vec<String> {
+        self.0
+            .into_iter()
+            .map(|v| match v {
+                Val::Text(s) => s,
+                Val::Int(v) => v.to_string(),
+                Val::Null => String::new(),
+            })
+            .collect()
+    }
+
     pub fn opt_text(&self, i: usize) -> Option<String> {
         match &self.0[i] {
             Val::Null => None,

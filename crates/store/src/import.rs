@@ -2,10 +2,10 @@
 //! first, and either every file is applied in one transaction or nothing is.
 
 use crate::db::Tx;
-use crate::rows::content_digest;
 use crate::sql_store::SqlStore;
 use crate::*;
 use fupin_domain::codes::Status;
+use fupin_domain::sheet::file_digest;
 use std::collections::{HashMap, HashSet};
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -14,6 +14,14 @@ pub struct ImportOutcome {
     pub updated: u64,
     pub unchanged: u64,
     pub people: u64,
+}
+
+/// An import as the file gave it: the files to check and apply, and the files the reader found
+/// equal to what is stored, each as its id and the stored digest it was found equal to.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportSet<'a> {
+    pub files: &'a [Household],
+    pub unchanged: &'a [(String, String)],
 }
 
 /// A problem with one file of the import: its id and what is wrong, in Chinese.
@@ -46,35 +54,72 @@ struct Stored {
     digest: String,
 }
 
-/// The digests of the imported files, computed on all cores (SHA-256 of each file's content).
+/// The digests of the imported files, computed on all cores.
 fn digests(files: &[Household]) -> Vec<String> {
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(8);
     let chunk = files.len().div_ceil(workers).max(1);
     std::thread::scope(|s| {
-        let parts: Vec<_> = files.chunks(chunk).map(|c| s.spawn(move || c.iter().map(content_digest).collect::<Vec<_>>())).collect();
+        let parts: Vec<_> = files.chunks(chunk).map(|c| s.spawn(move || c.iter().map(file_digest).collect::<Vec<_>>())).collect();
         parts.into_iter().flat_map(|p| p.join().expect("digest worker")).collect()
     })
 }
 
 impl<B: db::Backend> SqlStore<B> {
-    /// Status, place, monitoring and digest of the stored files among `ids` (sorted), by one
-    /// key-range read.
-    fn stored_summaries(tx: &mut dyn Tx, ids: &[&str]) -> Result<HashMap<String, Stored>> {
-        let (Some(first), Some(last)) = (ids.first(), ids.last()) else { return Ok(HashMap::new()) };
-        let wanted: HashSet<&str> = ids.iter().copied().collect();
+    /// Status, place, monitoring and digest of the stored files among `files`, by one key-range
+    /// read that also confirms the files the reader found unchanged (`unchanged`, sorted by
+    /// id): each must still be stored with the digest it was compared against, inside the
+    /// caller's region. Returns the summaries, the problems with unchanged files, and the
+    /// number of people in those.
+    fn stored_summaries(
+        tx: &mut dyn Tx,
+        caller: &Caller,
+        files: &[Household],
+        unchanged: &[&(String, String)],
+    ) -> Result<(HashMap<String, Stored>, Vec<FileError>, u64)> {
+        let ids = files.iter().map(|h| h.id.as_str()).chain(unchanged.iter().map(|(id, _)| id.as_str()));
+        let (Some(first), Some(last)) = (ids.clone().min(), ids.max()) else { return Ok((HashMap::new(), vec![], 0)) };
+        let wanted: HashSet<&str> = files.iter().map(|h| h.id.as_str()).collect();
         let rows = tx.query(
-            "SELECT id, status, village_code, monitoring, digest FROM households WHERE id >= $1 AND id <= $2",
-            &[(*first).into(), (*last).into()],
+            "SELECT id, status, village_code, monitoring, digest, size FROM households WHERE id >= $1 AND id <= $2 ORDER BY id",
+            &[first.into(), last.into()],
         )?;
-        let mut out = HashMap::with_capacity(ids.len());
+        let scope = caller.scope.region.as_str();
+        let gone = "该户档案在读取文件期间已被删除或迁移，请重新导入";
+        let mut out = HashMap::with_capacity(files.len());
+        let (mut problems, mut people) = (vec![], 0);
+        // Both in id order: one merge, no lookups.
+        let mut pending = unchanged.iter().peekable();
         for r in rows {
-            let id = r.text(0);
-            if wanted.contains(id.as_str()) {
-                let status = Status::parse(&r.text(1)).map_err(|e| StoreError::Db(e.to_string()))?;
-                out.insert(id, Stored { status, village: r.text(2), monitoring: r.text(3), digest: r.text(4) });
+            let id = r.str(0);
+            while let Some((u, _)) = pending.next_if(|p| p.0.as_str() < id) {
+                problems.push((u.clone(), gone.to_string()));
+            }
+            if let Some((_, digest)) = pending.next_if(|p| p.0 == id) {
+                if r.str(4) != digest {
+                    problems.push((id.to_string(), "该户档案在读取文件期间已被修改，请重新导入".into()));
+                } else if !r.str(2).starts_with(scope) {
+                    problems.push((id.to_string(), format!("村{}不在您的管辖范围内", r.str(2))));
+                }
+                people += r.int(5).max(0) as u64;
+            } else if wanted.contains(id) {
+                let status = Status::parse(r.str(1)).map_err(|e| StoreError::Db(e.to_string()))?;
+                let stored = Stored { status, village: r.text(2), monitoring: r.text(3), digest: r.text(4) };
+                out.insert(id.to_string(), stored);
             }
         }
-        Ok(out)
+        problems.extend(pending.map(|(u, _)| (u.clone(), gone.to_string())));
+        Ok((out, problems, people))
+    }
+
+    /// `(id, digest)` in id order of the stored files with ids in `first..=last` inside
+    /// `region`: ids begin with their village's code, so the region is a key range too.
+    pub(crate) fn digests_in_range(tx: &mut dyn Tx, region: &RegionCode, first: &str, last: &str) -> Result<Vec<(String, String)>> {
+        let (lo, hi) = region.code_range();
+        let rows = tx.query(
+            "SELECT id, digest FROM households WHERE id >= $1 AND id <= $2 AND id >= $3 AND id < $4 ORDER BY id",
+            &[first.into(), last.into(), lo.as_str().into(), hi.as_str().into()],
+        )?;
+        Ok(rows.into_iter().map(|r| r.into_texts()).map(|mut t| (std::mem::take(&mut t[0]), std::mem::take(&mut t[1]))).collect())
     }
 
     /// The files as stored now, for these ids, read by key ranges.
@@ -195,24 +240,26 @@ impl<B: db::Backend> SqlStore<B> {
         Ok((errors, touched))
     }
 
-    pub(crate) fn import_in_tx(tx: &mut dyn Tx, rules: &Rules, caller: &Caller, files: &[Household], at: &str) -> Result<ImportOutcome> {
-        let mut ids: Vec<&str> = files.iter().map(|h| h.id.as_str()).collect();
-        ids.sort_unstable();
+    pub(crate) fn import_in_tx(tx: &mut dyn Tx, rules: &Rules, caller: &Caller, set: &ImportSet<'_>, at: &str) -> Result<ImportOutcome> {
+        let files = set.files;
+        let mut unchanged: Vec<&(String, String)> = set.unchanged.iter().collect();
+        unchanged.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         // The digests are computed on other threads while the stored ones are read.
         let (stored, digests) = std::thread::scope(|s| {
             let digests = s.spawn(|| digests(files));
-            let stored = Self::stored_summaries(tx, &ids);
+            let stored = Self::stored_summaries(tx, caller, files, &unchanged);
             (stored, digests.join().expect("digest workers"))
         });
-        let stored = stored?;
-        let (problems, touched) = Self::import_problems(tx, caller, files, &stored, &digests)?;
+        let (stored, unchanged_problems, unchanged_people) = stored?;
+        let (mut problems, touched) = Self::import_problems(tx, caller, files, &stored, &digests)?;
+        problems.extend(unchanged_problems);
         if !problems.is_empty() {
             return Err(StoreError::Rows(problems));
         }
         let current = Self::current_files(tx, &touched.iter().copied().filter(|h| stored.contains_key(&h.id)).collect::<Vec<_>>())?;
         let mut out = ImportOutcome {
-            unchanged: (files.len() - touched.len()) as u64,
-            people: files.iter().map(|h| h.size() as u64).sum(),
+            unchanged: (files.len() - touched.len() + set.unchanged.len()) as u64,
+            people: files.iter().map(|h| h.size() as u64).sum::<u64>() + unchanged_people,
             ..Default::default()
         };
         // New files are registered together: one multi-row write per table, events chained
@@ -237,8 +284,12 @@ impl<B: db::Backend> SqlStore<B> {
             };
             match current.get(&h.id) {
                 None => {}
-                // Stored before digests were kept, or equal up to order: compared in full.
-                Some(cur) if same_content(cur, h) => out.unchanged += 1,
+                // Stored with a digest of an earlier form, or equal up to order: compared in
+                // full, and the digest brought up to date so the next import skips it.
+                Some(cur) if same_content(cur, h) => {
+                    out.unchanged += 1;
+                    tx.exec("UPDATE households SET digest = $1 WHERE id = $2", &[file_digest(cur).into(), h.id.as_str().into()])?;
+                }
                 Some(cur) => {
                     let req = ChangeRequest {
                         household_id: h.id.clone(),

@@ -30,7 +30,7 @@ use std::sync::Arc;
 pub use cases::{Case, CaseExtra, Decision, Objection, PublicNotice};
 pub use checks::{CheckReport, Finding};
 use fupin_domain::lifecycle::CaseKind;
-pub use import::ImportOutcome;
+pub use import::{ImportOutcome, ImportSet};
 pub use ledger::{Event, VerifyReport};
 
 #[derive(Debug, thiserror::Error)]
@@ -243,7 +243,16 @@ pub trait Store: Send + Sync {
     fn files_in(&self, caller: &Caller, region: &RegionCode, after: Option<&str>, limit: u32) -> Result<Vec<Household>>;
     /// Imports files: all applied in one transaction, or none (`Rows` lists every problem).
     /// Unchanged files record nothing; changed ones one `import` event each.
-    fn import_households(&self, caller: &Caller, files: &[Household], at: &str) -> Result<ImportOutcome>;
+    fn import_households(&self, caller: &Caller, files: &[Household], at: &str) -> Result<ImportOutcome> {
+        self.import(caller, ImportSet { files, unchanged: &[] }, at)
+    }
+    /// The same, where the reader has already found some files equal to what is stored (by
+    /// `file_digests`): those are only confirmed, in the same transaction, never parsed.
+    fn import(&self, caller: &Caller, set: ImportSet<'_>, at: &str) -> Result<ImportOutcome>;
+    /// `(id, sheet::file_digest)` in id order of the stored files with ids in `first..=last`
+    /// inside the caller's region: what an import compares a file's rows against before parsing
+    /// them.
+    fn file_digests(&self, caller: &Caller, first: &str, last: &str) -> Result<Vec<(String, String)>>;
     /// 动态调整: judges every file of the region for `year` (meets exit, still poor, at risk,
     /// stable) and runs the data checks, in one pass. Officials only.
     fn evaluate(&self, caller: &Caller, region: &RegionCode, year: i32, as_of: fupin_domain::id_number::Date)

@@ -92,38 +92,8 @@ pub fn household_row(h: &Household, updated_at: &str) -> Vec<Val> {
         serde_json::to_string(&h.details).expect("plain struct").into(),
         h.version.into(),
         updated_at.into(),
-        content_digest(h).into(),
+        fupin_domain::sheet::file_digest(h).into(),
     ]
-}
-
-/// SHA-256 (hex, over its postcard encoding) of what an import can change: the editable fields, members, incomes,
-/// measures and paired helpers, each list in key order. Equal digests mean an imported file
-/// changes nothing, without reading the stored file; unequal ones are compared in full.
-pub fn content_digest(h: &Household) -> String {
-    use sha2::{Digest, Sha256};
-    struct Sink(Sha256);
-    impl std::io::Write for Sink {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0.update(b);
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut members: Vec<&Member> = h.members.iter().collect();
-    members.sort_by_key(|m| m.no);
-    let mut incomes: Vec<&Income> = h.incomes.iter().collect();
-    incomes.sort_by_key(|i| i.year);
-    let mut measures: Vec<&Measure> = h.measures.iter().collect();
-    measures.sort_by_key(|m| m.no);
-    let mut helpers: Vec<&str> = h.helpers.iter().map(|x| x.id.as_str()).collect();
-    helpers.sort_unstable();
-    let mut sink = Sink(Sha256::new());
-    let content = (fupin_domain::household::HouseholdFields::of(h), members, incomes, measures, helpers);
-    // postcard: a compact binary encoding, several times cheaper than JSON for the same content.
-    postcard::to_io(&content, &mut sink).expect("plain data serializes");
-    hex::encode(sink.0.finalize())
 }
 
 pub fn member_row(h: &Household, m: &Member) -> Vec<Val> {

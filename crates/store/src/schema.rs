@@ -69,7 +69,7 @@ CREATE TABLE IF NOT EXISTS households (
     details TEXT NOT NULL,
     version BIGINT NOT NULL,
     updated_at TEXT NOT NULL,
-    -- rows::content_digest of the file: imports skip unchanged files without reading them.
+    -- sheet::file_digest of the file (a part per table): imports skip unchanged files unparsed.
     digest TEXT NOT NULL DEFAULT ''
 ) {keyed};
 -- 家庭成员: village_code repeated so that name and ID searches filter by region in the index.

@@ -69,6 +69,11 @@ fn require(ok: bool, what: &str) -> Result<()> {
     }
 }
 
+/// Imports are an official's work, on their own region.
+fn require_importer(caller: &Caller) -> Result<()> {
+    require(caller.role.official_level().is_some() && caller.scope.helper_id.is_none(), "只有各级扶贫管理员可以导入贫困户档案")
+}
+
 fn parse_region(r: &Row) -> Region {
     Region {
         code: r.text(0),
@@ -780,9 +785,14 @@ impl<B: Backend> Store for SqlStore<B> {
         })
     }
 
-    fn import_households(&self, caller: &Caller, files: &[Household], at: &str) -> Result<ImportOutcome> {
-        require(caller.role.official_level().is_some() && caller.scope.helper_id.is_none(), "只有各级扶贫管理员可以导入贫困户档案")?;
-        self.write(|tx| Self::import_in_tx(tx, &self.rules, caller, files, at))
+    fn import(&self, caller: &Caller, set: ImportSet<'_>, at: &str) -> Result<ImportOutcome> {
+        require_importer(caller)?;
+        self.write(|tx| Self::import_in_tx(tx, &self.rules, caller, &set, at))
+    }
+
+    fn file_digests(&self, caller: &Caller, first: &str, last: &str) -> Result<Vec<(String, String)>> {
+        require_importer(caller)?;
+        self.read(|tx| Self::digests_in_range(tx, &caller.scope.region, first, last))
     }
 
     fn data_checks(&self, caller: &Caller, region: &RegionCode, today: fupin_domain::id_number::Date) -> Result<CheckReport> {
