@@ -13,7 +13,7 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{mpsc, Arc, Mutex, OnceLock};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RowError {
@@ -429,8 +429,8 @@ fn household_cells_hash(t: &Table, row: &StringRecord) -> u64 {
     hasher.finish()
 }
 
-/// A batch's rows kept for parsing later, packed: one buffer of cell text, where each cell
-/// ends, and where each row begins. A county's rows stay in about the file's own size, and
+/// A batch's rows kept for later, packed: one buffer of cell text, where each cell ends, and
+/// where each row begins. Rows of unchanged households keep only their member's ID number;
 /// the reader's records go back to it for the next batch.
 #[derive(Default)]
 struct Packed {
@@ -441,9 +441,9 @@ struct Packed {
 }
 
 impl Packed {
-    fn push(&mut self, n: usize, row: &StringRecord) {
+    fn push<'r>(&mut self, n: usize, cells: impl Iterator<Item = &'r str>) {
         self.rows.push((n, self.ends.len() as u32));
-        for cell in row {
+        for cell in cells {
             self.text.push_str(cell);
             self.ends.push(self.text.len() as u32);
         }
@@ -474,11 +474,39 @@ impl Packed {
     }
 }
 
-/// Consecutive rows of one household in one sheet, as read: where they are in their batch,
-/// and the digest of their cells (the household's part of `sheet::file_digest`).
+/// A county's stored digests by id, read once.
+type CountyDigests = Arc<OnceLock<FxHashMap<String, String>>>;
+
+/// The stored digests, read a county at a time by whichever worker first needs them (the
+/// other workers go on meanwhile).
+struct StoredByCounty<'a> {
+    fetch: StoredDigests<'a>,
+    counties: Mutex<FxHashMap<String, CountyDigests>>,
+}
+
+impl<'a> StoredByCounty<'a> {
+    fn new(fetch: StoredDigests<'a>) -> Self {
+        StoredByCounty { fetch, counties: Mutex::new(FxHashMap::default()) }
+    }
+
+    /// The stored digests of the county of household `id`.
+    fn county(&self, id: &str) -> CountyDigests {
+        let county = id.get(..6).unwrap_or(id);
+        let cell = self.counties.lock().expect("county map").entry(county.to_string()).or_default().clone();
+        cell.get_or_init(|| (self.fetch)(county, &format!("{county}:")).into_iter().collect());
+        cell
+    }
+}
+
+/// Consecutive rows of one household in one sheet, as read, with the digest of their cells
+/// (the household's part of `sheet::file_digest`). `matched`: the digest equals the stored
+/// file's part, and the rows were not kept (a member row keeps its ID number alone).
 struct RawRun {
     id: String,
     digest: u64,
+    matched: bool,
+    /// For member rows: the stored file's digest, if there is a stored file with this id.
+    stored: Option<String>,
     batch: Arc<Packed>,
     rows: std::ops::Range<usize>,
 }
@@ -490,19 +518,14 @@ impl RawRun {
 }
 
 /// Cuts a batch into runs of one household and digests each run's cells. Nothing is parsed
-/// yet: most rows of a county's file are unchanged, and those are never parsed at all.
-fn raw_runs(t: &Table, rows: &[(usize, StringRecord)]) -> Vec<RawRun> {
+/// yet, and a run equal to its stored part is not even kept: most rows of a county's file are
+/// unchanged.
+fn raw_runs(t: &Table, rows: &[(usize, StringRecord)], stored: &StoredByCounty<'_>) -> Vec<RawRun> {
     let digested = t.kind.digested(t.names.len());
-    // Sized exactly: grown buffers would fault in fresh pages again and again.
-    let mut packed = Packed {
-        text: String::with_capacity(rows.iter().map(|(_, r)| r.as_slice().len()).sum()),
-        ends: Vec::with_capacity(rows.iter().map(|(_, r)| r.len()).sum()),
-        rows: Vec::with_capacity(rows.len()),
-    };
-    // (id, digest, first row, end row) of each run, before the packed batch is shared.
+    // (id, digest, first row, end row) of each run.
     let mut runs: Vec<(String, u64, usize, usize)> = vec![];
     let mut digest = PartDigest::default();
-    for (i, (n, row)) in rows.iter().enumerate() {
+    for (i, (_, row)) in rows.iter().enumerate() {
         if runs.last().is_none_or(|r| r.0 != t.id(row)) {
             if let Some(last) = runs.last_mut() {
                 last.1 = std::mem::take(&mut digest).finish();
@@ -513,23 +536,72 @@ fn raw_runs(t: &Table, rows: &[(usize, StringRecord)]) -> Vec<RawRun> {
             digest.cell(t.cell(row, c));
         }
         digest.end_row();
-        packed.push(*n, row);
         runs.last_mut().expect("pushed above").3 = i + 1;
     }
     if let Some(last) = runs.last_mut() {
         last.1 = digest.finish();
     }
+    let mut county: Option<(String, CountyDigests)> = None;
+    let compared: Vec<(bool, Option<String>)> = runs
+        .iter()
+        .map(|(id, digest, _, _)| {
+            let prefix = id.get(..6).unwrap_or(id);
+            if county.as_ref().is_none_or(|(c, _)| c != prefix) {
+                county = Some((prefix.to_string(), stored.county(id)));
+            }
+            let found = county.as_ref().and_then(|(_, c)| c.get()).and_then(|m| m.get(id));
+            let matched = found.is_some_and(|d| digest_part(d, t.kind.part()) == Some(*digest));
+            (matched, found.filter(|_| t.kind == Kind::Members).cloned())
+        })
+        .collect();
+    // Sized exactly: grown buffers would fault in fresh pages again and again.
+    let id_number = member_col(3);
+    let (mut text, mut ends) = (0, 0);
+    for ((_, _, a, b), (matched, _)) in runs.iter().zip(&compared) {
+        for (_, row) in &rows[*a..*b] {
+            match (matched, t.kind) {
+                (false, _) => (text, ends) = (text + row.as_slice().len(), ends + row.len()),
+                (true, Kind::Members) => (text, ends) = (text + t.cell(row, id_number).len(), ends + 1),
+                (true, _) => {}
+            }
+        }
+    }
+    let mut packed = Packed { text: String::with_capacity(text), ends: Vec::with_capacity(ends), rows: Vec::with_capacity(rows.len()) };
+    for ((_, _, a, b), (matched, _)) in runs.iter().zip(&compared) {
+        for (n, row) in &rows[*a..*b] {
+            match (matched, t.kind) {
+                (false, _) => packed.push(*n, row.iter()),
+                (true, Kind::Members) => packed.push(*n, std::iter::once(t.cell(row, id_number))),
+                (true, _) => {}
+            }
+        }
+    }
     let batch = Arc::new(packed);
-    runs.into_iter().map(|(id, digest, a, b)| RawRun { id, digest, batch: batch.clone(), rows: a..b }).collect()
+    let mut at = 0;
+    runs.into_iter()
+        .zip(compared)
+        .map(|((id, digest, a, b), (matched, stored))| {
+            let len = if matched && t.kind != Kind::Members { 0 } else { b - a };
+            at += len;
+            RawRun { id, digest, matched, stored, batch: batch.clone(), rows: at - len..at }
+        })
+        .collect()
 }
 
 /// A household's rows as read, sheet by sheet, with the digest of each sheet's rows.
 struct Gathered {
+    id: String,
     parts: [Option<u64>; 4],
     /// A sheet held this household's rows in more than one place: its digest says nothing,
     /// so the household is parsed and compared in full.
     split: bool,
+    /// Some of its runs equalled the stored file and were not kept: to parse it, it is read
+    /// again.
+    partial: bool,
+    /// The runs kept whole, in file order.
     runs: Vec<(Arc<Table>, RawRun)>,
+    /// The member runs not kept: their rows' ID numbers.
+    people: Vec<RawRun>,
     /// The stored file's digest, if there is a stored file with this id.
     stored: Option<String>,
 }
@@ -539,29 +611,54 @@ struct Gathered {
 struct Gathering {
     list: Vec<Gathered>,
     index: FxHashMap<String, usize>,
+    /// Ids of rows in the other sheets, equal to a stored file's, that the members sheet lacks:
+    /// read again to report each row.
+    orphans: std::collections::HashSet<String>,
 }
 
 impl Gathering {
-    fn add(&mut self, errs: &mut Errors, t: &Arc<Table>, run: RawRun) {
+    fn add(&mut self, errs: &mut Errors, t: &Arc<Table>, mut run: RawRun) {
         let part = t.kind.part() as usize;
-        match self.index.get(&run.id) {
+        let i = match self.index.get(&run.id) {
             Some(&i) => {
                 let g = &mut self.list[i];
                 g.split |= g.parts[part].is_some();
-                g.parts[part] = Some(run.digest);
-                g.runs.push((t.clone(), run));
+                i
             }
             None if t.kind == Kind::Members => {
-                let mut parts = [None; 4];
-                parts[part] = Some(run.digest);
+                let g = Gathered {
+                    id: run.id.clone(),
+                    parts: [None; 4],
+                    split: false,
+                    partial: false,
+                    runs: vec![],
+                    people: vec![],
+                    stored: run.stored.take(),
+                };
                 self.index.insert(run.id.clone(), self.list.len());
-                self.list.push(Gathered { parts, split: false, runs: vec![(t.clone(), run)], stored: None });
+                self.list.push(g);
+                self.list.len() - 1
+            }
+            None if run.matched => {
+                self.orphans.insert(run.id);
+                return;
             }
             None => {
                 for i in run.rows.clone() {
                     errs.push(t, run.batch.rows[i].0, ID, &run.id, "户编号不在贫困户成员表中".into());
                 }
+                return;
             }
+        };
+        let g = &mut self.list[i];
+        g.parts[part] = Some(run.digest);
+        match (run.matched, t.kind) {
+            (false, _) => g.runs.push((t.clone(), run)),
+            (true, Kind::Members) => {
+                g.partial = true;
+                g.people.push(run);
+            }
+            (true, _) => g.partial = true,
         }
     }
 }
@@ -715,9 +812,6 @@ fn parse_gathered(list: &[Gathered]) -> (Files, Vec<RowError>) {
 /// (both included).
 pub type StoredDigests<'a> = &'a (dyn Fn(&str, &str) -> Vec<(String, String)> + Sync);
 
-/// A county's stored digests, being read on another thread.
-type DigestFetch<'s> = std::thread::ScopedJoinHandle<'s, Vec<(String, String)>>;
-
 /// Reads and checks a whole file, parsing every household; either every household parses or
 /// every problem is listed.
 pub fn read_file(path: &Path) -> Result<Parsed, ReadError> {
@@ -728,112 +822,60 @@ pub fn read_file(path: &Path) -> Result<Parsed, ReadError> {
 /// digest to what its stored file digests to is unchanged and is not parsed; the others are
 /// parsed and checked, and either every one of them parses or every problem is listed.
 ///
-/// One thread reads records, workers cut the rows into households' runs and digest them batch
-/// by batch, and this thread gathers the runs; the households to parse are then parsed on all
-/// cores.
+/// The households to parse are parsed on all cores.
 pub fn read_file_against(path: &Path, stored: StoredDigests<'_>) -> Result<Parsed, ReadError> {
     let mut errs = Errors(vec![]);
-    let mut gathering = Gathering::default();
+    let stored = StoredByCounty::new(stored);
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(4);
-    let kinds = std::thread::scope(|s| {
-        let (raw_tx, raw_rx) = mpsc::sync_channel::<(usize, Arc<Table>, Vec<(usize, StringRecord)>)>(4 * workers);
-        let raw_rx = Arc::new(Mutex::new(raw_rx));
-        let (out_tx, out_rx) = mpsc::channel::<(usize, Arc<Table>, Vec<RawRun>)>();
-        // Records go back to the reader once packed: their buffers are reused, not reallocated.
-        let (spare_tx, spare_rx) = mpsc::sync_channel::<Vec<StringRecord>>(64);
-        let reader = s.spawn(move || {
-            let mut seq = 0;
-            let mut spare: Vec<StringRecord> = vec![];
-            let fresh = || {
-                if spare.is_empty() {
-                    spare = spare_rx.try_recv().unwrap_or_default();
-                }
-                spare.pop().unwrap_or_default()
-            };
-            each_batch(path, fresh, |t, rows| {
-                // The receivers outlive the reader unless a worker panicked; then the join reports it.
-                let _ = raw_tx.send((seq, t.clone(), rows));
-                seq += 1;
-            })
-        });
-        for _ in 0..workers {
-            let (raw_rx, out_tx, spare_tx) = (raw_rx.clone(), out_tx.clone(), spare_tx.clone());
-            s.spawn(move || loop {
-                let Ok((seq, t, rows)) = raw_rx.lock().expect("batch queue").recv() else { return };
-                let runs = raw_runs(&t, &rows);
-                let _ = spare_tx.try_send(rows.into_iter().map(|(_, r)| r).collect());
-                if out_tx.send((seq, t, runs)).is_err() {
-                    return;
-                }
-            });
-        }
-        drop(out_tx);
-        drop(spare_tx);
-        // The stored digests of each county the file names are read while the file still is.
-        let mut counties: Vec<(String, DigestFetch<'_>)> = vec![];
-        let mut pending: BTreeMap<usize, (Arc<Table>, Vec<RawRun>)> = BTreeMap::new();
-        let mut next = 0;
-        for (seq, t, runs) in out_rx {
-            pending.insert(seq, (t, runs));
-            while let Some((t, runs)) = pending.remove(&next) {
-                next += 1;
-                for run in runs {
-                    let county = run.id.get(..6).unwrap_or("");
-                    if t.kind == Kind::Members && !counties.iter().any(|(c, _)| c == county) {
-                        let (first, last) = (county.to_string(), format!("{county}:"));
-                        counties.push((county.to_string(), s.spawn(move || stored(&first, &last))));
-                    }
-                    gathering.add(&mut errs, &t, run);
-                }
-            }
-        }
-        for (_, fetch) in counties {
-            for (id, digest) in fetch.join().expect("digest reader") {
-                if let Some(&i) = gathering.index.get(&id) {
-                    gathering.list[i].stored = Some(digest);
-                }
-            }
-        }
-        reader.join().map_err(|_| ReadError::Malformed("读取文件的线程异常退出".into()))?
-    })?;
+    let (mut gathering, kinds) = gather(path, &stored, workers, None, &mut errs)?;
     let has = |k: Kind| kinds.contains(&k);
     let (has_incomes, has_measures, has_pairs) = (has(Kind::Incomes), has(Kind::Measures), has(Kind::Pairs));
 
     // Unchanged: every table the file carries digests, for this household, to the stored part.
     let empty = PartDigest::default().finish();
     let carried: Vec<Kind> = [Kind::Members, Kind::Incomes, Kind::Measures, Kind::Pairs].into_iter().filter(|k| has(*k)).collect();
-    let (unchanged, to_parse): (Vec<Gathered>, Vec<Gathered>) = gathering.list.into_iter().partition(|g| {
+    let (unchanged, mut to_parse): (Vec<Gathered>, Vec<Gathered>) = std::mem::take(&mut gathering.list).into_iter().partition(|g| {
         let same =
             |digest: &String| carried.iter().all(|k| digest_part(digest, k.part()) == Some(g.parts[k.part() as usize].unwrap_or(empty)));
         g.stored.as_ref().is_some_and(|d| !g.split && same(d))
     });
+    // Households changed in one table but not in another were not kept whole: their rows are
+    // read again (as are rows the members sheet lacks, to report each one).
+    let (partial, whole): (Vec<Gathered>, Vec<Gathered>) = to_parse.into_iter().partition(|g| g.partial);
+    to_parse = whole;
+    if !partial.is_empty() || !gathering.orphans.is_empty() {
+        let mut again: std::collections::HashSet<String> = partial.iter().map(|g| g.id.clone()).collect();
+        again.extend(gathering.orphans.iter().cloned());
+        let no_stored = |_: &str, _: &str| vec![];
+        let (reread, _) = gather(path, &StoredByCounty::new(&no_stored), workers, Some(&again), &mut errs)?;
+        to_parse.extend(reread.list);
+    }
 
     let chunk = to_parse.len().div_ceil(workers).max(1);
     let parsed: Vec<(Files, Vec<RowError>)> = std::thread::scope(|s| {
         let parts: Vec<_> = to_parse.chunks(chunk).map(|c| s.spawn(move || parse_gathered(c))).collect();
         parts.into_iter().map(|p| p.join().expect("parse worker")).collect()
     });
+    drop(to_parse);
     let mut list = vec![];
     for (files, e) in parsed {
         list.extend(files.list);
         errs.0.extend(e);
     }
     // One person in two households of the file, unchanged ones included (their ID numbers
-    // read straight from the rows).
+    // kept from the rows).
     let parsed_people = list
         .iter()
         .enumerate()
         .flat_map(|(i, (_, _, h, rows))| h.members.iter().zip(rows).map(move |(m, n)| (m.id_number.as_str(), i, *n)));
     let parsed_count = list.len();
     let unchanged_people = unchanged.iter().enumerate().flat_map(|(j, g)| {
-        g.runs.iter().filter(|(t, _)| t.kind == Kind::Members).flat_map(move |(t, run)| {
-            let col = t.at[member_col(3)];
-            run.rows.clone().map(move |i| (col.and_then(|c| run.batch.field(i, c)).map_or("", trim), parsed_count + j, run.batch.rows[i].0))
+        g.people.iter().flat_map(move |run| {
+            run.rows.clone().map(move |i| (run.batch.field(i, 0).unwrap_or(""), parsed_count + j, run.batch.rows[i].0))
         })
     });
     one_person_one_household(parsed_people.chain(unchanged_people), &mut errs);
-    let unchanged: Vec<(String, String)> =
-        unchanged.into_iter().map(|g| (g.runs[0].1.id.clone(), g.stored.expect("compared above"))).collect();
+    let unchanged: Vec<(String, String)> = unchanged.into_iter().map(|g| (g.id, g.stored.expect("compared above"))).collect();
     list.sort_unstable_by(|a, b| a.2.id.cmp(&b.2.id));
     let mut out = Vec::with_capacity(list.len());
     for (first_row, _, mut h, _) in list {
@@ -849,9 +891,75 @@ pub fn read_file_against(path: &Path, stored: StoredDigests<'_>) -> Result<Parse
     if errs.0.is_empty() {
         Ok(Parsed { files: out, unchanged, has_incomes, has_measures, has_pairs })
     } else {
-        errs.0.sort_by(|a, b| (a.sheet.as_str(), a.row).cmp(&(b.sheet.as_str(), b.row)));
+        // A row read twice (a household read again) reports its problems once.
+        errs.0.sort_by(|a, b| (a.sheet.as_str(), a.row, &a.column, &a.reason).cmp(&(b.sheet.as_str(), b.row, &b.column, &b.reason)));
+        errs.0.dedup();
         Err(ReadError::Rows(errs.0))
     }
+}
+
+/// Reads the file's rows (only those of the households `only` names, if given) into runs per
+/// household. One thread reads records, workers cut the rows into runs and digest them batch by
+/// batch (comparing them with the stored digests), and this thread gathers the runs in order.
+fn gather(
+    path: &Path,
+    stored: &StoredByCounty<'_>,
+    workers: usize,
+    only: Option<&std::collections::HashSet<String>>,
+    errs: &mut Errors,
+) -> Result<(Gathering, Vec<Kind>), ReadError> {
+    let mut gathering = Gathering::default();
+    let kinds = std::thread::scope(|s| {
+        let (raw_tx, raw_rx) = mpsc::sync_channel::<(usize, Arc<Table>, Vec<(usize, StringRecord)>)>(4 * workers);
+        let raw_rx = Arc::new(Mutex::new(raw_rx));
+        let (out_tx, out_rx) = mpsc::channel::<(usize, Arc<Table>, Vec<RawRun>)>();
+        // Records go back to the reader once digested: their buffers are reused, not reallocated.
+        let (spare_tx, spare_rx) = mpsc::sync_channel::<Vec<StringRecord>>(64);
+        let reader = s.spawn(move || {
+            let mut seq = 0;
+            let mut spare: Vec<StringRecord> = vec![];
+            let fresh = || {
+                if spare.is_empty() {
+                    spare = spare_rx.try_recv().unwrap_or_default();
+                }
+                spare.pop().unwrap_or_default()
+            };
+            each_batch(path, fresh, |t, mut rows| {
+                if let Some(only) = only {
+                    rows.retain(|(_, r)| only.contains(t.id(r)));
+                }
+                // The receivers outlive the reader unless a worker panicked; then the join reports it.
+                let _ = raw_tx.send((seq, t.clone(), rows));
+                seq += 1;
+            })
+        });
+        for _ in 0..workers {
+            let (raw_rx, out_tx, spare_tx) = (raw_rx.clone(), out_tx.clone(), spare_tx.clone());
+            s.spawn(move || loop {
+                let Ok((seq, t, rows)) = raw_rx.lock().expect("batch queue").recv() else { return };
+                let runs = raw_runs(&t, &rows, stored);
+                let _ = spare_tx.try_send(rows.into_iter().map(|(_, r)| r).collect());
+                if out_tx.send((seq, t, runs)).is_err() {
+                    return;
+                }
+            });
+        }
+        drop(out_tx);
+        drop(spare_tx);
+        let mut pending: BTreeMap<usize, (Arc<Table>, Vec<RawRun>)> = BTreeMap::new();
+        let mut next = 0;
+        for (seq, t, runs) in out_rx {
+            pending.insert(seq, (t, runs));
+            while let Some((t, runs)) = pending.remove(&next) {
+                next += 1;
+                for run in runs {
+                    gathering.add(errs, &t, run);
+                }
+            }
+        }
+        reader.join().map_err(|_| ReadError::Malformed("读取文件的线程异常退出".into()))?
+    })?;
+    Ok((gathering, kinds))
 }
 
 /// One ID number in two households of the file: the later row is reported, naming the earlier.

@@ -128,6 +128,28 @@ fn scenario(store: Arc<dyn Store>, dir: &Path) {
     assert_eq!(wage.to_string(), "4321.00");
     let before = before + 1;
 
+    // A household's income rows, unchanged, without its member rows: each row is reported.
+    let members: Vec<String> = std::fs::read_to_string(dir.join("yanggu.csv")).unwrap().lines().map(str::to_string).collect();
+    let orphan = dir.join("orphan.csv");
+    std::fs::write(
+        &orphan,
+        members.iter().filter(|l| !l.starts_with(&format!("{income_id},"))).cloned().collect::<Vec<_>>().join("\n") + "\n",
+    )
+    .unwrap();
+    for table in ["年度收入", "帮扶措施", "帮扶结对"] {
+        let from = fupin_exchange::write::sibling(&dir.join("yanggu.csv"), table);
+        std::fs::copy(from, fupin_exchange::write::sibling(&orphan, table)).unwrap();
+    }
+    let income_rows = rows.iter().filter(|l| l.starts_with(&format!("{income_id},"))).count();
+    match import_file(&*store, &caller, &orphan, "2017-06-30") {
+        Err(ImportFailure::Rows(errors)) => {
+            let on_incomes = errors.iter().filter(|r| r.sheet == "年度收入" && r.reason.contains("不在贫困户成员表中")).count();
+            assert_eq!(on_incomes, income_rows, "{errors:?}");
+        }
+        other => panic!("expected row errors, got {other:?}"),
+    }
+    assert_eq!(events(&*store), before);
+
     // Edit one phone in the CSV: one update, then importing again changes nothing.
     let csv = dir.join("yanggu.csv");
     let text = std::fs::read_to_string(&csv).unwrap();
