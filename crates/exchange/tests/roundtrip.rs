@@ -108,6 +108,27 @@ fn scenario(store: Arc<dyn Store>, dir: &Path) {
     }
     assert_eq!(events(&*store), before);
 
+    // Files handed to the store directly: one person in two new files is refused, nothing
+    // applied.
+    let base = store.household(&caller, &some_id).unwrap();
+    let new_file = |n: &str, seq: u32| {
+        let mut h = base.clone();
+        h.id = format!("{}{n}", &base.id[..12]);
+        (h.status, h.exited_year, h.monitoring) = (fupin_domain::codes::Status::Poor, None, None);
+        for (k, m) in h.members.iter_mut().enumerate() {
+            let male = m.id_number.is_male();
+            m.id_number = fupin_domain::IdNumber::build(&base.id[..6], m.id_number.birth_date(), seq + 2 * k as u32 + u32::from(!male));
+        }
+        h
+    };
+    let (a, mut b) = (new_file("9801", 801), new_file("9802", 851));
+    b.members[0].id_number = a.members[0].id_number.clone();
+    match store.import_households(&caller, &[a, b], "2017-06-30") {
+        Err(fupin_store::StoreError::Rows(rows)) => assert!(rows.iter().any(|(_, r)| r.contains("出现在两户")), "{rows:?}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(events(&*store), before);
+
     // Only a year's income changed (the members sheet untouched): that household alone is
     // parsed and updated.
     let incomes = fupin_exchange::write::sibling(&dir.join("yanggu.csv"), "年度收入");

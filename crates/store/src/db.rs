@@ -110,11 +110,12 @@ impl Row {
 pub fn insert_many(tx: &mut dyn Tx, table: &str, cols: &[&str], rows: impl Iterator<Item = Vec<Val>>) -> Result<(), StoreError> {
     // SQLite looks up each named parameter among the earlier ones: keep statements modest.
     let per = (600 / cols.len()).max(1);
+    let verb = tx.insert_verb();
     let sql_for = |n: usize| {
         let tuples: Vec<String> = (0..n)
             .map(|r| format!("({})", (1..=cols.len()).map(|c| format!("${}", r * cols.len() + c)).collect::<Vec<_>>().join(", ")))
             .collect();
-        format!("INSERT INTO {table} ({}) VALUES {}", cols.join(", "), tuples.join(", "))
+        format!("{verb} INTO {table} ({}) VALUES {}", cols.join(", "), tuples.join(", "))
     };
     let full = sql_for(per);
     let mut params: Vec<Val> = Vec::with_capacity(per * cols.len());
@@ -136,6 +137,10 @@ pub fn insert_many(tx: &mut dyn Tx, table: &str, cols: &[&str], rows: impl Itera
 
 /// A transaction on either database.
 pub trait Tx {
+    /// The verb of `insert_many`'s statements.
+    fn insert_verb(&self) -> &'static str {
+        "INSERT"
+    }
     fn exec(&mut self, sql: &str, params: &[Val]) -> Result<u64, StoreError>;
     fn query(&mut self, sql: &str, params: &[Val]) -> Result<Vec<Row>, StoreError>;
 

@@ -2,7 +2,7 @@
 //! first, and either every file is applied in one transaction or nothing is.
 
 use crate::db::Tx;
-use crate::sql_store::SqlStore;
+use crate::sql_store::{Checks, SqlStore};
 use crate::*;
 use fupin_domain::codes::Status;
 use fupin_domain::sheet::file_digest;
@@ -222,9 +222,13 @@ impl<B: db::Backend> SqlStore<B> {
                 known_helpers.insert(r.text(0));
             }
         }
+        let mut seen: HashMap<&str, &str> = HashMap::new();
         for h in &touched {
             let err = |m: String| (h.id.clone(), m);
             for m in h.active_members() {
+                if let Some(other) = seen.insert(m.id_number.as_str(), h.id.as_str()).filter(|o| *o != h.id) {
+                    errors.push(err(format!("身份证号{}在导入的文件中出现在两户（另见户{other}）", m.id_number.masked())));
+                }
                 if let Some(holder) = holders.get(m.id_number.as_str()) {
                     if holder != &h.id && !in_file.contains(holder.as_str()) {
                         errors.push(err(format!("身份证号{}已在其他贫困户中登记", m.id_number.masked())));
@@ -272,7 +276,7 @@ impl<B: db::Backend> SqlStore<B> {
             .collect();
         out.created = new.len() as u64;
         if !new.is_empty() {
-            Self::insert_files_in_tx(tx, caller, new, "register", "批量导入建档", at, None).map_err(|e| match e {
+            Self::insert_files_in_tx(tx, caller, new, "register", "批量导入建档", at, None, Checks::DoneByImport).map_err(|e| match e {
                 StoreError::Invalid(d) => StoreError::Rows(vec![(String::new(), d.message)]),
                 other => other,
             })?;

@@ -69,6 +69,15 @@ fn require(ok: bool, what: &str) -> Result<()> {
     }
 }
 
+/// What `insert_files_in_tx` checks itself: everything, or all but what an import has already
+/// checked in the same transaction for thousands of files at once (ids unused, people not in
+/// another household, no one twice among the files).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Checks {
+    All,
+    DoneByImport,
+}
+
 /// Imports are an official's work, on their own region.
 fn require_importer(caller: &Caller) -> Result<()> {
     require(caller.role.official_level().is_some() && caller.scope.helper_id.is_none(), "只有各级扶贫管理员可以导入贫困户档案")
@@ -163,11 +172,26 @@ impl<B: Backend> SqlStore<B> {
                 }
             }
         }
-        let sql = "INSERT INTO rollups (level_len, region_code, metric, households, persons) VALUES ($1, $2, $3, $4, $5) \
-                   ON CONFLICT (level_len, region_code, metric) DO UPDATE SET \
-                   households = rollups.households + excluded.households, persons = rollups.persons + excluded.persons";
-        for ((len, code, metric), t) in sums.into_iter().filter(|(_, t)| *t != Tally::default()) {
-            tx.exec(sql, &[len.into(), code.into(), metric.into(), t.households.into(), t.persons.into()])?;
+        // Many regions at once: a hundred rows per statement (each key once, as PostgreSQL
+        // requires of one upsert).
+        let sums: Vec<_> = sums.into_iter().filter(|(_, t)| *t != Tally::default()).collect();
+        for chunk in sums.chunks(100) {
+            let tuples: Vec<String> = (0..chunk.len())
+                .map(|r| format!("(${}, ${}, ${}, ${}, ${})", 5 * r + 1, 5 * r + 2, 5 * r + 3, 5 * r + 4, 5 * r + 5))
+                .collect();
+            let sql = format!(
+                "INSERT INTO rollups (level_len, region_code, metric, households, persons) VALUES {} \
+                 ON CONFLICT (level_len, region_code, metric) DO UPDATE SET \
+                 households = rollups.households + excluded.households, persons = rollups.persons + excluded.persons",
+                tuples.join(", ")
+            );
+            let params: Vec<Val> = chunk
+                .iter()
+                .flat_map(|((len, code, metric), t)| {
+                    [(*len).into(), code.as_str().into(), metric.as_str().into(), t.households.into(), t.persons.into()]
+                })
+                .collect();
+            tx.exec(&sql, &params)?;
         }
         Ok(())
     }
@@ -205,12 +229,13 @@ impl<B: Backend> SqlStore<B> {
         flow: Option<String>,
         from: Option<&str>,
     ) -> Result<Household> {
-        let mut created = Self::insert_files_in_tx(tx, caller, vec![(h, flow)], kind, reason, at, from)?;
+        let mut created = Self::insert_files_in_tx(tx, caller, vec![(h, flow)], kind, reason, at, from, Checks::All)?;
         Ok(created.pop().expect("one file in, one out"))
     }
 
     /// The one creation path: checks every file, then stores all of them with multi-row
     /// inserts, one event each (chained per county in one go) and the rollups summed per region.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn insert_files_in_tx(
         tx: &mut dyn Tx,
         caller: &Caller,
@@ -219,6 +244,7 @@ impl<B: Backend> SqlStore<B> {
         reason: &str,
         at: &str,
         from: Option<&str>,
+        checks: Checks,
     ) -> Result<Vec<Household>> {
         let mut villages: Vec<&str> = vec![];
         for (h, _) in &files {
@@ -237,20 +263,32 @@ impl<B: Backend> SqlStore<B> {
         if let Some(v) = villages.iter().find(|v| !known.contains(**v)) {
             return Err(DomainError::new("region.unknown", format!("村代码{v}不存在")).into());
         }
-        let ids: Vec<&str> = files.iter().map(|(h, _)| h.id.as_str()).collect();
-        if let Some(id) = Self::existing(tx, "SELECT id FROM households WHERE id IN", &ids)?.into_iter().next() {
-            return Err(DomainError::new("household.exists", format!("户编号{id}已存在")).into());
-        }
-        let people: Vec<&str> = files.iter().flat_map(|(h, _)| h.active_members().map(|m| m.id_number.as_str())).collect();
-        let mut seen = HashSet::new();
-        let held = Self::existing(tx, "SELECT id_number FROM members WHERE active = 1 AND id_number IN", &people)?;
-        if let Some(idn) = people.iter().find(|p| held.contains(**p) || !seen.insert(**p)) {
-            let masked = fupin_domain::IdNumber::parse(idn).map(|i| i.masked()).unwrap_or_default();
-            return Err(DomainError::new("member.id_elsewhere", format!("身份证号{masked}已在其他贫困户中登记，同一人不能属于两户")).into());
+        if checks == Checks::All {
+            let ids: Vec<&str> = files.iter().map(|(h, _)| h.id.as_str()).collect();
+            if let Some(id) = Self::existing(tx, "SELECT id FROM households WHERE id IN", &ids)?.into_iter().next() {
+                return Err(DomainError::new("household.exists", format!("户编号{id}已存在")).into());
+            }
+            let people: Vec<&str> = files.iter().flat_map(|(h, _)| h.active_members().map(|m| m.id_number.as_str())).collect();
+            let mut seen = HashSet::new();
+            let held = Self::existing(tx, "SELECT id_number FROM members WHERE active = 1 AND id_number IN", &people)?;
+            if let Some(idn) = people.iter().find(|p| held.contains(**p) || !seen.insert(**p)) {
+                let masked = fupin_domain::IdNumber::parse(idn).map(|i| i.masked()).unwrap_or_default();
+                return Err(
+                    DomainError::new("member.id_elsewhere", format!("身份证号{masked}已在其他贫困户中登记，同一人不能属于两户")).into()
+                );
+            }
         }
         let files: Vec<(Household, Option<String>)> = files.into_iter().map(|(h, f)| (Household { version: 1, ..h }, f)).collect();
         let hs = || files.iter().map(|(h, _)| h);
-        crate::db::insert_many(tx, "households", HOUSEHOLD_COLS, hs().map(|h| household_row(h, at)))?;
+        // A household's row carries its digest, the costliest part: built on all cores.
+        let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(8);
+        let chunk = files.len().div_ceil(workers).max(1);
+        let rows: Vec<Vec<Val>> = std::thread::scope(|s| {
+            let parts: Vec<_> =
+                files.chunks(chunk).map(|c| s.spawn(move || c.iter().map(|(h, _)| household_row(h, at)).collect::<Vec<_>>())).collect();
+            parts.into_iter().flat_map(|p| p.join().expect("row workers")).collect()
+        });
+        crate::db::insert_many(tx, "households", HOUSEHOLD_COLS, rows.into_iter())?;
         crate::db::insert_many(tx, "members", MEMBER_COLS, hs().flat_map(|h| h.members.iter().map(move |m| member_row(h, m))))?;
         crate::db::insert_many(tx, "incomes", INCOME_COLS, hs().flat_map(|h| h.incomes.iter().map(move |i| income_row(h, i))))?;
         crate::db::insert_many(

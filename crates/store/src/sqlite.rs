@@ -88,6 +88,13 @@ impl Sqlite {
 struct SqliteTx<'a>(&'a rusqlite::Transaction<'a>);
 
 impl Tx for SqliteTx<'_> {
+    /// A failing statement here always fails its whole transaction, so a multi-row insert need
+    /// not be undone on its own: `OR FAIL` spares SQLite the statement journal (a copy of every
+    /// page the statement touches).
+    fn insert_verb(&self) -> &'static str {
+        "INSERT OR FAIL"
+    }
+
     fn exec(&mut self, sql: &str, params: &[Val]) -> Result<u64, StoreError> {
         let mut st = self.0.prepare_cached(sql).map_err(db_err)?;
         st.execute(rusqlite::params_from_iter(params)).map(|n| n as u64).map_err(db_err)
