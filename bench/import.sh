@@ -26,8 +26,9 @@ fresh() { # a copy of the database without 菏泽's still-poor files (only those
     DELETE FROM households WHERE id IN ($poor);"
   echo "$(sqlite3 "$work/a/fupin.db" "SELECT COUNT(*) FROM ($poor)") still-poor files deleted in the copy" >&2
 }
-# This machine's timings vary run to run (a shared VM): each figure is the best of three.
-best() { local b=999 s; for _ in 1 2 3; do "$@"; s=$(cat "$work/last"); b=$(echo "if ($s < $b) $s else $b" | bc -l); done; echo "$b"; }
+# This machine's timings vary run to run (a shared VM whose fresh memory is sometimes slow to
+# fault in): each figure is the best of five.
+best() { local b=999 s; for _ in 1 2 3 4 5; do "$@"; s=$(cat "$work/last"); b=$(echo "if ($s < $b) $s else $b" | bc -l); done; echo "$b"; }
 unchanged() { t $bin import households "$work/$1" --user province --data "$work/a" >"$work/last"; }
 new() { fresh 2>/dev/null; t $bin import households "$work/$1" --user province --data "$work/b" >"$work/last"; }
 for f in hz.xlsx hz.csv; do
@@ -37,6 +38,14 @@ for f in hz.xlsx hz.csv; do
   printf '%s, %d people, the still-poor files new (validated, applied with events and rollups): %.2f s, %.0f people/s\n' "$f" "$people" "$s" "$(echo "$people / $s" | bc -l)"
 done
 $bin ledger verify --data "$work/b" | tail -1
+# A county's yearly income update: one income row in ten changed (every other table as exported).
+for t in 帮扶措施 帮扶结对; do cp "$work/hz-$t.csv" "$work/inc-$t.csv"; done
+cp "$work/hz.csv" "$work/inc.csv"
+awk -F, -v OFS=, 'NR > 1 && NR % 10 == 2 { $3 = sprintf("%.2f", $3 + 100) } { print }' "$work/hz-年度收入.csv" >"$work/inc-年度收入.csv"
+changed() { rm -rf "$work/c"; cp -r "$work/a" "$work/c"; t $bin import households "$work/inc.csv" --user province --data "$work/c" >"$work/last"; }
+s=$(best changed)
+printf 'hz.csv, %d people, one income row in ten changed (those files updated through the change path): %.2f s, %.0f people/s\n' "$people" "$s" "$(echo "$people / $s" | bc -l)"
+$bin import households "$work/inc.csv" --user province --data "$work/c" | tail -1
 # The peer creates a table from the CSV's header and loads the rows: no checks at all.
 s=$(t sqlite3 "$work/peer.db" ".mode csv" ".import $work/hz.csv members_csv")
 printf 'peer sqlite3 .import of the same %d member rows (no validation): %.2f s, %.0f rows/s\n' "$people" "$s" "$(echo "$people / $s" | bc -l)"
