@@ -127,8 +127,9 @@ impl<B: db::Backend> SqlStore<B> {
         let mut ids: Vec<String> = files.iter().map(|h| h.id.clone()).collect();
         ids.sort();
         let mut out = HashMap::new();
-        for chunk in ids.chunks(2000) {
-            for h in crate::rows::load_households_range(tx, chunk)? {
+        // Changed files are usually scattered over their county: read by id, not by range.
+        for chunk in ids.chunks(500) {
+            for h in crate::rows::load_households_listed(tx, chunk)? {
                 out.insert(h.id.clone(), h);
             }
         }
@@ -260,7 +261,7 @@ impl<B: db::Backend> SqlStore<B> {
         if !problems.is_empty() {
             return Err(StoreError::Rows(problems));
         }
-        let current = Self::current_files(tx, &touched.iter().copied().filter(|h| stored.contains_key(&h.id)).collect::<Vec<_>>())?;
+        let mut current = Self::current_files(tx, &touched.iter().copied().filter(|h| stored.contains_key(&h.id)).collect::<Vec<_>>())?;
         let mut out = ImportOutcome {
             unchanged: (files.len() - touched.len() + set.unchanged.len()) as u64,
             people: files.iter().map(|h| h.size() as u64).sum::<u64>() + unchanged_people,
@@ -286,13 +287,13 @@ impl<B: db::Backend> SqlStore<B> {
                 StoreError::Invalid(d) => StoreError::Rows(vec![(h.id.clone(), d.message)]),
                 other => other,
             };
-            match current.get(&h.id) {
+            match current.remove(&h.id) {
                 None => {}
                 // Stored with a digest of an earlier form, or equal up to order: compared in
                 // full, and the digest brought up to date so the next import skips it.
-                Some(cur) if same_content(cur, h) => {
+                Some(cur) if same_content(&cur, h) => {
                     out.unchanged += 1;
-                    tx.exec("UPDATE households SET digest = $1 WHERE id = $2", &[file_digest(cur).into(), h.id.as_str().into()])?;
+                    tx.exec("UPDATE households SET digest = $1 WHERE id = $2", &[file_digest(&cur).into(), h.id.as_str().into()])?;
                 }
                 Some(cur) => {
                     let req = ChangeRequest {
@@ -308,7 +309,8 @@ impl<B: db::Backend> SqlStore<B> {
                         reason: "批量导入".into(),
                         at: at.to_string(),
                     };
-                    Self::change_in_tx(tx, caller, &req, rules).map_err(wrap)?;
+                    // In the caller's region: checked with the stored place above.
+                    Self::apply_to_in_tx(tx, caller, &req, rules, cur).map_err(wrap)?;
                     out.updated += 1;
                 }
             }

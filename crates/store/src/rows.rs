@@ -267,29 +267,44 @@ pub fn registration_summary(h: &Household) -> serde_json::Value {
 pub fn load_households_range(tx: &mut dyn Tx, ids: &[String]) -> Result<Vec<Household>, StoreError> {
     let (Some(first), Some(last)) = (ids.first(), ids.last()) else { return Ok(vec![]) };
     let range = [Val::from(first.as_str()), Val::from(last.as_str())];
+    load_households_where(tx, ids, &|col| format!("{col} >= $1 AND {col} <= $2"), &range)
+}
+
+/// The same for ids scattered over a county (a few hundred at a time): read by the ids
+/// themselves, not by the range they span.
+pub fn load_households_listed(tx: &mut dyn Tx, ids: &[String]) -> Result<Vec<Household>, StoreError> {
+    let params: Vec<Val> = ids.iter().map(|i| Val::from(i.as_str())).collect();
+    let list = (1..=ids.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+    load_households_where(tx, ids, &|col| format!("{col} IN ({list})"), &params)
+}
+
+fn load_households_where(
+    tx: &mut dyn Tx,
+    ids: &[String],
+    filter: &dyn Fn(&str) -> String,
+    params: &[Val],
+) -> Result<Vec<Household>, StoreError> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let range = params;
     let mut by_id: std::collections::BTreeMap<String, Household> = std::collections::BTreeMap::new();
-    let sql = format!("SELECT {} FROM households WHERE id >= $1 AND id <= $2 ORDER BY id", HOUSEHOLD_COLS.join(", "));
+    let sql = format!("SELECT {} FROM households WHERE {} ORDER BY id", HOUSEHOLD_COLS.join(", "), filter("id"));
     let wanted: std::collections::HashSet<&str> = ids.iter().map(String::as_str).collect();
-    for r in tx.query(&sql, &range)? {
-        if wanted.contains(r.text(0).as_str()) {
+    for r in tx.query(&sql, range)? {
+        if wanted.contains(r.str(0)) {
             let h = parse_household(&r).map_err(corrupt)?;
             by_id.insert(h.id.clone(), h);
         }
     }
-    let sql = format!(
-        "SELECT {} FROM members WHERE household_id >= $1 AND household_id <= $2 ORDER BY household_id, member_no",
-        MEMBER_COLS.join(", ")
-    );
-    for r in tx.query(&sql, &range)? {
+    let sql = format!("SELECT {} FROM members WHERE {} ORDER BY household_id, member_no", MEMBER_COLS.join(", "), filter("household_id"));
+    for r in tx.query(&sql, range)? {
         if let Some(h) = by_id.get_mut(&r.text(0)) {
             h.members.push(parse_member(&r).map_err(corrupt)?);
         }
     }
-    let sql = format!(
-        "SELECT {} FROM incomes WHERE household_id >= $1 AND household_id <= $2 ORDER BY household_id, year",
-        INCOME_COLS.join(", ")
-    );
-    for r in tx.query(&sql, &range)? {
+    let sql = format!("SELECT {} FROM incomes WHERE {} ORDER BY household_id, year", INCOME_COLS.join(", "), filter("household_id"));
+    for r in tx.query(&sql, range)? {
         if let Some(h) = by_id.get_mut(&r.text(0)) {
             h.incomes.push(Income {
                 year: r.int(1) as i32,
@@ -303,18 +318,19 @@ pub fn load_households_range(tx: &mut dyn Tx, ids: &[String]) -> Result<Vec<Hous
             });
         }
     }
-    let sql = "SELECT p.household_id, x.id, x.name, x.unit, x.phone FROM household_helpers p JOIN helpers x ON x.id = p.helper_id \
-               WHERE p.household_id >= $1 AND p.household_id <= $2 ORDER BY p.household_id, x.id";
-    for r in tx.query(sql, &range)? {
+    let sql = format!(
+        "SELECT p.household_id, x.id, x.name, x.unit, x.phone FROM household_helpers p JOIN helpers x ON x.id = p.helper_id \
+         WHERE {} ORDER BY p.household_id, x.id",
+        filter("p.household_id")
+    );
+    for r in tx.query(&sql, range)? {
         if let Some(h) = by_id.get_mut(&r.text(0)) {
             h.helpers.push(Helper { id: r.text(1), name: r.text(2), unit: r.text(3), phone: r.text(4) });
         }
     }
-    let sql = format!(
-        "SELECT {} FROM measures WHERE household_id >= $1 AND household_id <= $2 ORDER BY household_id, measure_no",
-        MEASURE_COLS.join(", ")
-    );
-    for r in tx.query(&sql, &range)? {
+    let sql =
+        format!("SELECT {} FROM measures WHERE {} ORDER BY household_id, measure_no", MEASURE_COLS.join(", "), filter("household_id"));
+    for r in tx.query(&sql, range)? {
         if let Some(h) = by_id.get_mut(&r.text(0)) {
             h.measures.push(Measure {
                 no: r.int(1),

@@ -344,6 +344,18 @@ impl<B: Backend> SqlStore<B> {
     /// the caller's right to this file some other way (a transfer's accepting county).
     pub(crate) fn apply_in_tx(tx: &mut dyn Tx, caller: &Caller, req: &ChangeRequest, rules: &Rules) -> Result<Household> {
         let before = load_household(tx, &req.household_id)?.ok_or(StoreError::NotFound)?;
+        Self::apply_to_in_tx(tx, caller, req, rules, before)
+    }
+
+    /// The same on the file as this transaction has just read it (an import reads thousands
+    /// at once).
+    pub(crate) fn apply_to_in_tx(
+        tx: &mut dyn Tx,
+        caller: &Caller,
+        req: &ChangeRequest,
+        rules: &Rules,
+        before: Household,
+    ) -> Result<Household> {
         if before.version != req.expected_version {
             return Err(StoreError::Conflict { current: before.version });
         }
