@@ -147,6 +147,8 @@ fn scenario(store: Arc<dyn Store>, dir: &Path) {
     let year = c[1].parse::<i32>().unwrap();
     let wage = store.household(&caller, &income_id).unwrap().incomes.iter().find(|i| i.year == year).unwrap().wage;
     assert_eq!(wage.to_string(), "4321.00");
+    assert_eq!(store.rollup_table().unwrap(), store.recount_rollups().unwrap(), "rollups of batched updates");
+    assert_eq!(store.verify_ledger().unwrap().broken, None);
     let before = before + 1;
 
     // A household's income rows, unchanged, without its member rows: each row is reported.

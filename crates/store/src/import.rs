@@ -2,7 +2,7 @@
 //! first, and either every file is applied in one transaction or nothing is.
 
 use crate::db::Tx;
-use crate::sql_store::{Checks, SqlStore};
+use crate::sql_store::{ChangeBatch, Checks, SqlStore};
 use crate::*;
 use fupin_domain::codes::Status;
 use fupin_domain::sheet::file_digest;
@@ -282,6 +282,8 @@ impl<B: db::Backend> SqlStore<B> {
                 other => other,
             })?;
         }
+        // The updates' events and rollups are written together after the loop.
+        let mut batch = ChangeBatch::default();
         for h in touched {
             let wrap = |e: StoreError| match e {
                 StoreError::Invalid(d) => StoreError::Rows(vec![(h.id.clone(), d.message)]),
@@ -310,11 +312,13 @@ impl<B: db::Backend> SqlStore<B> {
                         at: at.to_string(),
                     };
                     // In the caller's region: checked with the stored place above.
-                    Self::apply_to_in_tx(tx, caller, &req, rules, cur).map_err(wrap)?;
+                    Self::apply_to_in_tx(tx, caller, &req, rules, cur, Some(&mut batch)).map_err(wrap)?;
                     out.updated += 1;
                 }
             }
         }
+        ledger::append_many(tx, &mut batch.events)?;
+        Self::apply_deltas(tx, batch.deltas.iter().map(|(v, d)| (v, d.clone())))?;
         Ok(out)
     }
 }

@@ -69,6 +69,13 @@ fn require(ok: bool, what: &str) -> Result<()> {
     }
 }
 
+/// Events and rollup deltas of many changes in one transaction, written together at the end.
+#[derive(Default)]
+pub(crate) struct ChangeBatch {
+    pub events: Vec<Event>,
+    pub deltas: Vec<(RegionCode, Delta)>,
+}
+
 /// What `insert_files_in_tx` checks itself: everything, or all but what an import has already
 /// checked in the same transaction for thousands of files at once (ids unused, people not in
 /// another household, no one twice among the files).
@@ -161,7 +168,7 @@ impl<B: Backend> SqlStore<B> {
 
     /// Adds villages' deltas to the maintained rollups, summed first per region and metric so
     /// that a township or county row is written once however many of its villages changed.
-    fn apply_deltas<'v>(tx: &mut dyn Tx, deltas: impl Iterator<Item = (&'v RegionCode, Delta)>) -> Result<()> {
+    pub(crate) fn apply_deltas<'v>(tx: &mut dyn Tx, deltas: impl Iterator<Item = (&'v RegionCode, Delta)>) -> Result<()> {
         let mut sums: BTreeMap<(i64, String, String), Tally> = BTreeMap::new();
         for (village, delta) in deltas {
             for len in MAINTAINED_LEVELS {
@@ -344,17 +351,20 @@ impl<B: Backend> SqlStore<B> {
     /// the caller's right to this file some other way (a transfer's accepting county).
     pub(crate) fn apply_in_tx(tx: &mut dyn Tx, caller: &Caller, req: &ChangeRequest, rules: &Rules) -> Result<Household> {
         let before = load_household(tx, &req.household_id)?.ok_or(StoreError::NotFound)?;
-        Self::apply_to_in_tx(tx, caller, req, rules, before)
+        Self::apply_to_in_tx(tx, caller, req, rules, before, None)
     }
 
     /// The same on the file as this transaction has just read it (an import reads thousands
-    /// at once).
+    /// at once). With `batch`, the event and the rollup delta are collected there for the
+    /// caller to write together, and the people were checked by the caller (an import checks
+    /// all its files at once).
     pub(crate) fn apply_to_in_tx(
         tx: &mut dyn Tx,
         caller: &Caller,
         req: &ChangeRequest,
         rules: &Rules,
         before: Household,
+        batch: Option<&mut ChangeBatch>,
     ) -> Result<Household> {
         if before.version != req.expected_version {
             return Err(StoreError::Conflict { current: before.version });
@@ -389,7 +399,9 @@ impl<B: Backend> SqlStore<B> {
         }
         let mut after = before.clone();
         let effect = apply_change(&mut after, &req.change, helpers, rules)?;
-        Self::ensure_ids_free(tx, &after)?;
+        if batch.is_none() {
+            Self::ensure_ids_free(tx, &after)?;
+        }
         after.version = before.version + 1;
         // The guard that makes a concurrent second edit fail instead of overwriting: on
         // PostgreSQL it waits for the first writer's row lock, then finds the version moved.
@@ -406,8 +418,20 @@ impl<B: Backend> SqlStore<B> {
             _ => None,
         };
         let payload = json!({"before": effect.before, "after": effect.after, "size": after.size(), "flow": flow});
-        Self::record(tx, caller, &after, req.change.kind(), &req.reason, &req.at, payload)?;
-        Self::apply_deltas(tx, std::iter::once((&after.village, rollup::delta(Some(&before), &after, flow))))?;
+        let delta = rollup::delta(Some(&before), &after, flow);
+        match batch {
+            Some(b) => {
+                let county = after.village.county().expect("villages have counties");
+                let ev =
+                    Event::new(county.as_str(), &after.id, req.change.kind(), &caller.username, &req.at, &req.reason, payload.to_string());
+                b.events.push(ev);
+                b.deltas.push((after.village.clone(), delta));
+            }
+            None => {
+                Self::record(tx, caller, &after, req.change.kind(), &req.reason, &req.at, payload)?;
+                Self::apply_deltas(tx, std::iter::once((&after.village, delta)))?;
+            }
+        }
         Ok(after)
     }
 
