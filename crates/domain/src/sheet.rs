@@ -274,44 +274,39 @@ impl PartDigest {
 /// export writes: members (with the household's cells), incomes, measures, paired helpers'
 /// numbers, each in key order. 64 hex digits; equal parts mean an import changes nothing there.
 pub fn file_digest(h: &Household) -> String {
-    let mut parts = [0u64; 4];
     let mut members: Vec<&Member> = h.members.iter().collect();
     members.sort_by_key(|m| m.no);
-    let mut household = vec![];
-    each_household_cell(h, &mut |c| household.push(c.trim().to_string()));
-    let mut d = PartDigest::default();
-    for m in members {
-        household.iter().for_each(|c| d.cell(c));
-        each_member_cell(m, &mut |c| d.cell(c.trim()));
-        d.end_row();
-    }
-    parts[Part::Members as usize] = d.finish();
     let mut incomes: Vec<&Income> = h.incomes.iter().collect();
     incomes.sort_by_key(|i| i.year);
-    let mut d = PartDigest::default();
-    for i in incomes {
-        each_income_cell(&h.id, i, &mut |c| d.cell(c.trim()));
-        d.end_row();
-    }
-    parts[Part::Incomes as usize] = d.finish();
     let mut measures: Vec<&Measure> = h.measures.iter().collect();
     measures.sort_by_key(|m| m.no);
-    let mut d = PartDigest::default();
-    for m in measures {
-        each_measure_cell(&h.id, m, &mut |c| d.cell(c.trim()));
-        d.end_row();
-    }
-    parts[Part::Measures as usize] = d.finish();
     let mut helpers: Vec<&str> = h.helpers.iter().map(|x| x.id.as_str()).collect();
     helpers.sort_unstable();
+    let mut household = vec![];
+    each_household_cell(h, &mut |c| household.push(c.trim().to_string()));
+    let parts = [
+        part(members, |m, out| {
+            household.iter().for_each(|c| out(c));
+            each_member_cell(m, out);
+        }),
+        part(incomes, |i, out| each_income_cell(&h.id, i, out)),
+        part(measures, |m, out| each_measure_cell(&h.id, m, out)),
+        part(helpers, |x, out| {
+            out(&h.id);
+            out(x);
+        }),
+    ];
+    parts.iter().map(|p| format!("{p:016x}")).collect()
+}
+
+/// The digest of one table's rows: `row` gives each row's cells.
+fn part<T>(rows: Vec<T>, row: impl Fn(T, &mut dyn FnMut(&str))) -> u64 {
     let mut d = PartDigest::default();
-    for x in helpers {
-        d.cell(h.id.trim());
-        d.cell(x.trim());
+    for r in rows {
+        row(r, &mut |c| d.cell(c.trim()));
         d.end_row();
     }
-    parts[Part::Pairs as usize] = d.finish();
-    parts.iter().map(|p| format!("{p:016x}")).collect()
+    d.finish()
 }
 
 /// One part of a stored digest, or None when none is stored. (A digest of the earlier form, one

@@ -14,14 +14,34 @@ use std::sync::{Arc, OnceLock};
 pub struct Server {
     pub base: String,
     pub store: Arc<dyn Store>,
-    _dir: tempfile::TempDir,
 }
 
 pub const PASSWORD: &str = "demo-test-pw";
 
+/// A directory for this process's database. The server lives in a static, which is never
+/// dropped, so each test process leaves its directory behind: those of processes that have
+/// ended are swept here.
+fn data_dir() -> std::path::PathBuf {
+    let root = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("fupin-http");
+    for entry in std::fs::read_dir(&root).into_iter().flatten().flatten() {
+        let ended = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+            .is_some_and(|pid| !std::path::Path::new(&format!("/proc/{pid}")).exists());
+        if ended {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+    let dir = root.join(std::process::id().to_string());
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("test data directory");
+    dir
+}
+
 fn start() -> Server {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("fupin.db");
+    let dir = data_dir();
+    let path = dir.join("fupin.db");
     let opts = BuildOptions { scale: 0.006, as_of: Date::new(2017, 6, 30).unwrap(), rules: Rules::default(), progress: false };
     let report = fupin_demo::build(&Sqlite::open_for_bulk_build(&path).unwrap(), &opts).expect("demo builds");
     let store: Arc<dyn Store> = Arc::new(SqlStore::new(Sqlite::open(&path).unwrap(), Rules::default()).unwrap());
@@ -69,7 +89,7 @@ fn start() -> Server {
         });
     });
     let addr = rx.recv().unwrap();
-    Server { base: format!("http://{addr}"), store, _dir: dir }
+    Server { base: format!("http://{addr}"), store }
 }
 
 pub fn server() -> &'static Server {
