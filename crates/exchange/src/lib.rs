@@ -30,8 +30,7 @@ pub fn import_file(
     };
     keep_absent_tables(store, caller, &mut parsed).map_err(|e| ImportFailure::Malformed(e.to_string()))?;
     let set = fupin_store::ImportSet { files: &parsed.files, unchanged: &parsed.unchanged };
-    let r = store.import(caller, set, at);
-    match r {
+    match store.import(caller, set, at) {
         Ok(o) => Ok(o),
         Err(fupin_store::StoreError::Rows(items)) => {
             let rows = read::first_rows(path);

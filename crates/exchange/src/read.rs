@@ -777,11 +777,13 @@ fn parse_other_row(errs: &mut Errors, t: &Table, n: usize, row: &StringRecord) -
     }
 }
 
-/// The households parsed so far: (first row, household cells, file), and each id's place.
+/// A household parsed: its first row, (household cells, their hash), the file, each member's row.
+type ParsedFile = (usize, (String, u64), Household, Vec<usize>);
+
+/// The households parsed so far, and each id's place.
 #[derive(Default)]
 struct Files {
-    /// Per household: first row, (household cells, their hash), the file, each member's row.
-    list: Vec<(usize, (String, u64), Household, Vec<usize>)>,
+    list: Vec<ParsedFile>,
     index: FxHashMap<String, usize>,
 }
 
@@ -851,11 +853,7 @@ pub fn read_file_against(path: &Path, stored: StoredDigests<'_>) -> Result<Parse
         to_parse.extend(reread.list);
     }
 
-    let chunk = to_parse.len().div_ceil(workers).max(1);
-    let parsed: Vec<(Files, Vec<RowError>)> = std::thread::scope(|s| {
-        let parts: Vec<_> = to_parse.chunks(chunk).map(|c| s.spawn(move || parse_gathered(c))).collect();
-        parts.into_iter().map(|p| p.join().expect("parse worker")).collect()
-    });
+    let parsed = fupin_store::on_all_cores(&to_parse, workers, parse_gathered);
     drop(to_parse);
     let mut list = vec![];
     for (files, e) in parsed {

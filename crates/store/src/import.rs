@@ -54,14 +54,10 @@ struct Stored {
     digest: String,
 }
 
-/// The digests of the imported files, computed on all cores.
-fn digests(files: &[Household]) -> Vec<String> {
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(8);
-    let chunk = files.len().div_ceil(workers).max(1);
-    std::thread::scope(|s| {
-        let parts: Vec<_> = files.chunks(chunk).map(|c| s.spawn(move || c.iter().map(file_digest).collect::<Vec<_>>())).collect();
-        parts.into_iter().flat_map(|p| p.join().expect("digest worker")).collect()
-    })
+/// The digests of the imported files that are stored (a new file's digest is computed once,
+/// when it is registered), on all cores.
+fn digests(files: &[Household], stored: &HashMap<String, Stored>) -> Vec<Option<String>> {
+    on_all_cores(files, 8, |c| c.iter().map(|h| stored.contains_key(&h.id).then(|| file_digest(h))).collect::<Vec<_>>()).concat()
 }
 
 impl<B: db::Backend> SqlStore<B> {
@@ -158,7 +154,7 @@ impl<B: db::Backend> SqlStore<B> {
         caller: &Caller,
         files: &'f [Household],
         stored: &HashMap<String, Stored>,
-        digests: &[String],
+        digests: &[Option<String>],
     ) -> Result<(Vec<FileError>, Vec<&'f Household>)> {
         let in_file: HashSet<&str> = files.iter().map(|h| h.id.as_str()).collect();
         let mut errors = vec![];
@@ -183,7 +179,7 @@ impl<B: db::Backend> SqlStore<B> {
                 Some(cur) if cur.monitoring != h.monitoring.map_or("", |m| m.code()) => {
                     errors.push(err("监测对象类型不能通过导入修改，请走防返贫监测流程".into()))
                 }
-                Some(cur) if cur.digest == *digest => {}
+                Some(cur) if digest.as_deref() == Some(cur.digest.as_str()) => {}
                 Some(_) => touched.push(h),
                 None if h.monitoring.is_some() => errors.push(err("新建档户不能直接标为监测对象，请走防返贫监测流程".into())),
                 // New files come in as poor (a county's register) or as recorded rural households
@@ -249,13 +245,8 @@ impl<B: db::Backend> SqlStore<B> {
         let files = set.files;
         let mut unchanged: Vec<&(String, String)> = set.unchanged.iter().collect();
         unchanged.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        // The digests are computed on other threads while the stored ones are read.
-        let (stored, digests) = std::thread::scope(|s| {
-            let digests = s.spawn(|| digests(files));
-            let stored = Self::stored_summaries(tx, caller, files, &unchanged);
-            (stored, digests.join().expect("digest workers"))
-        });
-        let (stored, unchanged_problems, unchanged_people) = stored?;
+        let (stored, unchanged_problems, unchanged_people) = Self::stored_summaries(tx, caller, files, &unchanged)?;
+        let digests = digests(files, &stored);
         let (mut problems, touched) = Self::import_problems(tx, caller, files, &stored, &digests)?;
         problems.extend(unchanged_problems);
         if !problems.is_empty() {

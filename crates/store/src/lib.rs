@@ -275,6 +275,18 @@ pub trait Store: Send + Sync {
     fn exec_raw(&self, sql: &str) -> Result<u64>;
 }
 
+/// `f` over `items` cut into one slice per core (at most `cap` slices), the results in order:
+/// for batch work whose items cost about the same.
+pub fn on_all_cores<T: Sync, U: Send>(items: &[T], cap: usize, f: impl Fn(&[T]) -> U + Sync) -> Vec<U> {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, cap.max(1));
+    let chunk = items.len().div_ceil(cores).max(1);
+    let f = &f;
+    std::thread::scope(|s| {
+        let parts: Vec<_> = items.chunks(chunk).map(|c| s.spawn(move || f(c))).collect();
+        parts.into_iter().map(|p| p.join().expect("a worker panicked")).collect()
+    })
+}
+
 /// Opens the store named by `url`: `postgres://…` or a SQLite file path.
 pub fn open(url: &str, rules: Rules) -> Result<Arc<dyn Store>> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {

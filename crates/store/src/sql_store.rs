@@ -288,14 +288,8 @@ impl<B: Backend> SqlStore<B> {
         let files: Vec<(Household, Option<String>)> = files.into_iter().map(|(h, f)| (Household { version: 1, ..h }, f)).collect();
         let hs = || files.iter().map(|(h, _)| h);
         // A household's row carries its digest, the costliest part: built on all cores.
-        let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(8);
-        let chunk = files.len().div_ceil(workers).max(1);
-        let rows: Vec<Vec<Val>> = std::thread::scope(|s| {
-            let parts: Vec<_> =
-                files.chunks(chunk).map(|c| s.spawn(move || c.iter().map(|(h, _)| household_row(h, at)).collect::<Vec<_>>())).collect();
-            parts.into_iter().flat_map(|p| p.join().expect("row workers")).collect()
-        });
-        crate::db::insert_many(tx, "households", HOUSEHOLD_COLS, rows.into_iter())?;
+        let rows = on_all_cores(&files, 8, |c| c.iter().map(|(h, _)| household_row(h, at)).collect::<Vec<_>>());
+        crate::db::insert_many(tx, "households", HOUSEHOLD_COLS, rows.into_iter().flatten())?;
         crate::db::insert_many(tx, "members", MEMBER_COLS, hs().flat_map(|h| h.members.iter().map(move |m| member_row(h, m))))?;
         crate::db::insert_many(tx, "incomes", INCOME_COLS, hs().flat_map(|h| h.incomes.iter().map(move |i| income_row(h, i))))?;
         crate::db::insert_many(
