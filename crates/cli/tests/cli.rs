@@ -119,3 +119,76 @@ fn demo_and_verify_on_postgres() {
         .unwrap();
     assert_eq!(fupin(&["ledger", "verify", "--database-url", &target]).status.code(), Some(2));
 }
+
+/// `GET path` on a local server over a plain TCP connection: (status line, body).
+fn http_get(port: u16, path: &str) -> Option<(String, String)> {
+    http(port, &format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"))
+}
+
+fn http(port: u16, request: &str) -> Option<(String, String)> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    s.write_all(request.as_bytes()).ok()?;
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).ok()?;
+    let (head, body) = raw.split_once("\r\n\r\n")?;
+    Some((head.lines().next()?.to_string(), body.to_string()))
+}
+
+/// The production backend's server: `fupin serve --database-url` used to panic at start-up
+/// ("Cannot start a runtime from within a runtime": the blocking client called from async code).
+#[test]
+fn serves_from_postgres() {
+    let Ok(url) = std::env::var("FUPIN_TEST_PG_URL") else {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("FUPIN_TEST_PG_URL is not set under CI=true");
+        }
+        eprintln!("SKIPPED: FUPIN_TEST_PG_URL not set, PostgreSQL server not run");
+        return;
+    };
+    let db = format!("fupin_serve_{}", std::process::id());
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db}")).unwrap();
+    admin.batch_execute(&format!("CREATE DATABASE {db}")).unwrap();
+    let (base, _) = url.rsplit_once('/').unwrap();
+    let target = format!("{base}/{db}");
+    let out = fupin(&["demo", "--scale", "0.002", "--no-serve", "--database-url", &target]);
+    assert!(out.status.success(), "{}", text(&out));
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fupin"))
+        .args(["serve", "--database-url", &target, "--listen", &format!("127.0.0.1:{port}")])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut answered = None;
+    for _ in 0..100 {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut err = String::new();
+            std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+            panic!("the server exited ({status}): {err}");
+        }
+        if let Some(r) = http_get(port, "/healthz") {
+            answered = Some(r);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Logging in reads the user and writes a session: the store on both sides of the seam.
+    let body = r#"{"username":"province","password":"demo"}"#;
+    let login = http(
+        port,
+        &format!(
+            "POST /api/v1/session HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    );
+    child.kill().ok();
+    child.wait().unwrap();
+    let (status, body) = answered.expect("the server answers /healthz");
+    assert!(status.contains("200"), "{status} {body}");
+    assert_eq!(body.trim(), "ok");
+    let (status, body) = login.expect("the server answers a login");
+    assert!(status.contains("200"), "{status} {body}");
+}

@@ -6,14 +6,14 @@ use crate::calibration::{CITY_PEOPLE, LAIWU};
 use crate::divisions;
 use crate::generate::{self, CountyOutput, CountyPlan, VillageTarget};
 use fupin_domain::access::Role;
-use fupin_domain::codes::{Path, Status};
 use fupin_domain::config::Rules;
 use fupin_domain::id_number::Date;
+use fupin_domain::registry::codes::{Path, Status};
 use fupin_domain::Level;
-use fupin_store::db::{Backend, BulkRows, Val};
-use fupin_store::ledger::EVENT_COLS;
-use fupin_store::rows::*;
-use fupin_store::schema::{tables, INDEXES};
+use fupin_store::core::db::{Backend, BulkRows, Val};
+use fupin_store::core::ledger::EVENT_COLS;
+use fupin_store::registry::rows::*;
+use fupin_store::schema::{indexes, tables};
 use fupin_store::{Region, StoreError};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::{Rng, SeedableRng};
@@ -133,7 +133,7 @@ fn rows_of(out: &CountyOutput) -> Vec<Vec<BulkRows<'static>>> {
     chunks
 }
 
-fn household_rows(households: &[fupin_domain::household::Household], last_event: &HashMap<&str, &str>) -> Vec<BulkRows<'static>> {
+fn household_rows(households: &[fupin_domain::registry::household::Household], last_event: &HashMap<&str, &str>) -> Vec<BulkRows<'static>> {
     let mut hh = BulkRows { table: "households", columns: HOUSEHOLD_COLS, rows: vec![] };
     let mut members = BulkRows { table: "members", columns: MEMBER_COLS, rows: vec![] };
     let mut incomes = BulkRows { table: "incomes", columns: INCOME_COLS, rows: vec![] };
@@ -368,14 +368,14 @@ pub fn build<B: Backend>(backend: &B, opts: &BuildOptions) -> Result<BuildReport
         }
     }
     backend.bulk_insert(&mut [BulkRows { table: "targets", columns: &["region_code", "year", "persons"], rows: target_rows }])?;
-    let region_rows = regions.iter().map(fupin_store::sql_store::region_row).collect();
+    let region_rows = regions.iter().map(fupin_store::platform::region_row).collect();
     backend.bulk_insert(&mut [BulkRows {
         table: "regions",
         columns: &["code", "name", "level", "parent_code", "rural_population"],
         rows: region_rows,
     }])?;
     let indexing = Instant::now();
-    backend.batch(INDEXES)?;
+    backend.batch(&indexes())?;
     report.phases[2] = indexing.elapsed().as_secs_f64();
     bar.finish_and_clear();
     report.regions = regions.len();
@@ -388,9 +388,9 @@ pub fn build<B: Backend>(backend: &B, opts: &BuildOptions) -> Result<BuildReport
 #[cfg(test)]
 mod tests {
     use super::*;
+    use fupin_store::prelude::*;
     use fupin_store::sql_store::SqlStore;
     use fupin_store::sqlite::Sqlite;
-    use fupin_store::Store;
 
     fn small() -> (tempfile::TempDir, BuildReport, SqlStore<Sqlite>) {
         let dir = tempfile::tempdir().unwrap();
@@ -452,7 +452,7 @@ mod tests {
                 if (7..=14).contains(&age) {
                     assert!(m.schooling.is_compulsory(), "school-age member in school: {age} {:?}", m.schooling);
                 }
-                if matches!(m.health, fupin_domain::codes::Health::Serious | fupin_domain::codes::Health::Disabled) {
+                if matches!(m.health, fupin_domain::registry::codes::Health::Serious | fupin_domain::registry::codes::Health::Disabled) {
                     assert!(!m.labour.can_work());
                 }
             }

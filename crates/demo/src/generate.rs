@@ -2,12 +2,12 @@
 //! chained history of events, rollup rows and village rural populations.
 
 use crate::names;
-use fupin_domain::codes::*;
-use fupin_domain::household::*;
 use fupin_domain::id_number::Date;
-use fupin_domain::rollup::{self, Delta, Tally};
+use fupin_domain::maps::rollup::{self, Delta, Tally};
+use fupin_domain::registry::codes::*;
+use fupin_domain::registry::household::*;
 use fupin_domain::{IdNumber, RegionCode, Yuan};
-use fupin_store::ledger::{Event, GENESIS};
+use fupin_store::core::ledger::{Event, GENESIS};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Poisson};
@@ -480,7 +480,7 @@ impl Gen<'_> {
             h.incomes.push(income);
         }
         let at = random_date(&mut self.rng, as_of.year, 1, as_of.month.max(1)).min(as_of);
-        let payload = json!({"after": fupin_store::rows::registration_summary(h), "size": h.size(), "flow": rollup::flow(Status::NonPoor, as_of.year)});
+        let payload = json!({"after": fupin_store::registry::rows::registration_summary(h), "size": h.size(), "flow": rollup::flow(Status::NonPoor, as_of.year)});
         self.event(h, "register", at, "demo", "入户排查录入（边缘户，未建档立卡）", payload);
     }
 
@@ -488,8 +488,7 @@ impl Gen<'_> {
     fn history(&mut self, h: &mut Household, rules: &fupin_domain::config::Rules) {
         let as_of = self.plan.as_of;
         let reg_at = random_date(&mut self.rng, 2015, 10, 12);
-        let payload =
-            json!({"after": fupin_store::rows::registration_summary(h), "size": h.size(), "flow": rollup::flow(Status::Poor, 2015)});
+        let payload = json!({"after": fupin_store::registry::rows::registration_summary(h), "size": h.size(), "flow": rollup::flow(Status::Poor, 2015)});
         self.event(h, "register", reg_at, "demo", "2015年建档立卡", payload);
         let income2015 = self.income(h, 2015, None);
         h.incomes.push(income2015);
@@ -619,7 +618,7 @@ pub fn county(plan: &CountyPlan, rules: &fupin_domain::config::Rules) -> CountyO
     }
     let mut by_level: BTreeMap<(i64, String, String), Tally> = BTreeMap::new();
     for (village, d) in &rollups {
-        for len in fupin_store::sql_store::MAINTAINED_LEVELS {
+        for len in fupin_store::core::rollups::MAINTAINED_LEVELS {
             for (metric, t) in d {
                 let e = by_level.entry((len, village[..len as usize].to_string(), metric.clone())).or_default();
                 e.households += t.households;

@@ -6,16 +6,13 @@
 //! the edge; everything inside takes the newtypes, so an invalid value cannot travel.
 
 pub mod access;
-pub mod codes;
 pub mod config;
 pub mod error;
-pub mod household;
 pub mod id_number;
-pub mod lifecycle;
+pub mod maps;
 pub mod money;
 pub mod region;
-pub mod rollup;
-pub mod sheet;
+pub mod registry;
 
 pub use error::DomainError;
 pub use id_number::IdNumber;

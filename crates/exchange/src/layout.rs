@@ -1,11 +1,11 @@
-//! The sheets and their columns (defined once, in `fupin_domain::sheet`, for export, import
+//! The sheets and their columns (defined once, in `fupin_domain::registry::sheet`, for export, import
 //! and the file digest), and the parsing of cells with problems named in Chinese.
 
-use fupin_domain::codes::*;
 use fupin_domain::id_number::Date;
+use fupin_domain::registry::codes::*;
 use fupin_domain::{DomainError, IdNumber, RegionCode, Yuan};
 
-pub use fupin_domain::sheet::{
+pub use fupin_domain::registry::sheet::{
     household_cells, income_cells, measure_cells, member_cells, required, yes, BIRTH_DATE, HARD_EXPENSES, HOUSEHOLD_HEADERS, ID, INCOMES,
     INCOME_HEADERS, MEASURES, MEASURE_HEADERS, MEMBERS, MEMBER_HEADERS, OPTIONAL_HEADERS, PAIRS, PAIR_HEADERS,
 };

@@ -5,9 +5,9 @@ use crate::layout::*;
 use crate::write::sibling;
 use calamine::{open_workbook, Data, Reader, Xlsx};
 use csv::StringRecord;
-use fupin_domain::codes::*;
-use fupin_domain::household::{Conditions, Details, Helper, Household, Income, Measure, Member};
-use fupin_domain::sheet::{digest_part, Part, PartDigest};
+use fupin_domain::registry::codes::*;
+use fupin_domain::registry::household::{Conditions, Details, Helper, Household, Income, Measure, Member};
+use fupin_domain::registry::sheet::{digest_part, Part, PartDigest};
 use fupin_domain::DomainError;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
@@ -746,7 +746,7 @@ fn parse_other_row(errs: &mut Errors, t: &Table, n: usize, row: &StringRecord) -
         }
         Kind::Measures => {
             let no = cell!(errs, t, row, n, 1, |v| parse_int(v, "措施序号", 1..=999));
-            let path = cell!(errs, t, row, n, 2, fupin_domain::codes::Path::parse);
+            let path = cell!(errs, t, row, n, 2, fupin_domain::registry::codes::Path::parse);
             let amount = cell!(errs, t, row, n, 4, parse_money);
             let year = cell!(errs, t, row, n, 6, |v| parse_int(v, "年度", 2010..=2035));
             Item::Measure(match (no, path, amount, year) {

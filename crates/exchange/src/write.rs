@@ -4,9 +4,9 @@
 use crate::layout::*;
 use crate::read::RowError;
 use fupin_domain::access::Caller;
-use fupin_domain::household::Household;
+use fupin_domain::registry::household::Household;
 use fupin_domain::RegionCode;
-use fupin_store::Store;
+use fupin_store::prelude::*;
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 use std::path::{Path, PathBuf};
 

@@ -7,8 +7,9 @@ use fupin_domain::config::Rules;
 use fupin_domain::id_number::Date;
 use fupin_domain::RegionCode;
 use fupin_exchange::{export, import_file, ImportFailure};
+use fupin_store::prelude::*;
 use fupin_store::sql_store::SqlStore;
-use fupin_store::{Store, UserRecord};
+use fupin_store::UserRecord;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -114,7 +115,7 @@ fn scenario(store: Arc<dyn Store>, dir: &Path) {
     let new_file = |n: &str, seq: u32| {
         let mut h = base.clone();
         h.id = format!("{}{n}", &base.id[..12]);
-        (h.status, h.exited_year, h.monitoring) = (fupin_domain::codes::Status::Poor, None, None);
+        (h.status, h.exited_year, h.monitoring) = (fupin_domain::registry::codes::Status::Poor, None, None);
         for (k, m) in h.members.iter_mut().enumerate() {
             let male = m.id_number.is_male();
             m.id_number = fupin_domain::IdNumber::build(&base.id[..6], m.id_number.birth_date(), seq + 2 * k as u32 + u32::from(!male));

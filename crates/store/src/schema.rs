@@ -1,261 +1,50 @@
-//! The schema, in the SQL both backends accept. Tables first, indexes apart: bulk loads create
-//! the tables, load, then build the indexes (several times faster than loading into indexes).
-//! Every table that holds households or what hangs off them is keyed by region first
-//! (household ids begin with the village code), so PostgreSQL can later partition by county.
+//! The schema, in the SQL both backends accept, assembled from each function's part. Tables
+//! first, indexes apart: bulk loads create the tables, load, then build the indexes (several
+//! times faster than loading into indexes). Every table that holds households or what hangs off
+//! them is keyed by region first (household ids begin with the village code), so PostgreSQL can
+//! later partition by county.
 
+/// One function's tables, indexes and migrations.
+pub struct Part {
+    /// `CREATE TABLE IF NOT EXISTS` statements, with `{keyed}` after each table whose primary key
+    /// is its natural order: SQLite stores those `WITHOUT ROWID` (one B-tree instead of a table
+    /// plus a key index), PostgreSQL ignores it.
+    pub tables: &'static str,
+    pub indexes: &'static str,
+    /// What brings a database written by an older version up to date: (the version a step
+    /// produces, its statements). New tables need no step: `tables()` creates what is missing.
+    pub migrations: &'static [(i64, &'static [&'static str])],
+}
+
+/// One version for the whole database: a step of any function's migrations raises it.
 pub const SCHEMA_VERSION: i64 = 4;
 
-/// What brings a database written by an older version up to `SCHEMA_VERSION`: (the version a
-/// step produces, its statements). New tables need no step: `tables()` creates what is missing.
-pub const MIGRATIONS: &[(i64, &[&str])] = &[
-    (
-        3,
-        &[
-            "ALTER TABLE members ADD COLUMN birth_date TEXT",
-            "ALTER TABLE incomes ADD COLUMN hard_expenses BIGINT NOT NULL DEFAULT 0",
-            "ALTER TABLE cases ADD COLUMN target_village TEXT",
-        ],
-    ),
-    (4, &["ALTER TABLE households ADD COLUMN digest TEXT NOT NULL DEFAULT ''"]),
-];
+const PARTS: [&Part; 3] = [&crate::core::schema::PART, &crate::registry::schema::PART, &crate::maps::schema::PART];
 
-/// The tables, with `{keyed}` after each table whose primary key is its natural order: SQLite
-/// stores those `WITHOUT ROWID` (one B-tree instead of a table plus a key index), PostgreSQL
-/// ignores it.
 pub fn tables(keyed_suffix: &str) -> String {
-    TABLES.replace("{keyed}", keyed_suffix)
+    PARTS.iter().map(|p| p.tables.replace("{keyed}", keyed_suffix)).collect()
+}
+
+pub fn indexes() -> String {
+    PARTS.iter().map(|p| p.indexes).collect()
+}
+
+/// Every migration step after `stored`, in version order.
+pub fn migrations_after(stored: i64) -> Vec<(i64, &'static [&'static str])> {
+    let mut steps: Vec<_> = PARTS.iter().flat_map(|p| p.migrations.iter().copied()).filter(|(v, _)| *v > stored).collect();
+    steps.sort_by_key(|(v, _)| *v);
+    steps
 }
 
 /// Every table's name, in creation order (for dropping a database's tables before a rebuild).
 pub fn table_names() -> Vec<&'static str> {
-    TABLES.lines().filter_map(|l| l.strip_prefix("CREATE TABLE IF NOT EXISTS ")).filter_map(|l| l.split_whitespace().next()).collect()
+    PARTS
+        .iter()
+        .flat_map(|p| p.tables.lines())
+        .filter_map(|l| l.strip_prefix("CREATE TABLE IF NOT EXISTS "))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect()
 }
-
-const TABLES: &str = r#"
-CREATE TABLE IF NOT EXISTS meta (
-    key TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-) {keyed};
--- 行政区划: reference data, the same for every county.
-CREATE TABLE IF NOT EXISTS regions (
-    code TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    level TEXT NOT NULL,
-    parent_code TEXT,
-    rural_population BIGINT NOT NULL DEFAULT 0
-) {keyed};
--- 贫困户: one row per file; id = village code at registration + 4-digit sequence.
-CREATE TABLE IF NOT EXISTS households (
-    id TEXT PRIMARY KEY,
-    village_code TEXT NOT NULL,
-    status TEXT NOT NULL,
-    attribute TEXT NOT NULL,
-    standard TEXT NOT NULL,
-    main_cause TEXT NOT NULL,
-    other_causes TEXT NOT NULL,
-    head_name TEXT NOT NULL,
-    head_id_number TEXT NOT NULL,
-    size BIGINT NOT NULL,
-    phone TEXT NOT NULL,
-    bank TEXT NOT NULL,
-    bank_account TEXT NOT NULL,
-    planned_exit_year BIGINT,
-    registered_year BIGINT NOT NULL,
-    exited_year BIGINT,
-    -- 防返贫监测对象类型 code, '' when not monitored.
-    monitoring TEXT NOT NULL,
-    form_version TEXT NOT NULL,
-    conditions TEXT NOT NULL,
-    details TEXT NOT NULL,
-    version BIGINT NOT NULL,
-    updated_at TEXT NOT NULL,
-    -- sheet::file_digest of the file (a part per table): imports skip unchanged files unparsed.
-    digest TEXT NOT NULL DEFAULT ''
-) {keyed};
--- 家庭成员: village_code repeated so that name and ID searches filter by region in the index.
-CREATE TABLE IF NOT EXISTS members (
-    household_id TEXT NOT NULL,
-    member_no BIGINT NOT NULL,
-    village_code TEXT NOT NULL,
-    name TEXT NOT NULL,
-    sex TEXT NOT NULL,
-    id_number TEXT NOT NULL,
-    relation TEXT NOT NULL,
-    ethnicity TEXT NOT NULL,
-    education TEXT NOT NULL,
-    schooling TEXT NOT NULL,
-    health TEXT NOT NULL,
-    labour TEXT NOT NULL,
-    work_status TEXT NOT NULL,
-    months_away BIGINT NOT NULL,
-    dibao BIGINT NOT NULL,
-    medical_insurance BIGINT NOT NULL,
-    serious_illness_insurance BIGINT NOT NULL,
-    pension_insurance BIGINT NOT NULL,
-    phone TEXT NOT NULL,
-    -- 1 while the member counts in a live file: not gone, and the file not moved out.
-    active BIGINT NOT NULL,
-    left_reason TEXT,
-    -- 出生日期 as the form records it (YYYY-MM-DD), compared with the ID number by the checks.
-    birth_date TEXT,
-    PRIMARY KEY (household_id, member_no)
-) {keyed};
--- 年度收入, in fen.
-CREATE TABLE IF NOT EXISTS incomes (
-    household_id TEXT NOT NULL,
-    year BIGINT NOT NULL,
-    wage BIGINT NOT NULL,
-    business BIGINT NOT NULL,
-    property BIGINT NOT NULL,
-    transfer BIGINT NOT NULL,
-    transfer_excluded BIGINT NOT NULL,
-    expenses BIGINT NOT NULL,
-    -- 刚性支出 (medical, disability, disaster), weighed by 防返贫监测.
-    hard_expenses BIGINT NOT NULL DEFAULT 0,
-    PRIMARY KEY (household_id, year)
-) {keyed};
--- 帮扶责任人, keyed by county code + sequence.
-CREATE TABLE IF NOT EXISTS helpers (
-    id TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    unit TEXT NOT NULL,
-    phone TEXT NOT NULL
-) {keyed};
-CREATE TABLE IF NOT EXISTS household_helpers (
-    household_id TEXT NOT NULL,
-    helper_id TEXT NOT NULL,
-    PRIMARY KEY (household_id, helper_id)
-) {keyed};
--- 帮扶措施, amounts in fen.
-CREATE TABLE IF NOT EXISTS measures (
-    household_id TEXT NOT NULL,
-    measure_no BIGINT NOT NULL,
-    path TEXT NOT NULL,
-    name TEXT NOT NULL,
-    amount BIGINT NOT NULL,
-    unit TEXT NOT NULL,
-    year BIGINT NOT NULL,
-    PRIMARY KEY (household_id, measure_no)
-) {keyed};
--- The ledger: one hash chain per county. hash = SHA-256(prev_hash, canonical event bytes).
-CREATE TABLE IF NOT EXISTS ledger (
-    county_code TEXT NOT NULL,
-    seq BIGINT NOT NULL,
-    household_id TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    actor TEXT NOT NULL,
-    at TEXT NOT NULL,
-    reason TEXT NOT NULL,
-    payload TEXT NOT NULL,
-    prev_hash TEXT NOT NULL,
-    hash TEXT NOT NULL,
-    PRIMARY KEY (county_code, seq)
-) {keyed};
-CREATE TABLE IF NOT EXISTS chain_heads (
-    county_code TEXT PRIMARY KEY,
-    seq BIGINT NOT NULL,
-    hash TEXT NOT NULL
-) {keyed};
--- Rollups, maintained with every event for villages, townships and counties (all inside one
--- county, so no write crosses counties); cities and the province are summed from counties.
-CREATE TABLE IF NOT EXISTS rollups (
-    level_len BIGINT NOT NULL,
-    region_code TEXT NOT NULL,
-    metric TEXT NOT NULL,
-    households BIGINT NOT NULL,
-    persons BIGINT NOT NULL,
-    PRIMARY KEY (level_len, region_code, metric)
-) {keyed};
--- 倒排工期: each county's yearly exit target (persons); cities and the province are sums.
-CREATE TABLE IF NOT EXISTS targets (
-    region_code TEXT NOT NULL,
-    year BIGINT NOT NULL,
-    persons BIGINT NOT NULL,
-    PRIMARY KEY (region_code, year)
-) {keyed};
--- 业务办理: identification, exit, return and removal cases; id = household id + kind + n.
-CREATE TABLE IF NOT EXISTS cases (
-    id TEXT PRIMARY KEY,
-    household_id TEXT NOT NULL,
-    village_code TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    next_step BIGINT NOT NULL,
-    state TEXT NOT NULL,
-    notice_from TEXT,
-    notice_until TEXT,
-    reason TEXT NOT NULL,
-    opened_by TEXT NOT NULL,
-    opened_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    version BIGINT NOT NULL,
-    head_name TEXT NOT NULL,
-    size BIGINT NOT NULL,
-    main_cause TEXT NOT NULL,
-    -- The applicant's file (JSON) while an identification case runs.
-    file TEXT NOT NULL,
-    -- Monitoring cases: the monitored type proposed, and the county's decision deadline.
-    monitor_type TEXT NOT NULL,
-    deadline TEXT,
-    -- Transfer cases: the village the household moves to.
-    target_village TEXT
-) {keyed};
--- 迁移: a file moved to another village continues under a new number there; the old file
--- stays (status 已迁出) with its history, and this row links the two.
-CREATE TABLE IF NOT EXISTS transfers (
-    from_id TEXT PRIMARY KEY,
-    to_id TEXT NOT NULL,
-    case_id TEXT NOT NULL,
-    at TEXT NOT NULL
-) {keyed};
--- 异议: lodged by anyone during a notice; id = case id + "-O" + n is the tracking number.
-CREATE TABLE IF NOT EXISTS objections (
-    id TEXT PRIMARY KEY,
-    case_id TEXT NOT NULL,
-    lodged_at TEXT NOT NULL,
-    text TEXT NOT NULL,
-    contact TEXT NOT NULL,
-    status TEXT NOT NULL,
-    resolution TEXT NOT NULL,
-    resolved_by TEXT NOT NULL,
-    resolved_at TEXT NOT NULL
-) {keyed};
-CREATE TABLE IF NOT EXISTS users (
-    username TEXT PRIMARY KEY,
-    display_name TEXT NOT NULL,
-    role TEXT NOT NULL,
-    region_code TEXT NOT NULL,
-    helper_id TEXT,
-    password_hash TEXT NOT NULL
-) {keyed};
-CREATE TABLE IF NOT EXISTS sessions (
-    token_hash TEXT PRIMARY KEY,
-    username TEXT NOT NULL,
-    csrf_token TEXT NOT NULL,
-    expires_at BIGINT NOT NULL
-) {keyed};
--- Every read of unmasked personal data.
-CREATE TABLE IF NOT EXISTS pii_audit (
-    at TEXT NOT NULL,
-    username TEXT NOT NULL,
-    household_id TEXT NOT NULL,
-    fields TEXT NOT NULL
-)
-"#;
-
-pub const INDEXES: &str = r#"
-CREATE INDEX IF NOT EXISTS regions_parent ON regions (parent_code, code);
-CREATE INDEX IF NOT EXISTS households_village ON households (village_code, status);
-CREATE INDEX IF NOT EXISTS members_name ON members (name, village_code);
-CREATE UNIQUE INDEX IF NOT EXISTS members_active_id_number ON members (id_number) WHERE active = 1;
-CREATE INDEX IF NOT EXISTS household_helpers_helper ON household_helpers (helper_id);
-CREATE INDEX IF NOT EXISTS ledger_household ON ledger (household_id);
-CREATE INDEX IF NOT EXISTS sessions_user ON sessions (username);
-CREATE INDEX IF NOT EXISTS cases_village ON cases (village_code, state);
-CREATE INDEX IF NOT EXISTS cases_household ON cases (household_id);
-CREATE INDEX IF NOT EXISTS objections_case ON objections (case_id);
-CREATE INDEX IF NOT EXISTS cases_target ON cases (target_village, state);
-CREATE INDEX IF NOT EXISTS transfers_to ON transfers (to_id)
-"#;
 
 #[cfg(test)]
 mod tests {
@@ -263,6 +52,11 @@ mod tests {
     fn every_table_is_named() {
         let names = super::table_names();
         assert!(names.contains(&"households") && names.contains(&"cases") && names.contains(&"pii_audit"), "{names:?}");
-        assert_eq!(names.len(), super::TABLES.matches("CREATE TABLE").count());
+        assert_eq!(names.len(), super::tables("").matches("CREATE TABLE").count());
+    }
+
+    #[test]
+    fn no_migration_goes_past_the_schema_version() {
+        assert!(super::migrations_after(0).iter().all(|(v, _)| *v <= super::SCHEMA_VERSION));
     }
 }

@@ -2,7 +2,7 @@
 //! `FUPIN_TEST_PG_URL` (e.g. `postgres://root@localhost/postgres`); without it the tests are
 //! skipped loudly, except under `CI=true` where that is a failure.
 
-use fupin_store::{pg::Pg, sql_store::SqlStore, Store};
+use fupin_store::{pg::Pg, prelude::*, sql_store::SqlStore};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 

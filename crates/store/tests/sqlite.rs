@@ -1,6 +1,6 @@
 //! The conformance suite on SQLite, one test per scenario.
 
-use fupin_store::{sql_store::SqlStore, sqlite::Sqlite, Store};
+use fupin_store::{prelude::*, sql_store::SqlStore, sqlite::Sqlite};
 use std::sync::Arc;
 
 fn fresh() -> Option<(tempfile::TempDir, Arc<dyn Store>)> {

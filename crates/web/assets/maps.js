@@ -7,6 +7,8 @@
   if (!app) return;
   var map = app.dataset.map, code = app.dataset.code;
   var metric = app.dataset.metric || '', period = app.dataset.period || '';
+  // The controls act at once; the form is never submitted (no inline handler: the CSP forbids them).
+  document.getElementById('map-controls').addEventListener('submit', function (e) { e.preventDefault(); });
   var chart = echarts.init(document.getElementById('chart'));
   var geoCache = {};
   var data = null, playing = null;

@@ -1,7 +1,7 @@
 //! What a caller is shown of a household: personal fields masked unless the role needs them.
 
 use fupin_domain::access::{mask_account, mask_phone, PiiView};
-use fupin_domain::household::Household;
+use fupin_domain::registry::household::Household;
 use serde::Serialize;
 
 #[derive(Debug, Serialize)]
@@ -63,11 +63,11 @@ pub struct HouseholdView {
     pub monitoring: Option<&'static str>,
     pub form_version: String,
     pub size: i64,
-    pub conditions: fupin_domain::household::Conditions,
+    pub conditions: fupin_domain::registry::household::Conditions,
     pub unmet_conditions: Vec<&'static str>,
     pub members: Vec<MemberView>,
     pub incomes: Vec<IncomeView>,
-    pub helpers: Vec<fupin_domain::household::Helper>,
+    pub helpers: Vec<fupin_domain::registry::household::Helper>,
     pub measures: Vec<MeasureView>,
     /// Which personal fields this view shows unmasked.
     pub unmasked: PiiView,
@@ -151,7 +151,7 @@ pub fn household_view(h: &Household, pii: PiiView, as_of: fupin_domain::id_numbe
                 per_capita_for_exit: i.net_for_exit().per_capita(h.size()).to_string(),
             })
             .collect(),
-        helpers: h.helpers.iter().map(|x| fupin_domain::household::Helper { phone: phone(&x.phone), ..x.clone() }).collect(),
+        helpers: h.helpers.iter().map(|x| fupin_domain::registry::household::Helper { phone: phone(&x.phone), ..x.clone() }).collect(),
         measures: h
             .measures
             .iter()

@@ -6,10 +6,20 @@ use fupin_domain::access::Role;
 use fupin_domain::config::Rules;
 use fupin_domain::id_number::Date;
 use fupin_domain::RegionCode;
+use fupin_store::core::db::Backend as _;
+use fupin_store::pg::Pg;
+use fupin_store::prelude::*;
 use fupin_store::sql_store::SqlStore;
 use fupin_store::sqlite::Sqlite;
-use fupin_store::{Store, UserRecord};
+use fupin_store::UserRecord;
 use std::sync::{Arc, OnceLock};
+
+/// Which database the test server is served from; each test binary names its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
 
 pub struct Server {
     pub base: String,
@@ -39,12 +49,51 @@ fn data_dir() -> std::path::PathBuf {
     dir
 }
 
+/// A fresh PostgreSQL database for this process (`fupin_http_PID`), after dropping those of
+/// processes that have ended. Without `FUPIN_TEST_PG_URL` the whole test binary is skipped
+/// loudly (its process ends here with success), except under `CI=true`, where that fails.
+fn pg_database() -> String {
+    let Ok(url) = std::env::var("FUPIN_TEST_PG_URL") else {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("FUPIN_TEST_PG_URL is not set under CI=true: the suite served from PostgreSQL must run");
+        }
+        eprintln!("SKIPPED: FUPIN_TEST_PG_URL not set, the suite served from PostgreSQL was not run");
+        std::process::exit(0);
+    };
+    let admin = Pg::connect(&url).expect("connect to FUPIN_TEST_PG_URL");
+    let old = admin
+        .transaction(false, &mut |tx| tx.query("SELECT datname FROM pg_database WHERE datname LIKE 'fupin_http_%'", &[]))
+        .expect("list databases");
+    for name in old.iter().map(|r| r.text(0)) {
+        let ended = name
+            .strip_prefix("fupin_http_")
+            .and_then(|p| p.parse::<u32>().ok())
+            .is_some_and(|pid| !std::path::Path::new(&format!("/proc/{pid}")).exists());
+        if ended {
+            let _ = admin.batch(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+    }
+    let db = format!("fupin_http_{}", std::process::id());
+    admin.batch(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).unwrap();
+    admin.batch(&format!("CREATE DATABASE {db}")).unwrap();
+    let (base, _) = url.rsplit_once('/').expect("URL has a database path");
+    format!("{base}/{db}")
+}
+
 fn start() -> Server {
-    let dir = data_dir();
-    let path = dir.join("fupin.db");
     let opts = BuildOptions { scale: 0.006, as_of: Date::new(2017, 6, 30).unwrap(), rules: Rules::default(), progress: false };
-    let report = fupin_demo::build(&Sqlite::open_for_bulk_build(&path).unwrap(), &opts).expect("demo builds");
-    let store: Arc<dyn Store> = Arc::new(SqlStore::new(Sqlite::open(&path).unwrap(), Rules::default()).unwrap());
+    let (store, report): (Arc<dyn Store>, _) = match crate::BACKEND {
+        Backend::Sqlite => {
+            let path = data_dir().join("fupin.db");
+            let report = fupin_demo::build(&Sqlite::open_for_bulk_build(&path).unwrap(), &opts).expect("demo builds");
+            (Arc::new(SqlStore::new(Sqlite::open(&path).unwrap(), Rules::default()).unwrap()), report)
+        }
+        Backend::Postgres => {
+            let url = pg_database();
+            let report = fupin_demo::build(&Pg::connect(&url).unwrap(), &opts).expect("demo builds");
+            (Arc::new(SqlStore::new(Pg::connect(&url).unwrap(), Rules::default()).unwrap()), report)
+        }
+    };
     store.set_meta("as_of", "2017-06-30").unwrap();
     let hash = fupin_web::auth::hash_password(PASSWORD);
     let mut users: Vec<UserRecord> = report
@@ -94,7 +143,9 @@ fn start() -> Server {
 
 pub fn server() -> &'static Server {
     static S: OnceLock<Server> = OnceLock::new();
-    S.get_or_init(start)
+    // Started on a thread of its own: the browser tests call this from async code, where the
+    // blocking PostgreSQL client may not run.
+    S.get_or_init(|| std::thread::spawn(start).join().expect("the test server starts"))
 }
 
 pub fn client() -> reqwest::blocking::Client {
@@ -122,7 +173,7 @@ pub fn exit_candidates() -> (Vec<String>, String) {
     let page = store
         .search_households(
             &caller,
-            &fupin_store::HouseholdQuery { status: Some(fupin_domain::codes::Status::Poor), per_page: 200, ..Default::default() },
+            &fupin_store::HouseholdQuery { status: Some(fupin_domain::registry::codes::Status::Poor), per_page: 200, ..Default::default() },
         )
         .unwrap();
     let today = Date::new(2017, 6, 30).unwrap();
@@ -132,7 +183,7 @@ pub fn exit_candidates() -> (Vec<String>, String) {
         if store.cases(&caller, &h.village, false).unwrap().iter().any(|c| c.household_id == h.id) {
             continue;
         }
-        if fupin_domain::lifecycle::exit_unmet(&h, 2017, today, store.rules()).is_empty() {
+        if fupin_domain::registry::lifecycle::exit_unmet(&h, 2017, today, store.rules()).is_empty() {
             ready.push(h.id);
         } else {
             not_ready.push(h.id);
@@ -143,12 +194,12 @@ pub fn exit_candidates() -> (Vec<String>, String) {
         None => {
             let id = ready.pop().expect("the demo village has poor households");
             let h = store.household(&caller, &id).unwrap();
-            let mut fields = fupin_domain::household::HouseholdFields::of(&h);
+            let mut fields = fupin_domain::registry::household::HouseholdFields::of(&h);
             fields.conditions.safe_housing = false;
             let req = fupin_store::ChangeRequest {
                 household_id: id.clone(),
                 expected_version: h.version,
-                change: fupin_domain::household::Change::EditFields { fields },
+                change: fupin_domain::registry::household::Change::EditFields { fields },
                 reason: "住房鉴定为危房".into(),
                 at: "2017-06-30".into(),
             };
@@ -166,11 +217,15 @@ fn add_exit_ready_households(store: &dyn Store) {
     let caller = fupin_web::auth::caller_of(&village);
     for seq in 9001..9007u32 {
         let mut h = fupin_store::conformance::sample_household(village.region.as_str(), seq, 2);
-        h.conditions = fupin_domain::household::Conditions::all_met();
-        h.incomes.push(fupin_domain::household::Income { year: 2017, wage: fupin_domain::Yuan::from_yuan(10_000), ..Default::default() });
-        h.measures.push(fupin_domain::household::Measure {
+        h.conditions = fupin_domain::registry::household::Conditions::all_met();
+        h.incomes.push(fupin_domain::registry::household::Income {
+            year: 2017,
+            wage: fupin_domain::Yuan::from_yuan(10_000),
+            ..Default::default()
+        });
+        h.measures.push(fupin_domain::registry::household::Measure {
             no: 1,
-            path: fupin_domain::codes::Path::Employment,
+            path: fupin_domain::registry::codes::Path::Employment,
             name: "扶贫公益岗位".into(),
             amount: fupin_domain::Yuan::from_yuan(3600),
             unit: "县人社局".into(),

@@ -1,0 +1,67 @@
+//! One file per command group; what they share: where the database is, opening it, and the
+//! business date.
+
+pub mod demo;
+pub mod ledger;
+pub mod registry;
+pub mod serve;
+
+pub use anyhow::{bail, Context};
+use fupin_domain::config::Rules;
+use fupin_domain::id_number::Date;
+use fupin_store::prelude::*;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(clap::Args, Clone)]
+pub struct Db {
+    /// Folder of the embedded SQLite database.
+    #[arg(long, default_value = "./fupin-data")]
+    pub data: PathBuf,
+    /// A PostgreSQL URL (postgres://…) instead of the embedded database.
+    #[arg(long)]
+    pub database_url: Option<String>,
+}
+
+pub const DB_FILE: &str = "fupin.db";
+/// Marks a database whose demo build finished; its value records the options used.
+pub const DEMO_MARK: &str = "demo_complete";
+
+pub fn sqlite_path(db: &Db) -> PathBuf {
+    db.data.join(DB_FILE)
+}
+
+pub fn open(db: &Db) -> anyhow::Result<Arc<dyn Store>> {
+    let url = match &db.database_url {
+        Some(u) => u.clone(),
+        None => {
+            let p = sqlite_path(db);
+            if !p.exists() {
+                bail!("数据库{}不存在：请先运行 `fupin demo` 或指定 --database-url", p.display());
+            }
+            p.to_string_lossy().into_owned()
+        }
+    };
+    Ok(fupin_store::open(&url, Rules::default())?)
+}
+
+pub fn business_date(store: &dyn Store) -> anyhow::Result<Date> {
+    Ok(match store.meta("as_of")? {
+        Some(d) => Date::parse(&d)?,
+        None => civil_from_days(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs() as i64 / 86_400),
+    })
+}
+
+/// Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm), for the real clock.
+pub fn civil_from_days(z: i64) -> Date {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = (yoe + era * 400 + if m <= 2 { 1 } else { 0 }) as i32;
+    Date::new(y, m, d).expect("valid civil date")
+}

@@ -1,0 +1,3 @@
+//! 三张图: what a file contributes to the maintained counters that every map and dashboard reads.
+
+pub mod rollup;

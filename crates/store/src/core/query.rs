@@ -1,0 +1,54 @@
+//! SQL built with numbered parameters, the caller's scope as a key range, and the role checks
+//! every function's store uses.
+
+use crate::core::db::Val;
+use crate::{Result, StoreError};
+use fupin_domain::access::Scope;
+use fupin_domain::RegionCode;
+
+/// Builds SQL with numbered parameters as values are bound.
+#[derive(Default)]
+pub struct Query {
+    pub sql: String,
+    pub params: Vec<Val>,
+}
+
+impl Query {
+    pub fn new(sql: &str) -> Query {
+        Query { sql: sql.to_string(), params: vec![] }
+    }
+
+    pub fn bind(&mut self, v: impl Into<Val>) -> String {
+        self.params.push(v.into());
+        format!("${}", self.params.len())
+    }
+
+    pub fn push(&mut self, s: &str) {
+        self.sql.push_str(s);
+    }
+
+    /// `AND <alias>.village_code in the scope's range [AND paired with the helper]`.
+    pub fn scope(&mut self, scope: &Scope, alias: &str, region: &RegionCode) {
+        let (lo, hi) = region.code_range();
+        let (lo, hi) = (self.bind(lo), self.bind(hi));
+        self.push(&format!(" AND {alias}.village_code >= {lo} AND {alias}.village_code < {hi}"));
+        if let Some(helper) = &scope.helper_id {
+            let p = self.bind(helper.as_str());
+            self.push(&format!(
+                " AND EXISTS (SELECT 1 FROM household_helpers hh WHERE hh.household_id = {alias}.id AND hh.helper_id = {p})"
+            ));
+        }
+    }
+}
+
+pub fn year_of(at: &str) -> i32 {
+    at.get(..4).and_then(|y| y.parse().ok()).unwrap_or(0)
+}
+
+pub fn require(ok: bool, what: &str) -> Result<()> {
+    if ok {
+        Ok(())
+    } else {
+        Err(StoreError::Forbidden(what.to_string()))
+    }
+}

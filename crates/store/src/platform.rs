@@ -1,0 +1,225 @@
+//! What every function shares: the business metadata, the reference divisions (行政区划), users
+//! and sessions, and the check of the whole ledger.
+
+use crate::core::db::{Backend, Row, Val};
+use crate::core::ledger::{self, Event, VerifyReport, EVENT_COLS};
+use crate::sql_store::SqlStore;
+use crate::Result;
+use fupin_domain::access::Role;
+use fupin_domain::config::Rules;
+use fupin_domain::{Level, RegionCode};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Region {
+    pub code: String,
+    pub name: String,
+    pub level: Level,
+    pub parent_code: Option<String>,
+    pub rural_population: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub region: RegionCode,
+    pub helper_id: Option<String>,
+    pub password_hash: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionRecord {
+    pub username: String,
+    pub csrf_token: String,
+    pub expires_at: i64,
+}
+
+/// Reference data, accounts and operations. These methods take no `Caller`: reference divisions
+/// are public, users and sessions are looked up before there is a caller (login), and the ledger
+/// check and raw SQL are operators' tools that the web never exposes.
+pub trait PlatformStore: Send + Sync {
+    fn backend_name(&self) -> &'static str;
+    fn rules(&self) -> &Rules;
+
+    fn meta(&self, key: &str) -> Result<Option<String>>;
+    fn set_meta(&self, key: &str, value: &str) -> Result<()>;
+
+    /// Loads or refreshes reference divisions (one transaction).
+    fn load_regions(&self, regions: &[Region]) -> Result<()>;
+    /// Reference data: any region's name and place (no figures), for breadcrumbs and forms.
+    fn region(&self, code: &RegionCode) -> Result<Option<Region>>;
+
+    fn verify_ledger(&self) -> Result<VerifyReport>;
+
+    fn user(&self, username: &str) -> Result<Option<UserRecord>>;
+    fn put_user(&self, user: &UserRecord) -> Result<()>;
+    fn create_session(&self, token_hash: &str, s: &SessionRecord) -> Result<()>;
+    fn session(&self, token_hash: &str, now: i64) -> Result<Option<SessionRecord>>;
+    fn delete_session(&self, token_hash: &str) -> Result<()>;
+
+    /// Raw SQL, for operators' tools and tamper tests only.
+    fn exec_raw(&self, sql: &str) -> Result<u64>;
+}
+
+pub(crate) fn parse_region(r: &Row) -> Region {
+    Region {
+        code: r.text(0),
+        name: r.text(1),
+        level: Level::parse(&r.text(2)).unwrap_or(Level::Village),
+        parent_code: r.opt_text(3),
+        rural_population: r.int(4),
+    }
+}
+
+pub fn region_row(r: &Region) -> Vec<Val> {
+    vec![r.code.as_str().into(), r.name.as_str().into(), r.level.as_str().into(), r.parent_code.clone().into(), r.rural_population.into()]
+}
+
+pub(crate) const REGION_COLS: &str = "code, name, level, parent_code, rural_population";
+
+impl<B: Backend> PlatformStore for SqlStore<B> {
+    fn backend_name(&self) -> &'static str {
+        self.backend.name()
+    }
+
+    fn rules(&self) -> &Rules {
+        &self.rules
+    }
+
+    fn meta(&self, key: &str) -> Result<Option<String>> {
+        self.read(|tx| Ok(tx.query_one("SELECT value FROM meta WHERE key = $1", &[key.into()])?.map(|r| r.text(0))))
+    }
+
+    fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.exec(
+                "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                &[key.into(), value.into()],
+            )
+            .map(|_| ())
+        })
+    }
+
+    fn load_regions(&self, regions: &[Region]) -> Result<()> {
+        self.write(|tx| {
+            for r in regions {
+                tx.exec(
+                    "INSERT INTO regions (code, name, level, parent_code, rural_population) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level, \
+                     parent_code = excluded.parent_code, rural_population = excluded.rural_population",
+                    &region_row(r),
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    fn region(&self, code: &RegionCode) -> Result<Option<Region>> {
+        let sql = format!("SELECT {REGION_COLS} FROM regions WHERE code = $1");
+        self.read(|tx| Ok(tx.query_one(&sql, &[code.as_str().into()])?.map(|r| parse_region(&r))))
+    }
+
+    fn verify_ledger(&self) -> Result<VerifyReport> {
+        self.read(|tx| {
+            let mut heads: BTreeMap<String, Option<(i64, String)>> = BTreeMap::new();
+            for r in tx.query("SELECT county_code, seq, hash FROM chain_heads", &[])? {
+                heads.insert(r.text(0), Some((r.int(1), r.text(2))));
+            }
+            for r in tx.query("SELECT DISTINCT county_code FROM ledger", &[])? {
+                heads.entry(r.text(0)).or_insert(None);
+            }
+            let mut report = VerifyReport::default();
+            let sql = format!("SELECT {} FROM ledger WHERE county_code = $1 ORDER BY seq", EVENT_COLS.join(", "));
+            for (county, head) in heads {
+                let events: Vec<Event> = tx.query(&sql, &[county.as_str().into()])?.iter().map(Event::from_row).collect();
+                let head = match head {
+                    Some(h) => Some(h),
+                    None => {
+                        report.broken = Some((county, 0, "缺少链头".into()));
+                        return Ok(report);
+                    }
+                };
+                report.chains += 1;
+                match ledger::verify_chain(&events, head) {
+                    Ok(n) => report.events += n,
+                    Err((seq, why)) => {
+                        report.broken = Some((county, seq, why));
+                        return Ok(report);
+                    }
+                }
+            }
+            Ok(report)
+        })
+    }
+
+    fn user(&self, username: &str) -> Result<Option<UserRecord>> {
+        self.read(|tx| {
+            let r = tx.query_one(
+                "SELECT username, display_name, role, region_code, helper_id, password_hash FROM users WHERE username = $1",
+                &[username.into()],
+            )?;
+            r.map(|r| {
+                Ok(UserRecord {
+                    username: r.text(0),
+                    display_name: r.text(1),
+                    role: Role::parse(&r.text(2))?,
+                    region: RegionCode::parse(&r.text(3))?,
+                    helper_id: r.opt_text(4),
+                    password_hash: r.text(5),
+                })
+            })
+            .transpose()
+        })
+    }
+
+    fn put_user(&self, u: &UserRecord) -> Result<()> {
+        self.write(|tx| {
+            tx.exec(
+                "INSERT INTO users (username, display_name, role, region_code, helper_id, password_hash) VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (username) DO UPDATE SET display_name = excluded.display_name, role = excluded.role, \
+                 region_code = excluded.region_code, helper_id = excluded.helper_id, password_hash = excluded.password_hash",
+                &[
+                    u.username.as_str().into(),
+                    u.display_name.as_str().into(),
+                    u.role.as_str().into(),
+                    u.region.as_str().into(),
+                    u.helper_id.clone().into(),
+                    u.password_hash.as_str().into(),
+                ],
+            )
+            .map(|_| ())
+        })
+    }
+
+    fn create_session(&self, token_hash: &str, s: &SessionRecord) -> Result<()> {
+        self.write(|tx| {
+            tx.exec(
+                "INSERT INTO sessions (token_hash, username, csrf_token, expires_at) VALUES ($1, $2, $3, $4)",
+                &[token_hash.into(), s.username.as_str().into(), s.csrf_token.as_str().into(), s.expires_at.into()],
+            )
+            .map(|_| ())
+        })
+    }
+
+    fn session(&self, token_hash: &str, now: i64) -> Result<Option<SessionRecord>> {
+        self.read(|tx| {
+            Ok(tx
+                .query_one(
+                    "SELECT username, csrf_token, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2",
+                    &[token_hash.into(), now.into()],
+                )?
+                .map(|r| SessionRecord { username: r.text(0), csrf_token: r.text(1), expires_at: r.int(2) }))
+        })
+    }
+
+    fn delete_session(&self, token_hash: &str) -> Result<()> {
+        self.write(|tx| tx.exec("DELETE FROM sessions WHERE token_hash = $1", &[token_hash.into()]).map(|_| ()))
+    }
+
+    fn exec_raw(&self, sql: &str) -> Result<u64> {
+        self.write(|tx| tx.exec(sql, &[]))
+    }
+}

@@ -1,0 +1,231 @@
+//! The household list with search and filters, the household file with its history, and the
+//! edit form.
+
+use crate::auth::{Auth, PageAuth};
+use crate::error::ApiError;
+use crate::registry::api::{load_view, mask_list, HouseholdParams};
+use crate::ui::*;
+use crate::view::{mask_digit_runs, HouseholdView};
+use crate::{blocking, AppState};
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use fupin_domain::registry::codes::{
+    Attribute, Cause, Education, Health, Labour, MemberChange, Path as AidPath, Relation, Schooling, Status,
+};
+use fupin_domain::registry::household::{Change, HouseholdFields};
+use fupin_domain::{DomainError, RegionCode};
+use fupin_store::{Event, HouseholdSummary};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+#[derive(Template)]
+#[template(path = "households.html")]
+struct HouseholdsPage {
+    nav: Nav,
+    /// Village officials may record households outside the register.
+    can_record: bool,
+    error: Option<String>,
+    region: String,
+    q: String,
+    status: String,
+    cause: String,
+    attribute: String,
+    path: String,
+    statuses: Vec<(&'static str, &'static str)>,
+    causes: Vec<(&'static str, &'static str)>,
+    attributes: Vec<(&'static str, &'static str)>,
+    paths: Vec<(&'static str, &'static str)>,
+    items: Vec<HouseholdSummary>,
+    total: i64,
+    capped: bool,
+    page: u32,
+    has_next: bool,
+    link_base: String,
+}
+
+pub async fn households_page(State(state): State<Arc<AppState>>, PageAuth(a): PageAuth, Query(p): Query<HouseholdParams>) -> Response {
+    let n = nav(&a, &state);
+    let s = |v: &Option<String>| v.clone().unwrap_or_default();
+    let mut page = HouseholdsPage {
+        nav: n,
+        can_record: a.user.role.official_level() == Some(fupin_domain::Level::Village),
+        error: None,
+        region: s(&p.region),
+        q: s(&p.q),
+        status: s(&p.status),
+        cause: s(&p.cause),
+        attribute: s(&p.attribute),
+        path: s(&p.path),
+        statuses: options(Status::ALL, Status::code, Status::label),
+        causes: options(Cause::ALL, Cause::code, Cause::label),
+        attributes: options(Attribute::ALL, Attribute::code, Attribute::label),
+        paths: options(AidPath::ALL, AidPath::code, AidPath::label),
+        items: vec![],
+        total: 0,
+        capped: false,
+        page: p.page.unwrap_or(1).max(1),
+        has_next: false,
+        link_base: String::new(),
+    };
+    page.link_base = format!(
+        "/households?region={}&q={}&status={}&cause={}&attribute={}&path={}",
+        enc(&page.region),
+        enc(&page.q),
+        enc(&page.status),
+        enc(&page.cause),
+        enc(&page.attribute),
+        enc(&page.path)
+    );
+    let result = async {
+        let q = p.to_query()?;
+        let caller = a.caller.clone();
+        Ok::<_, ApiError>(mask_list(blocking(&state, move |s| s.search_households(&caller, &q)).await?))
+    }
+    .await;
+    match result {
+        Ok(r) => {
+            page.has_next = (r.page as i64) * (r.per_page as i64) < r.total;
+            page.total = r.total;
+            page.capped = r.total_capped;
+            page.items = r.items;
+        }
+        Err(e) if e.status == StatusCode::INTERNAL_SERVER_ERROR => return error_page(e),
+        Err(e) => page.error = Some(e.message),
+    }
+    render(page)
+}
+
+#[derive(Template)]
+#[template(path = "household.html")]
+struct HouseholdPage {
+    nav: Nav,
+    h: HouseholdView,
+    crumbs: Vec<(String, String)>,
+    events: Vec<Event>,
+    can_edit: bool,
+    error: Option<String>,
+    notice: Option<String>,
+    causes: Vec<(&'static str, &'static str)>,
+    attributes: Vec<(&'static str, &'static str)>,
+    year: i32,
+    unmet: Vec<String>,
+    cases: Vec<fupin_store::Case>,
+    /// The numbers this file moved from and to (迁移).
+    moved_from: Option<String>,
+    moved_to: Option<String>,
+    relations: Vec<(&'static str, &'static str)>,
+    educations: Vec<(&'static str, &'static str)>,
+    schoolings: Vec<(&'static str, &'static str)>,
+    healths: Vec<(&'static str, &'static str)>,
+    labours: Vec<(&'static str, &'static str)>,
+    arrivals: Vec<(&'static str, &'static str)>,
+    departures: Vec<(&'static str, &'static str)>,
+    today: String,
+}
+
+pub(crate) async fn show_household(state: &Arc<AppState>, a: &Auth, id: String, error: Option<String>, notice: Option<String>) -> Response {
+    let result = async {
+        let h = load_view(state, a, id.clone()).await?;
+        let caller = a.caller.clone();
+        let pii = a.user.role.pii();
+        let mut events = blocking(state, move |s| s.history(&caller, &id)).await?;
+        for e in &mut events {
+            e.payload = mask_digit_runs(&e.payload, pii);
+        }
+        let village = RegionCode::parse(&h.village)?;
+        let today = state.today();
+        let (caller, hid) = (a.caller.clone(), h.id.clone());
+        let (unmet, cases, (moved_from, moved_to)) = blocking(state, move |s| {
+            let file = s.household(&caller, &hid)?;
+            let unmet = fupin_domain::registry::lifecycle::exit_unmet(&file, today.year, today, s.rules());
+            let cases = s.household_cases(&caller, &hid)?;
+            Ok((unmet, cases, s.transfer_links(&caller, &hid)?))
+        })
+        .await?;
+        let mut crumbs = crumbs(state, a, &village).await?;
+        if a.caller.scope.region.contains(&village) {
+            let v = village.clone();
+            if let Some(r) = blocking(state, move |s| s.region(&v)).await? {
+                crumbs.push((r.code, r.name));
+            }
+        }
+        let n = nav(a, state);
+        Ok::<_, ApiError>(HouseholdPage {
+            nav: n,
+            can_edit: a.user.role.edits_households(),
+            h,
+            crumbs,
+            events,
+            error,
+            notice,
+            causes: options(Cause::ALL, Cause::code, Cause::label),
+            attributes: options(Attribute::ALL, Attribute::code, Attribute::label),
+            year: today.year,
+            unmet,
+            cases,
+            moved_from,
+            moved_to,
+            relations: options(Relation::ALL, Relation::code, Relation::label),
+            educations: options(Education::ALL, Education::code, Education::label),
+            schoolings: options(Schooling::ALL, Schooling::code, Schooling::label),
+            healths: options(Health::ALL, Health::code, Health::label),
+            labours: options(Labour::ALL, Labour::code, Labour::label),
+            arrivals: MemberChange::ALL.iter().filter(|c| !c.is_departure()).map(|c| (c.code(), c.label())).collect(),
+            departures: MemberChange::ALL.iter().filter(|c| c.is_departure()).map(|c| (c.code(), c.label())).collect(),
+            today: today.to_string(),
+        })
+    }
+    .await;
+    match result {
+        Ok(p) => render(p),
+        Err(e) => error_page(e),
+    }
+}
+
+pub async fn household_page(State(state): State<Arc<AppState>>, PageAuth(a): PageAuth, Path(id): Path<String>) -> Response {
+    show_household(&state, &a, id, None, None).await
+}
+
+/// Builds the new fields from the form over the current file; checkboxes absent mean unchecked.
+fn fields_from_form(
+    current: &fupin_domain::registry::household::Household,
+    f: &HashMap<String, String>,
+) -> Result<HouseholdFields, DomainError> {
+    let get = |k: &str| f.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
+    let mut fields = HouseholdFields::of(current);
+    fields.phone = get("phone");
+    fields.bank = get("bank");
+    fields.bank_account = get("bank_account");
+    fields.attribute = Attribute::parse(&get("attribute"))?;
+    fields.main_cause = Cause::parse(&get("main_cause"))?;
+    fields.other_causes.retain(|c| *c != fields.main_cause);
+    let year = get("planned_exit_year");
+    fields.planned_exit_year = if year.is_empty() {
+        None
+    } else {
+        Some(year.parse().map_err(|_| DomainError::new("household.planned_exit_year", format!("计划脱贫年度“{year}”应为四位年份")))?)
+    };
+    let on = |k: &str| f.contains_key(k);
+    fields.conditions.food_clothing = on("food_clothing");
+    fields.conditions.compulsory_education = on("compulsory_education");
+    fields.conditions.medical_insurance = on("medical_insurance");
+    fields.conditions.safe_housing = on("safe_housing");
+    fields.conditions.safe_water = on("safe_water");
+    fields.conditions.electricity = on("electricity");
+    Ok(fields)
+}
+
+pub async fn household_edit(
+    State(state): State<Arc<AppState>>,
+    PageAuth(a): PageAuth,
+    Path(id): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    crate::registry::member_pages::apply_form_change(&state, &a, id, f, "已保存", |current, f| {
+        let fields = fields_from_form(current, f)?;
+        Ok((Change::EditFields { fields }, f.get("reason").map(|s| s.trim().to_string()).unwrap_or_default()))
+    })
+    .await
+}

@@ -1,0 +1,136 @@
+//! Every route of the platform, in one place: the JSON API per function (utoipa `routes!`, so the
+//! OpenAPI document is generated from the same definitions) and the pages per function.
+
+use crate::maps::{self, geo, indicators};
+use crate::platform::{self, ops};
+use crate::registry::{case_api, case_pages, checks, exchange_pages, member_pages, pages, yearly};
+use crate::{assets, AppState};
+use axum::extract::DefaultBodyLimit;
+use axum::middleware;
+use axum::response::Redirect;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use std::sync::Arc;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+#[derive(OpenApi)]
+#[openapi(info(
+    title = "fupin 扶贫 API",
+    version = "0.1.0",
+    description = "Poverty-alleviation platform. Every call is limited to the caller's jurisdiction."
+))]
+struct ApiDoc;
+
+fn platform_api() -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::new().routes(routes!(platform::api::create_session, platform::api::delete_session))
+}
+
+fn registry_api() -> OpenApiRouter<Arc<AppState>> {
+    use crate::registry::api;
+    OpenApiRouter::new()
+        .routes(routes!(api::list_households))
+        .routes(routes!(api::get_household))
+        .routes(routes!(api::get_history))
+        .routes(routes!(api::post_change))
+        .routes(routes!(case_api::propose_exit))
+        .routes(routes!(case_api::propose_return))
+        .routes(routes!(case_api::propose_removal))
+        .routes(routes!(case_api::propose_monitoring))
+        .routes(routes!(case_api::propose_clear))
+        .routes(routes!(case_api::propose_transfer))
+        .routes(routes!(case_api::record_household))
+        .routes(routes!(case_api::apply, case_api::list))
+        .routes(routes!(case_api::get_case))
+        .routes(routes!(case_api::step))
+        .routes(routes!(case_api::object))
+        .routes(routes!(case_api::resolve))
+        .routes(routes!(case_api::notices))
+        .routes(routes!(case_api::advance_clock))
+        .routes(routes!(checks::get_checks))
+        .routes(routes!(yearly::get_yearly))
+}
+
+fn maps_api() -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::new()
+        .routes(routes!(maps::api::get_region))
+        .routes(routes!(maps::api::get_map))
+        .routes(routes!(maps::api::export_map))
+        .routes(routes!(maps::api::get_helper_load))
+        .routes(routes!(indicators::get_indicators))
+}
+
+/// The JSON API of every function, with its OpenAPI document.
+pub fn openapi_router() -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(platform_api()).merge(registry_api()).merge(maps_api())
+}
+
+fn platform_pages() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/", get(platform::pages::home))
+        .route("/login", get(platform::pages::login_page).post(platform::pages::login_submit))
+        .route("/logout", post(platform::pages::logout))
+        .route("/healthz", get(ops::healthz))
+        .route("/metrics", get(ops::metrics))
+}
+
+fn registry_pages() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/households", get(pages::households_page))
+        .route("/households/{id}", get(pages::household_page))
+        .route("/households/{id}/edit", post(pages::household_edit))
+        .route("/households/record", get(member_pages::record_page).post(member_pages::record))
+        .route("/households/{id}/members", post(member_pages::add_member))
+        .route("/households/{id}/members/{no}/leave", post(member_pages::member_left))
+        .route("/households/{id}/income", post(member_pages::set_income))
+        .route("/households/export", get(exchange_pages::export))
+        .route(
+            "/households/import",
+            get(exchange_pages::import_page).post(exchange_pages::import).layer(DefaultBodyLimit::max(exchange_pages::MAX_UPLOAD)),
+        )
+        .route("/households/import/report/{token}", get(exchange_pages::report))
+        .route("/households/{id}/case", post(case_pages::open_case))
+        .route("/cases", get(case_pages::cases_page))
+        .route("/cases/{id}", get(case_pages::case_page))
+        .route("/cases/{id}/step", post(case_pages::step))
+        .route("/objections/{id}/resolve", post(case_pages::resolve))
+        .route("/public/notices", get(case_pages::notices_page))
+        .route("/public/notices/{case_id}/objection", post(case_pages::object))
+        .route("/clock", post(case_pages::clock))
+        .route("/checks", get(checks::checks_page))
+        .route("/yearly", get(yearly::yearly_page))
+        // The yearly update was called "evaluation" before 成效评估 needed the name.
+        .route(
+            "/evaluation",
+            get(|uri: axum::http::Uri| async move {
+                Redirect::permanent(&format!("/yearly{}", uri.query().map(|q| format!("?{q}")).unwrap_or_default()))
+            }),
+        )
+}
+
+fn maps_pages() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/regions/{code}", get(maps::pages::region_page))
+        .route("/maps/{map}/{code}", get(maps::pages::map_page))
+        .route("/indicators/{code}", get(indicators::indicators_page))
+        .route("/api/v1/geo/{code}", get(geo::children_boundaries))
+        .route("/assets/echarts-5.6.0.min.js", get(assets::echarts))
+        .route("/assets/maps.js", get(assets::maps_js))
+}
+
+pub fn router(state: Arc<AppState>) -> Router {
+    // Parse the boundaries now, not in the first map request.
+    geo::boundaries();
+    let (api, doc) = openapi_router().split_for_parts();
+    let doc = Arc::new(doc);
+    Router::new()
+        .merge(api)
+        .route("/api/openapi.json", get(move || async move { Json((*doc).clone()) }))
+        .merge(platform_pages())
+        .merge(registry_pages())
+        .merge(maps_pages())
+        .layer(middleware::from_fn_with_state(state.clone(), ops::count_requests))
+        .layer(middleware::from_fn(ops::security_headers))
+        .with_state(state)
+}

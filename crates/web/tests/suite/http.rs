@@ -1,0 +1,728 @@
+// The tests of `http.rs` and `http_pg.rs`: one suite, served from each backend.
+
+
+use common::{client, login, server, PASSWORD};
+use serde_json::{json, Value};
+
+fn get(c: &reqwest::blocking::Client, path: &str) -> (u16, Value) {
+    let r = c.get(format!("{}{path}", server().base)).send().unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().unwrap_or(Value::Null))
+}
+
+/// The first poor household the village official can see.
+fn a_village_household() -> Value {
+    let (s, page) = get(&login("village"), "/api/v1/households?status=1");
+    assert_eq!(s, 200);
+    page["items"][0].clone()
+}
+
+#[test]
+fn login_logout_and_bad_passwords() {
+    let c = client();
+    let r = c.post(format!("{}/api/v1/session", server().base)).json(&json!({"username": "yanggu", "password": "wrong"})).send().unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(r.json::<Value>().unwrap()["error"]["code"], "auth.invalid");
+    assert_eq!(get(&c, "/api/v1/regions/37").0, 401);
+    let c = login("yanggu");
+    assert_eq!(get(&c, "/api/v1/regions/371521").0, 200);
+    assert_eq!(c.delete(format!("{}/api/v1/session", server().base)).send().unwrap().status(), 204);
+    assert_eq!(get(&c, "/api/v1/regions/371521").0, 401);
+}
+
+#[test]
+fn repeated_failures_are_rate_limited() {
+    let c = client();
+    let attempt = || {
+        c.post(format!("{}/api/v1/session", server().base))
+            .json(&json!({"username": "evaluator", "password": "nope"}))
+            .send()
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    let codes: Vec<u16> = (0..6).map(|_| attempt()).collect();
+    assert_eq!(codes, [401, 401, 401, 401, 401, 429]);
+    let r =
+        c.post(format!("{}/api/v1/session", server().base)).json(&json!({"username": "evaluator", "password": PASSWORD})).send().unwrap();
+    assert_eq!(r.status(), 429, "even the right password waits out the window");
+}
+
+#[test]
+fn region_figures_sum_over_children() {
+    let c = login("province");
+    let (s, body) = get(&c, "/api/v1/regions/37");
+    assert_eq!(s, 200);
+    let children = body["children"].as_array().unwrap();
+    assert_eq!(children.len(), 16);
+    let sum: i64 = children.iter().map(|c| c["summary"]["registered"]["persons"].as_i64().unwrap()).sum();
+    assert_eq!(sum, body["region"]["summary"]["registered"]["persons"].as_i64().unwrap());
+    assert!(sum > 5000, "the demo has people: {sum}");
+    let (_, county) = get(&c, "/api/v1/regions/371521");
+    let townships = county["children"].as_array().unwrap();
+    assert!(townships.iter().all(|t| t["level"] == "township"));
+    assert_eq!(get(&c, "/api/v1/regions/37x").0, 400);
+    assert_eq!(get(&c, "/api/v1/regions/379999").0, 404);
+    let (s, v) = get(&c, "/api/v1/regions/3715x1");
+    assert_eq!((s, v["error"]["code"].as_str()), (400, Some("region.malformed")));
+}
+
+#[test]
+fn every_endpoint_refuses_another_county() {
+    let h = a_village_household();
+    let id = h["id"].as_str().unwrap();
+    for who in ["shenxian_village", "shenxian", "jinan"] {
+        let c = login(who);
+        assert_eq!(get(&c, "/api/v1/regions/371521").0, 404, "{who}");
+        assert_eq!(get(&c, "/api/v1/regions/3715").0, if who == "jinan" { 404 } else { 404 }, "{who}");
+        assert_eq!(get(&c, &format!("/api/v1/households/{id}")).0, 404, "{who}");
+        assert_eq!(get(&c, &format!("/api/v1/households/{id}/history")).0, 404, "{who}");
+        assert_eq!(get(&c, "/api/v1/households?region=371521").0, 404, "{who}");
+        let (_, mine) = get(&c, "/api/v1/households");
+        assert!(mine["items"].as_array().unwrap().iter().all(|x| !x["village_code"].as_str().unwrap().starts_with("371521")));
+        let r = c
+            .post(format!("{}/api/v1/households/{id}/changes", server().base))
+            .json(&json!({"expected_version": 1, "change": {"kind": "remove_measure", "no": 1}}))
+            .send()
+            .unwrap();
+        assert!(matches!(r.status().as_u16(), 403 | 404), "{who}: {}", r.status());
+        let page = c.get(format!("{}/households/{id}", server().base)).send().unwrap();
+        assert_eq!(page.status(), 404, "{who} page");
+    }
+    // Inside the county the same household is visible.
+    assert_eq!(get(&login("yanggu"), &format!("/api/v1/households/{id}")).0, 200);
+}
+
+#[test]
+fn personal_data_is_masked_by_role_and_unmasked_reads_are_audited() {
+    let id = a_village_household()["id"].as_str().unwrap().to_string();
+    let (_, prov) = get(&login("province"), &format!("/api/v1/households/{id}"));
+    let masked = prov["members"][0]["id_number"].as_str().unwrap();
+    assert!(masked.contains("********"), "{masked}");
+    assert_eq!(prov["members"][0]["health"], "***");
+    let before = server().store.pii_audit_count(&id).unwrap();
+    let (_, vil) = get(&login("village"), &format!("/api/v1/households/{id}"));
+    let plain = vil["members"][0]["id_number"].as_str().unwrap();
+    assert!(fupin_domain::IdNumber::parse(plain).is_ok(), "{plain}");
+    assert_eq!(server().store.pii_audit_count(&id).unwrap(), before + 1);
+    let (_, list) = get(&login("village"), "/api/v1/households");
+    assert!(list["items"][0]["head_id_number"].as_str().unwrap().contains("********"));
+    assert_eq!(get(&login("donor"), &format!("/api/v1/households/{id}")).0, 403);
+    assert_eq!(get(&login("donor"), "/api/v1/regions/37").0, 200);
+}
+
+#[test]
+fn search_by_name_and_filters() {
+    let h = a_village_household();
+    let c = login("yanggu");
+    let name = h["head_name"].as_str().unwrap();
+    let (s, page) = get(&c, &format!("/api/v1/households?q={name}"));
+    assert_eq!(s, 200);
+    assert!(page["items"].as_array().unwrap().iter().any(|x| x["id"] == h["id"]));
+    let (_, exited) = get(&c, "/api/v1/households?status=2&per_page=50");
+    assert!(exited["items"].as_array().unwrap().iter().all(|x| x["status"] == "2"));
+    let (s, err) = get(&c, "/api/v1/households?status=7");
+    assert_eq!((s, err["error"]["code"].as_str()), (400, Some("code.status")));
+}
+
+#[test]
+fn village_official_edits_with_versions_and_history() {
+    let h = a_village_household();
+    let id = h["id"].as_str().unwrap();
+    let c = login("village");
+    let (_, file) = get(&c, &format!("/api/v1/households/{id}"));
+    let version = file["version"].as_i64().unwrap();
+    let store = &server().store;
+    let caller = fupin_domain::access::Caller::system(fupin_domain::RegionCode::parse("37").unwrap());
+    let current = store.household(&caller, id).unwrap();
+    let mut fields = fupin_domain::registry::household::HouseholdFields::of(&current);
+    fields.phone = "13700001111".into();
+    let body = json!({"expected_version": version, "reason": "电话变更", "change": {"kind": "edit_fields", "fields": fields}});
+    let r = c.post(format!("{}/api/v1/households/{id}/changes", server().base)).json(&body).send().unwrap();
+    assert_eq!(r.status(), 200);
+    let after: Value = r.json().unwrap();
+    assert_eq!((after["version"].as_i64().unwrap(), after["phone"].as_str().unwrap()), (version + 1, "13700001111"));
+    let stale = c.post(format!("{}/api/v1/households/{id}/changes", server().base)).json(&body).send().unwrap();
+    assert_eq!(stale.status(), 409);
+    fields.phone = "123".into();
+    let bad = json!({"expected_version": version + 1, "change": {"kind": "edit_fields", "fields": fields}});
+    let r = c.post(format!("{}/api/v1/households/{id}/changes", server().base)).json(&bad).send().unwrap();
+    assert_eq!(r.status(), 422);
+    assert_eq!(r.json::<Value>().unwrap()["error"]["code"], "household.phone");
+    let (_, history) = get(&c, &format!("/api/v1/households/{id}/history"));
+    let last = history.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (last["kind"].as_str(), last["reason"].as_str(), last["actor"].as_str()),
+        (Some("edit_fields"), Some("电话变更"), Some("village"))
+    );
+    let r = login("yanggu").post(format!("{}/api/v1/households/{id}/changes", server().base)).json(&body).send().unwrap();
+    assert_eq!(r.status(), 403, "county officials do not edit files");
+    assert_eq!(store.verify_ledger().unwrap().broken, None);
+}
+
+#[test]
+fn forms_need_the_csrf_token() {
+    let id = a_village_household()["id"].as_str().unwrap().to_string();
+    let c = login("village");
+    let r = c
+        .post(format!("{}/households/{id}/edit", server().base))
+        .form(&[("version", "1"), ("reason", "x"), ("csrf", "forged")])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = client()
+        .post(format!("{}/login", server().base))
+        .form(&[("username", "village"), ("password", PASSWORD), ("csrf", "x")])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 403, "login form without its cookie token");
+}
+
+#[test]
+fn pages_render_in_chinese() {
+    let c = login("province");
+    let r = c.get(format!("{}/regions/37", server().base)).send().unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().unwrap();
+    assert!(html.contains("山东省") && html.contains("菏泽市") && html.contains("剩余贫困人口"));
+    let html = c.get(format!("{}/households?region=3715", server().base)).send().unwrap().text().unwrap();
+    assert!(html.contains("贫困户档案"));
+    let r = client().get(format!("{}/regions/37", server().base)).send().unwrap();
+    assert_eq!((r.status().as_u16(), r.headers()["location"].to_str().unwrap()), (303, "/login"));
+}
+
+#[test]
+fn openapi_health_and_metrics() {
+    let (s, doc) = get(&client(), "/api/openapi.json");
+    assert_eq!(s, 200);
+    for p in
+        ["/api/v1/session", "/api/v1/regions/{code}", "/api/v1/households", "/api/v1/households/{id}", "/api/v1/households/{id}/history"]
+    {
+        assert!(doc["paths"].get(p).is_some(), "{p} missing from OpenAPI");
+    }
+    let c = client();
+    assert_eq!(c.get(format!("{}/healthz", server().base)).send().unwrap().text().unwrap(), "ok");
+    let m = c.get(format!("{}/metrics", server().base)).send().unwrap().text().unwrap();
+    assert!(m.contains("fupin_http_requests_total "));
+}
+
+/// Every answer (a page, the API, an error, an asset) carries the security headers.
+#[test]
+fn every_answer_carries_the_security_headers() {
+    let c = client();
+    for path in ["/login", "/api/v1/households", "/assets/maps.js", "/no/such/page", "/public/notices?region=371521"] {
+        let r = c.get(format!("{}{path}", server().base)).send().unwrap();
+        let h = r.headers();
+        let csp = h.get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'") && !csp.contains("script-src 'self' 'unsafe-inline'"), "{path}: {csp}");
+        assert_eq!(h.get("x-content-type-options").map(|v| v.as_bytes()), Some(&b"nosniff"[..]), "{path}");
+        assert!(h.get("referrer-policy").is_some(), "{path}");
+    }
+}
+
+/// The yearly update took a name of its own; the old page path redirects there.
+#[test]
+fn the_old_evaluation_page_redirects_to_the_yearly_update() {
+    let r = login("yanggu").get(format!("{}/evaluation?year=2016", server().base)).send().unwrap();
+    assert_eq!(r.status(), 308);
+    assert_eq!(r.headers()["location"], "/yearly?year=2016");
+}
+
+fn map(c: &reqwest::blocking::Client, path: &str) -> Value {
+    let (s, v) = get(c, path);
+    assert_eq!(s, 200, "{path}: {v}");
+    v
+}
+
+#[test]
+fn map_totals_equal_the_sum_of_children_and_a_recount() {
+    let c = login("province");
+    // A recount from the files and the ledger, independent of the maintained rollups.
+    let recount = server().store.recount_rollups().unwrap();
+    let county_persons = |prefix: &str, metrics: &[&str]| -> f64 {
+        recount
+            .iter()
+            .filter(|((l, code, m), _)| *l == 6 && code.starts_with(prefix) && metrics.contains(&m.as_str()))
+            .map(|(_, t)| t.persons as f64)
+            .sum()
+    };
+    for (code, metric, metrics) in [
+        ("37", "remaining", &["status:1", "status:4"][..]),
+        ("3715", "registered", &["all"][..]),
+        ("3717", "exited", &["status:2", "status:3"][..]),
+    ] {
+        let v = map(&c, &format!("/api/v1/maps/distribution/{code}?metric={metric}"));
+        let sum: f64 = v["children"].as_array().unwrap().iter().map(|x| x["value"].as_f64().unwrap_or(0.0)).sum();
+        assert_eq!(v["total"].as_f64().unwrap(), sum, "{code} {metric}: total = sum of children");
+        assert_eq!(sum, county_persons(code, metrics), "{code} {metric}: equals a recount");
+    }
+    let d = map(&c, "/api/v1/maps/dynamics/37?metric=exited&period=2016");
+    let exited_2016: f64 = d["children"].as_array().unwrap().iter().map(|x| x["value"].as_f64().unwrap()).sum();
+    assert_eq!(exited_2016, county_persons("37", &["exited:2016"]));
+    assert_eq!(d["series"].as_array().unwrap().len(), 3, "2015, 2016, 2017");
+    let incidence = map(&c, "/api/v1/maps/distribution/3715?metric=incidence");
+    assert!(incidence["children"].as_array().unwrap().iter().all(|x| x["value"].as_f64().is_some_and(|v| (0.0..100.0).contains(&v))));
+}
+
+#[test]
+fn development_zones_are_listed_beside_the_map_not_dropped() {
+    let c = login("province");
+    let v = map(&c, "/api/v1/maps/distribution/3701?metric=registered");
+    let without: Vec<&str> = v["without_polygon"].as_array().unwrap().iter().map(|x| x["code"].as_str().unwrap()).collect();
+    assert!(without.contains(&"370176"), "{without:?}");
+    assert!(v["children"].as_array().unwrap().iter().any(|x| x["code"] == "370176"), "still counted among the children");
+    assert_eq!(v["geo"], "/api/v1/geo/3701");
+    let county = map(&c, "/api/v1/maps/distribution/371521");
+    assert!(
+        county["geo"].is_null() && county["without_polygon"].as_array().unwrap().is_empty(),
+        "townships are drawn as bars, not listed as missing"
+    );
+}
+
+#[test]
+fn maps_respect_jurisdiction_and_validate_input() {
+    let city = login("liaocheng");
+    assert_eq!(get(&city, "/api/v1/maps/distribution/3715").0, 200);
+    for path in [
+        "/api/v1/maps/distribution/3717",
+        "/api/v1/maps/measures/37",
+        "/api/v1/maps/dynamics/371721",
+        "/api/v1/maps/schedule/37",
+        "/api/v1/helpers/load/371722",
+    ] {
+        assert_eq!(get(&city, path).0, 404, "{path}");
+    }
+    assert_eq!(city.get(format!("{}/maps/distribution/3717", server().base)).send().unwrap().status(), 404);
+    let (s, e) = get(&city, "/api/v1/maps/distribution/3715?metric=nonsense");
+    assert_eq!((s, e["error"]["code"].as_str()), (400, Some("map.metric")));
+    assert_eq!(get(&city, "/api/v1/maps/dynamics/3715?period=2030").0, 400);
+    assert_eq!(get(&city, "/api/v1/maps/unknown/3715").0, 404);
+    assert_eq!(get(&city, "/api/v1/helpers/load/3715").0, 422, "helper load is for counties and below");
+}
+
+#[test]
+fn measures_map_schedule_and_helper_load() {
+    let c = login("yanggu");
+    let m = map(&c, "/api/v1/maps/measures/371521?metric=measured_share");
+    assert!(m["total"].as_f64().unwrap() > 50.0, "most remaining households have a measure");
+    let gaps = map(&c, "/api/v1/maps/measures/371521?metric=gap:measure");
+    let gap_total = gaps["total"].as_f64().unwrap() as i64;
+    let (_, list) = get(&c, "/api/v1/households?region=371521&gap=measure&per_page=200");
+    assert_eq!(list["total"].as_i64().unwrap(), gap_total, "the gap list matches the map");
+    let s = map(&login("liaocheng"), "/api/v1/maps/schedule/3715?period=2016");
+    let rows = s["schedule"].as_array().unwrap();
+    assert!(!rows.is_empty());
+    assert!(rows.windows(2).all(|w| w[0]["pace"].as_f64() <= w[1]["pace"].as_f64()), "sorted by risk");
+    assert!(rows.iter().all(|r| r["days_left"] == 0 && matches!(r["status"].as_str(), Some("green" | "amber" | "red"))));
+    let load: Value = get(&c, "/api/v1/helpers/load/371521").1;
+    let first = &load.as_array().unwrap()[0];
+    assert!(first["households"].as_i64().unwrap() >= 1 && first["over_cap"] == false, "{first}");
+}
+
+#[test]
+fn boundaries_are_cached_with_etags() {
+    let c = client();
+    let r = c.get(format!("{}/api/v1/geo/37", server().base)).send().unwrap();
+    assert_eq!(r.status(), 200);
+    let etag = r.headers()["etag"].to_str().unwrap().to_string();
+    assert!(r.headers()["cache-control"].to_str().unwrap().contains("max-age"));
+    let geo: Value = r.json().unwrap();
+    assert_eq!(geo["features"].as_array().unwrap().len(), 16);
+    let again = c.get(format!("{}/api/v1/geo/37", server().base)).header("If-None-Match", &etag).send().unwrap();
+    assert_eq!(again.status(), 304);
+    assert_eq!(c.get(format!("{}/api/v1/geo/371521", server().base)).send().unwrap().status(), 404);
+    let x = login("province").get(format!("{}/api/v1/maps/distribution/37/export.xlsx?metric=remaining", server().base)).send().unwrap();
+    assert_eq!(x.status(), 200);
+    assert!(x.headers()["content-disposition"].to_str().unwrap().contains("distribution-37-remaining.xlsx"));
+    assert_eq!(&x.bytes().unwrap()[..2], b"PK");
+    let js = c.get(format!("{}/assets/echarts-5.6.0.min.js", server().base)).send().unwrap();
+    assert!(js.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+}
+
+#[test]
+fn exit_proposals_check_the_standards_and_steps_check_the_level() {
+    let (ready, not_ready) = common::exit_candidates();
+    let ready = ready.first().expect("an exit-ready household").clone();
+    let village = login("village");
+    let events_before: usize = get(&village, &format!("/api/v1/households/{not_ready}/history")).1.as_array().unwrap().len();
+    let r = village.post(format!("{}/api/v1/households/{not_ready}/exit", server().base)).send().unwrap();
+    assert_eq!(r.status(), 422);
+    let body: Value = r.json().unwrap();
+    assert_eq!(body["error"]["code"], "exit.standards_unmet");
+    assert!(!body["error"]["unmet"].as_array().unwrap().is_empty());
+    assert_eq!(
+        get(&village, &format!("/api/v1/households/{not_ready}/history")).1.as_array().unwrap().len(),
+        events_before,
+        "nothing recorded"
+    );
+
+    let county = login("yanggu");
+    assert_eq!(county.post(format!("{}/api/v1/households/{ready}/exit", server().base)).send().unwrap().status(), 403);
+    assert_eq!(login("shenxian_village").post(format!("{}/api/v1/households/{ready}/exit", server().base)).send().unwrap().status(), 404);
+    let case: Value = village.post(format!("{}/api/v1/households/{ready}/exit", server().base)).send().unwrap().json().unwrap();
+    let id = case["id"].as_str().unwrap().to_string();
+    assert_eq!(case["state"], "open");
+    let step = |c: &reqwest::blocking::Client, v: i64| {
+        c.post(format!("{}/api/v1/cases/{id}/steps", server().base)).json(&json!({"expected_version": v, "approve": true})).send().unwrap()
+    };
+    let r = step(&county, 1);
+    assert_eq!(r.status(), 422);
+    assert_eq!(r.json::<Value>().unwrap()["error"]["code"], "case.wrong_level");
+    assert_eq!(step(&village, 1).status(), 200);
+    assert_eq!(step(&village, 1).status(), 409, "a stale version loses");
+    assert_eq!(get(&login("shenxian"), &format!("/api/v1/cases/{id}")).0, 404);
+    let (_, listed) = get(&county, "/api/v1/cases?region=371521");
+    assert!(listed.as_array().unwrap().iter().any(|c| c["id"] == id.as_str()));
+}
+
+#[test]
+fn public_notices_show_no_personal_data_and_take_objections_without_login() {
+    let (ready, _) = common::exit_candidates();
+    let ready = ready.last().expect("an exit-ready household").clone();
+    let village = login("village");
+    let mut case: Value = village.post(format!("{}/api/v1/households/{ready}/exit", server().base)).send().unwrap().json().unwrap();
+    let id = case["id"].as_str().unwrap().to_string();
+    for _ in 0..4 {
+        let v = case["version"].as_i64().unwrap();
+        case = village
+            .post(format!("{}/api/v1/cases/{id}/steps", server().base))
+            .json(&json!({"expected_version": v, "approve": true}))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+    }
+    assert_eq!(case["state"], "notice");
+    let town = &case["village_code"].as_str().unwrap()[..9];
+    let public = client();
+    let (s, notices) = get(&public, &format!("/api/v1/public/notices?region={town}"));
+    assert_eq!(s, 200);
+    let text = notices.to_string();
+    let h =
+        server().store.household(&fupin_domain::access::Caller::system(fupin_domain::RegionCode::parse("37").unwrap()), &ready).unwrap();
+    for m in h.active_members() {
+        assert!(!text.contains(m.id_number.as_str()), "no ID numbers on public notices");
+    }
+    assert!(!text.contains(&h.bank_account) && (h.phone.is_empty() || !text.contains(&h.phone)));
+    assert!(notices.as_array().unwrap().iter().any(|n| n["case_id"] == id.as_str()));
+    let html = public.get(format!("{}/public/notices?region={town}", server().base)).send().unwrap().text().unwrap();
+    assert!(html.contains("扶贫对象公示公告") && html.contains(&id));
+    let r = public
+        .post(format!("{}/api/v1/public/notices/{id}/objections", server().base))
+        .json(&json!({"text": "该户有经营性收入未申报"}))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let tracking = r.json::<Value>().unwrap()["tracking_number"].as_str().unwrap().to_string();
+    assert_eq!(tracking, format!("{id}-O1"));
+    let (_, c) = get(&village, &format!("/api/v1/cases/{id}"));
+    assert_eq!(c["state"], "paused");
+    let r = login("township")
+        .post(format!("{}/api/v1/objections/{tracking}/resolve", server().base))
+        .json(&json!({"upheld": false, "resolution": "已核实，收入已计入"}))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().unwrap()["state"], "notice");
+    assert_eq!(get(&public, "/api/v1/public/notices?region=3715").0, 400, "notices are by township or village");
+}
+
+#[test]
+fn only_the_demo_province_official_moves_the_clock() {
+    let r = login("yanggu").post(format!("{}/api/v1/clock", server().base)).json(&json!({"days": 1})).send().unwrap();
+    assert_eq!(r.status(), 403);
+    let r = login("province").post(format!("{}/api/v1/clock", server().base)).json(&json!({"days": 0})).send().unwrap();
+    assert_eq!(r.status(), 400);
+}
+
+#[test]
+fn incidence_against_the_exit_threshold() {
+    let c = login("province");
+    let (s, v) = get(&c, "/api/v1/indicators/3715");
+    assert_eq!(s, 200);
+    for child in v["children"].as_array().unwrap() {
+        assert_eq!(child["threshold_bp"], 300, "聊城 uses the western threshold");
+        let (pop, rem) = (child["rural_population"].as_i64().unwrap(), child["remaining_persons"].as_i64().unwrap());
+        let bp = child["incidence_bp"].as_i64().unwrap();
+        assert!((bp - (rem * 10_000 / pop)).abs() <= 1, "{child}");
+        assert_eq!(child["meets"].as_bool().unwrap(), bp < 300);
+    }
+    let (_, jinan) = get(&c, "/api/v1/indicators/3701");
+    assert_eq!(jinan["region"]["threshold_bp"], 200);
+    let page = c.get(format!("{}/indicators/3715", server().base)).send().unwrap().text().unwrap();
+    assert!(page.contains("贫困发生率") && page.contains("阳谷县"));
+    assert_eq!(get(&login("liaocheng"), "/api/v1/indicators/3717").0, 404);
+}
+
+#[test]
+fn data_checks_by_region() {
+    let (s, v) = get(&login("yanggu"), "/api/v1/checks?region=371521");
+    assert_eq!(s, 200);
+    assert!(v["counts"].as_object().unwrap().contains_key("stale"));
+    assert!(v["findings"].as_array().unwrap().iter().all(|f| f["household_id"].as_str().unwrap().starts_with("371521")));
+    assert_eq!(get(&login("shenxian"), "/api/v1/checks?region=371521").0, 404);
+    assert_eq!(get(&login("donor"), "/api/v1/checks").0, 403);
+    let page = login("yanggu").get(format!("{}/checks", server().base)).send().unwrap().text().unwrap();
+    assert!(page.contains("数据核查") && page.contains("超过一年未更新"));
+}
+
+fn csrf_of(c: &reqwest::blocking::Client, page: &str) -> String {
+    let html = c.get(format!("{}{page}", server().base)).send().unwrap().text().unwrap();
+    let at = html.find("name=\"csrf\" value=\"").expect("a form with a CSRF token") + "name=\"csrf\" value=\"".len();
+    html[at..at + 64].to_string()
+}
+
+#[test]
+fn export_and_import_from_the_web() {
+    let c = login("yanggu");
+    let r = c.get(format!("{}/households/export?region=371521&format=xlsx", server().base)).send().unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-disposition"].to_str().unwrap().contains("households-371521.xlsx"));
+    let xlsx = r.bytes().unwrap().to_vec();
+    assert_eq!(&xlsx[..2], b"PK", "an xlsx is a zip");
+    let csrf = csrf_of(&c, "/households/import");
+    let upload = |bytes: Vec<u8>, name: &str, csrf: &str| {
+        let form = reqwest::blocking::multipart::Form::new()
+            .text("csrf", csrf.to_string())
+            .part("file", reqwest::blocking::multipart::Part::bytes(bytes).file_name(name.to_string()));
+        c.post(format!("{}/households/import", server().base)).multipart(form).send().unwrap()
+    };
+    let page = upload(xlsx.clone(), "yanggu.xlsx", &csrf).text().unwrap();
+    assert!(page.contains("导入完成") && page.contains("更新 0 户"), "{page}");
+    let page = upload(b"garbage".to_vec(), "bad.xlsx", &csrf).text().unwrap();
+    assert!(page.contains("不是有效的xlsx"), "{page}");
+    assert_eq!(upload(xlsx.clone(), "x.xlsx", "forged").status(), 403);
+    // Another county's official: every household refused, with a report to download.
+    let other = login("shenxian");
+    let csrf = csrf_of(&other, "/households/import");
+    let form = reqwest::blocking::multipart::Form::new()
+        .text("csrf", csrf)
+        .part("file", reqwest::blocking::multipart::Part::bytes(xlsx).file_name("y.xlsx"));
+    let page = other.post(format!("{}/households/import", server().base)).multipart(form).send().unwrap().text().unwrap();
+    assert!(page.contains("导入未执行") && page.contains("管辖范围"), "{page}");
+    let at = page.find("/households/import/report/").unwrap();
+    let link = &page[at..at + "/households/import/report/".len() + 64];
+    let report = other.get(format!("{}{link}", server().base)).send().unwrap();
+    assert_eq!(report.status(), 200);
+    assert_eq!(&report.bytes().unwrap()[..2], b"PK");
+}
+
+#[test]
+fn yearly_evaluation_of_a_region() {
+    let c = login("yanggu");
+    let (s, e) = get(&c, "/api/v1/yearly?region=371521");
+    assert_eq!(s, 200);
+    let counts = e["counts"].as_object().unwrap();
+    let total: u64 = counts.values().map(|v| v.as_u64().unwrap()).sum();
+    assert_eq!(total, e["households"].as_u64().unwrap());
+    assert!(counts["meets_exit"].as_u64().unwrap() >= 1, "the test village has exit-ready files");
+    for id in e["meets_exit"].as_array().unwrap() {
+        assert!(id.as_str().unwrap().starts_with("371521"));
+    }
+    assert_eq!(get(&c, "/api/v1/yearly?year=2030").0, 400);
+    assert_eq!(get(&login("shenxian"), "/api/v1/yearly?region=371521").0, 404);
+    let page = c.get(format!("{}/yearly", server().base)).send().unwrap().text().unwrap();
+    assert!(page.contains("动态调整") && page.contains("（返）贫风险"));
+}
+
+/// A transition named in the API's JSON is no edit at all: refused as malformed, nothing applied.
+#[test]
+fn transitions_cannot_be_sent_through_the_changes_api() {
+    let h = a_village_household();
+    let id = h["id"].as_str().unwrap();
+    let c = login("village");
+    let (_, before) = get(&c, &format!("/api/v1/households/{id}"));
+    for change in [json!({"kind": "set_monitoring", "monitoring": "1"}), json!({"kind": "set_status", "status": "2", "year": 2017})] {
+        let r = c
+            .post(format!("{}/api/v1/households/{id}/changes", server().base))
+            .json(&json!({"expected_version": before["version"], "change": change}))
+            .send()
+            .unwrap();
+        assert!(r.status().is_client_error(), "{change}: {}", r.status());
+    }
+    let (_, after) = get(&c, &format!("/api/v1/households/{id}"));
+    assert_eq!(
+        (&after["version"], &after["status"], &after["monitoring"]),
+        (&before["version"], &before["status"], &before["monitoring"]),
+        "nothing applied"
+    );
+}
+
+#[test]
+fn monitoring_is_proposed_with_a_type_and_a_deadline() {
+    let village = login("village");
+    // A household of the village registered as exited in 2016 (transitions come only from
+    // workflows; the exit itself is tested elsewhere).
+    let store = &server().store;
+    let village_user = store.user("village").unwrap().unwrap();
+    let v = fupin_web::auth::caller_of(&village_user);
+    let exited = fupin_store::conformance::exited_household(village_user.region.as_str(), 9101, 2, 2016);
+    let id = store.create_household(&v, exited, "测试建档", "2016-11-01").unwrap().id;
+    let id = id.as_str();
+    let url = format!("{}/api/v1/households/{id}/monitoring", server().base);
+    assert_eq!(village.post(&url).json(&json!({"type": "7", "reason": "x"})).send().unwrap().status(), 400);
+    assert_eq!(login("yanggu").post(&url).json(&json!({"type": "1", "reason": "x"})).send().unwrap().status(), 403);
+    let r = village.post(&url).json(&json!({"type": "1", "reason": "户主患病，收入下降"})).send().unwrap();
+    assert_eq!(r.status(), 200);
+    let case: Value = r.json().unwrap();
+    assert_eq!(
+        (case["kind"].as_str(), case["monitor_type"].as_str(), case["deadline"].as_str()),
+        (Some("monitoring"), Some("1"), Some("2017-07-15"))
+    );
+    let page = village.get(format!("{}/cases/{}", server().base, case["id"].as_str().unwrap())).send().unwrap().text().unwrap();
+    assert!(page.contains("脱贫不稳定户") && page.contains("2017-07-15"));
+    let (_, m) = get(&login("province"), "/api/v1/maps/dynamics/37?metric=monitored");
+    assert_eq!(m["total"].as_f64(), Some(0.0), "nobody is monitored before a county decides");
+}
+
+#[test]
+fn member_changes_and_income_through_the_household_forms() {
+    let id = a_village_household()["id"].as_str().unwrap().to_string();
+    let c = login("village");
+    let page = format!("/households/{id}");
+    let (_, before) = get(&c, &format!("/api/v1/households/{id}"));
+    let size = before["size"].as_i64().unwrap();
+    let newborn = fupin_domain::IdNumber::build("371521", fupin_domain::id_number::Date::new(2017, 3, 9).unwrap(), 991);
+    let form = |version: i64, extra: &[(&str, &str)]| {
+        let mut f: Vec<(String, String)> = vec![("csrf".into(), csrf_of(&c, &page)), ("version".into(), version.to_string())];
+        f.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        f
+    };
+    let v = before["version"].as_i64().unwrap();
+    let add = [
+        ("change", "6"),
+        ("name", "王小宝"),
+        ("id_number", newborn.as_str()),
+        ("relation", "07"),
+        ("education", "06"),
+        ("schooling", "01"),
+        ("health", "01"),
+        ("labour", "04"),
+        ("medical_insurance", "on"),
+        ("reason", "2017年3月出生"),
+    ];
+    let html = c.post(format!("{}{page}/members", server().base)).form(&form(v, &add)).send().unwrap().text().unwrap();
+    assert!(html.contains("成员已增加"), "{}", &html[..html.len().min(400)]);
+    let (_, after) = get(&c, &format!("/api/v1/households/{id}"));
+    assert_eq!(after["size"].as_i64().unwrap(), size + 1);
+    let added = after["members"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(added["name"], "王小宝");
+    // A departure: the member stays on file, marked gone.
+    let no = added["no"].as_i64().unwrap();
+    let leave = [("change", "1"), ("date", "2017-06-20"), ("reason", "病故")];
+    let v = after["version"].as_i64().unwrap();
+    let html = c.post(format!("{}{page}/members/{no}/leave", server().base)).form(&form(v, &leave)).send().unwrap().text().unwrap();
+    assert!(html.contains("成员减少已登记"));
+    let (_, after) = get(&c, &format!("/api/v1/households/{id}"));
+    assert_eq!(after["size"].as_i64().unwrap(), size);
+    // Bad input is refused with the reason and changes nothing.
+    let v = after["version"].as_i64().unwrap();
+    let html = c
+        .post(format!("{}{page}/members", server().base))
+        .form(&form(v, &[("change", "1"), ("name", "x"), ("id_number", newborn.as_str()), ("reason", "x")]))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(html.contains("不是成员增加的类型"));
+    // The year's income with a hard expense.
+    let income = [("year", "2017"), ("wage", "6000"), ("business", "1200.5"), ("hard_expenses", "30000"), ("reason", "入户核实")];
+    let html = c.post(format!("{}{page}/income", server().base)).form(&form(v, &income)).send().unwrap().text().unwrap();
+    assert!(html.contains("年度收入已录入"));
+    let (_, after) = get(&c, &format!("/api/v1/households/{id}"));
+    let y2017 = after["incomes"].as_array().unwrap().iter().find(|i| i["year"] == 2017).unwrap().clone();
+    assert_eq!((y2017["wage"].as_str(), y2017["hard_expenses"].as_str()), (Some("6000.00"), Some("30000.00")));
+    let (_, history) = get(&c, &format!("/api/v1/households/{id}/history"));
+    let kinds: Vec<&str> = history.as_array().unwrap().iter().filter_map(|e| e["kind"].as_str()).collect();
+    assert!(kinds.ends_with(&["put_member", "member_left", "set_income"]), "{kinds:?}");
+}
+
+#[test]
+fn a_household_moves_to_another_county_with_its_history() {
+    let id = a_village_household()["id"].as_str().unwrap().to_string();
+    let store = &server().store;
+    let system = fupin_domain::access::Caller::system(fupin_domain::RegionCode::parse("37").unwrap());
+    let township = store.region_figures(&system, &fupin_domain::RegionCode::parse("371522").unwrap()).unwrap().children[0].0.clone();
+    let target =
+        store.region_figures(&system, &fupin_domain::RegionCode::parse(&township.code).unwrap()).unwrap().children[0].0.code.clone();
+    let village = login("village");
+    let url = format!("{}/api/v1/households/{id}/transfer", server().base);
+    assert_eq!(village.post(&url).json(&json!({"target": "12", "reason": "x"})).send().unwrap().status(), 422);
+    assert_eq!(village.post(&url).json(&json!({"target": target, "reason": ""})).send().unwrap().status(), 422);
+    let r = village.post(&url).json(&json!({"target": target, "reason": "随子女迁居莘县"})).send().unwrap();
+    assert_eq!(r.status(), 200);
+    let mut case: Value = r.json().unwrap();
+    let step = |c: &reqwest::blocking::Client, case: &Value| {
+        c.post(format!("{}/api/v1/cases/{}/steps", server().base, case["id"].as_str().unwrap()))
+            .json(&json!({"expected_version": case["version"], "approve": true}))
+            .send()
+            .unwrap()
+    };
+    let shenxian = login("shenxian");
+    let r = step(&login("township"), &case);
+    assert_eq!(r.status(), 200);
+    case = r.json().unwrap();
+    assert_eq!(step(&shenxian, &case).status(), 403, "the release is the source county's");
+    let r = step(&login("yanggu"), &case);
+    assert_eq!(r.status(), 200);
+    case = r.json().unwrap();
+    let (_, incoming) = get(&shenxian, "/api/v1/cases?region=371522");
+    assert!(incoming.as_array().unwrap().iter().any(|c| c["id"] == case["id"]), "listed where it goes");
+    let r = step(&shenxian, &case);
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().unwrap()["state"], "done");
+    let (_, old) = get(&village, &format!("/api/v1/households/{id}"));
+    assert_eq!(old["status"], "8");
+    let (status, list) = get(&shenxian, &format!("/api/v1/households?region={target}"));
+    assert_eq!(status, 200);
+    let new_id = list["items"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap().to_string()).max().unwrap();
+    let (_, history) = get(&shenxian, &format!("/api/v1/households/{new_id}/history"));
+    let kinds: Vec<&str> = history.as_array().unwrap().iter().filter_map(|e| e["kind"].as_str()).collect();
+    assert_eq!(kinds.first(), Some(&"register"), "{kinds:?}");
+    assert_eq!(kinds.last(), Some(&"transfer_in"));
+    let html = shenxian.get(format!("{}/households/{new_id}", server().base)).send().unwrap().text().unwrap();
+    assert!(html.contains("id=\"moved-from\""));
+    assert_eq!(get(&village, &format!("/api/v1/households/{new_id}")).0, 404);
+    assert_eq!(store.verify_ledger().unwrap().broken, None);
+    assert_eq!(store.rollup_table().unwrap(), store.recount_rollups().unwrap());
+}
+
+#[test]
+fn a_household_outside_the_register_is_recorded_and_proposed_for_monitoring() {
+    let c = login("village");
+    assert_eq!(login("yanggu").get(format!("{}/households/record", server().base)).send().unwrap().status(), 403);
+    let head = fupin_domain::IdNumber::build("371521", fupin_domain::id_number::Date::new(1968, 5, 4).unwrap(), 333);
+    let form = |id: &str| {
+        vec![
+            ("csrf", csrf_of(&c, "/households/record")),
+            ("name", "赵大山".to_string()),
+            ("id_number", id.to_string()),
+            ("main_cause", "01".to_string()),
+            ("health", "03".to_string()),
+            ("labour", "03".to_string()),
+            ("reason", "入户排查：户主突发重病".to_string()),
+        ]
+    };
+    let html = c.post(format!("{}/households/record", server().base)).form(&form("123")).send().unwrap().text().unwrap();
+    assert!(html.contains("id=\"record-error\""), "a bad ID number is refused on the form");
+    let r = c.post(format!("{}/households/record", server().base)).form(&form(head.as_str())).send().unwrap();
+    assert_eq!(r.status(), 303);
+    let id = r.headers()["location"].to_str().unwrap().trim_start_matches("/households/").to_string();
+    let (_, file) = get(&c, &format!("/api/v1/households/{id}"));
+    assert_eq!((file["status"].as_str(), file["size"].as_i64()), (Some("0"), Some(1)));
+    // Not among the registered poor of the village.
+    let (_, region) = get(&c, &format!("/api/v1/regions/{}", &id[..12]));
+    assert_eq!(region["region"]["figures"]["nonpoor"]["households"].as_i64(), Some(1), "{}", region["region"]);
+    let r = c
+        .post(format!("{}/api/v1/households/{id}/monitoring", server().base))
+        .json(&json!({"type": "3", "reason": "突发重病，医疗支出超过上年收入"}))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // The same person cannot be recorded twice; the API answers masked like any read.
+    let body = json!({"file": serde_json::to_value(server().store.household(
+        &fupin_domain::access::Caller::system(fupin_domain::RegionCode::parse("37").unwrap()), &id).unwrap()).unwrap(), "reason": "重复"});
+    let r = c.post(format!("{}/api/v1/households/records", server().base)).json(&body).send().unwrap();
+    assert_eq!(r.status(), 422);
+    assert_eq!(r.json::<Value>().unwrap()["error"]["code"], "member.id_elsewhere");
+}
