@@ -920,7 +920,17 @@ pub fn evaluation_equals_file_by_file(store: Arc<dyn Store>) {
 /// household page used to filter them out of the village's list, capped at 500, and lost them.
 pub fn a_households_cases_survive_a_busy_village(store: Arc<dyn Store>) {
     let village = setup(&*store);
-    let files: Vec<Household> = (1..=502).map(|seq| sample_household("371521100001", seq, 1)).collect();
+    let files: Vec<Household> = (1..=502)
+        .map(|seq| {
+            let mut h = sample_household("371521100001", seq, 1);
+            // Sample ID numbers repeat after a few hundred households: one person each here.
+            let birth = Date::new(1950 + (seq / 12) as i32, 1 + seq % 12, 1).expect("valid");
+            h.members[0].id_number = IdNumber::build("371521", birth, seq % 1000);
+            h.members[0].birth_date = None;
+            h.members[0].sex = if h.members[0].id_number.is_male() { Sex::Male } else { Sex::Female };
+            h
+        })
+        .collect();
     store.import_households(&village, &files, "2016-12-01").unwrap();
     let first = files[0].id.clone();
     let oldest = store.open_case(&village, CaseKind::Removal, Some(&first), None, "不符合识别标准", "2017-01-02").unwrap();
