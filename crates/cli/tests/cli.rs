@@ -93,21 +93,27 @@ fn bad_arguments_get_clear_errors() {
     assert_eq!(out.status.code(), Some(1));
 }
 
-#[test]
-fn demo_and_verify_on_postgres() {
+/// The URL of a new, empty PostgreSQL database `PREFIX_PID`, or `None` (skipped loudly) without
+/// `FUPIN_TEST_PG_URL`, except under `CI=true`, where that fails.
+fn fresh_pg_database(prefix: &str, what: &str) -> Option<String> {
     let Ok(url) = std::env::var("FUPIN_TEST_PG_URL") else {
         if std::env::var("CI").as_deref() == Ok("true") {
             panic!("FUPIN_TEST_PG_URL is not set under CI=true");
         }
-        eprintln!("SKIPPED: FUPIN_TEST_PG_URL not set, PostgreSQL demo not run");
-        return;
+        eprintln!("SKIPPED: FUPIN_TEST_PG_URL not set, {what} not run");
+        return None;
     };
-    let db = format!("fupin_cli_{}", std::process::id());
+    let db = format!("{prefix}_{}", std::process::id());
     let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
     admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db}")).unwrap();
     admin.batch_execute(&format!("CREATE DATABASE {db}")).unwrap();
     let (base, _) = url.rsplit_once('/').unwrap();
-    let target = format!("{base}/{db}");
+    Some(format!("{base}/{db}"))
+}
+
+#[test]
+fn demo_and_verify_on_postgres() {
+    let Some(target) = fresh_pg_database("fupin_cli", "PostgreSQL demo") else { return };
     let out = fupin(&["demo", "--scale", "0.002", "--no-serve", "--database-url", &target]);
     assert!(out.status.success(), "{}", text(&out));
     let ok = fupin(&["ledger", "verify", "--database-url", &target]);
@@ -140,19 +146,7 @@ fn http(port: u16, request: &str) -> Option<(String, String)> {
 /// ("Cannot start a runtime from within a runtime": the blocking client called from async code).
 #[test]
 fn serves_from_postgres() {
-    let Ok(url) = std::env::var("FUPIN_TEST_PG_URL") else {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("FUPIN_TEST_PG_URL is not set under CI=true");
-        }
-        eprintln!("SKIPPED: FUPIN_TEST_PG_URL not set, PostgreSQL server not run");
-        return;
-    };
-    let db = format!("fupin_serve_{}", std::process::id());
-    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db}")).unwrap();
-    admin.batch_execute(&format!("CREATE DATABASE {db}")).unwrap();
-    let (base, _) = url.rsplit_once('/').unwrap();
-    let target = format!("{base}/{db}");
+    let Some(target) = fresh_pg_database("fupin_serve", "PostgreSQL server") else { return };
     let out = fupin(&["demo", "--scale", "0.002", "--no-serve", "--database-url", &target]);
     assert!(out.status.success(), "{}", text(&out));
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();

@@ -6,8 +6,9 @@ use fupin_domain::registry::codes::*;
 use fupin_domain::{DomainError, IdNumber, RegionCode, Yuan};
 
 pub use fupin_domain::registry::sheet::{
-    household_cells, income_cells, measure_cells, member_cells, required, yes, BIRTH_DATE, HARD_EXPENSES, HOUSEHOLD_HEADERS, ID, INCOMES,
-    INCOME_HEADERS, MEASURES, MEASURE_HEADERS, MEMBERS, MEMBER_HEADERS, OPTIONAL_HEADERS, PAIRS, PAIR_HEADERS,
+    household_cells, income_cells, mask_row, measure_cells, member_cells, required, yes, PiiColumn, BIRTH_DATE, HARD_EXPENSES,
+    HOUSEHOLD_HEADERS, ID, INCOMES, INCOME_HEADERS, MEASURES, MEASURE_HEADERS, MEMBERS, MEMBER_HEADERS, OPTIONAL_HEADERS, PAIRS,
+    PAIR_HEADERS,
 };
 
 /// Data rows per member sheet (Excel's limit is 1,048,576 rows including the header).

@@ -285,7 +285,30 @@ macro_rules! cell {
     }};
 }
 
+/// A masked export (stars where personal data was hidden) is for reading only: imported, it
+/// would overwrite real ID, phone and account numbers. Each masked cell is reported.
+fn refuse_masked(errs: &mut Errors, t: &Table, row: &StringRecord, n: usize, cols: &[usize]) -> bool {
+    let mut masked = false;
+    for &i in cols {
+        let v = t.cell(row, i);
+        if PiiColumn::of(t.names[i]).is_some() && PiiColumn::is_masked(v) {
+            errs.push(
+                t,
+                n,
+                t.names[i],
+                v,
+                "此列已脱敏（含*）：脱敏导出的文件只供查阅，不能导入，以免覆盖真实信息；请用管理员导出的完整文件".into(),
+            );
+            masked = true;
+        }
+    }
+    masked
+}
+
 fn household_from(errs: &mut Errors, t: &Table, row: &StringRecord, n: usize) -> Option<Household> {
+    if refuse_masked(errs, t, row, n, &[7, 9]) {
+        return None;
+    }
     let id = t.id(row).to_string();
     let village = cell!(errs, t, row, n, 1, parse_region);
     let status = cell!(errs, t, row, n, 2, Status::parse);
@@ -356,6 +379,9 @@ fn household_from(errs: &mut Errors, t: &Table, row: &StringRecord, n: usize) ->
 
 fn member_from(errs: &mut Errors, t: &Table, row: &StringRecord, n: usize) -> Option<Member> {
     let m = member_col;
+    if refuse_masked(errs, t, row, n, &[m(3), m(8), m(16)]) {
+        return None;
+    }
     let no = cell!(errs, t, row, n, m(0), |v| parse_int(v, "成员序号", 1..=99));
     let name = t.cell(row, m(1)).to_string();
     let sex = cell!(errs, t, row, n, m(2), Sex::parse);

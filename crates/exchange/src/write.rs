@@ -3,7 +3,7 @@
 
 use crate::layout::*;
 use crate::read::RowError;
-use fupin_domain::access::Caller;
+use fupin_domain::access::{Caller, PiiView};
 use fupin_domain::registry::household::Household;
 use fupin_domain::RegionCode;
 use fupin_store::prelude::*;
@@ -29,13 +29,17 @@ struct Tables {
     pairs: Vec<Vec<String>>,
 }
 
-fn tables(files: &[Household]) -> Tables {
+/// The rows of a batch, the personal cells masked as `pii` says (only member rows, with their
+/// household's cells, hold personal data).
+fn tables(files: &[Household], pii: PiiView) -> Tables {
     let mut t = Tables { members: vec![], incomes: vec![], measures: vec![], pairs: vec![] };
+    let headers = member_headers();
     for h in files {
         let hc = household_cells(h);
         for m in &h.members {
             let mut row = hc.clone();
             row.extend(member_cells(m));
+            mask_row(&headers, &mut row, pii);
             t.members.push(row);
         }
         t.incomes.extend(h.incomes.iter().map(|i| income_cells(&h.id, i)));
@@ -69,8 +73,13 @@ fn new_sheet(wb: &mut Workbook, name: String, headers: &[&str], bold: &Format) -
 }
 
 /// Exports every file in `region` the caller may read to `path` (.xlsx or .csv).
-pub fn export(store: &dyn Store, caller: &Caller, region: &RegionCode, path: &Path) -> Result<ExportOutcome, String> {
+pub fn export(store: &dyn Store, caller: &Caller, region: &RegionCode, path: &Path, at: &str) -> Result<ExportOutcome, String> {
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    if !matches!(ext.as_str(), "xlsx" | "csv") {
+        return Err(format!("不支持的导出格式“{ext}”：请用 .xlsx 或 .csv"));
+    }
+    // What the caller's role may see unmasked in a spreadsheet; the rest is masked cell by cell.
+    let pii = caller.role.export_pii();
     let mut out = ExportOutcome::default();
     let mut batches = vec![];
     let mut after: Option<String> = None;
@@ -80,12 +89,17 @@ pub fn export(store: &dyn Store, caller: &Caller, region: &RegionCode, path: &Pa
         after = Some(last.id.clone());
         out.households += files.len() as u64;
         out.people += files.iter().map(|h| h.size() as u64).sum::<u64>();
-        batches.push(tables(&files));
+        batches.push(tables(&files, pii));
     }
-    match ext.as_str() {
-        "xlsx" => write_xlsx(path, &batches)?,
-        "csv" => out.files = write_csv(path, &batches)?,
-        _ => return Err(format!("不支持的导出格式“{ext}”：请用 .xlsx 或 .csv")),
+    // Every export that shows personal data is audited: who, which region, how many rows, when.
+    if pii.any() && out.households > 0 {
+        let what = format!("export:{};households={};people={}", pii.fields(), out.households, out.people);
+        store.audit_pii(caller, &format!("export:{region}"), &what, at).map_err(|e| e.to_string())?;
+    }
+    if ext == "xlsx" {
+        write_xlsx(path, &batches)?;
+    } else {
+        out.files = write_csv(path, &batches)?;
     }
     if out.files.is_empty() {
         out.files.push(path.to_path_buf());

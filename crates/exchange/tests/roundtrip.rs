@@ -76,7 +76,7 @@ fn scenario(store: Arc<dyn Store>, dir: &Path) {
     let before = events(&*store);
     for ext in ["xlsx", "csv"] {
         let path = dir.join(format!("yanggu.{ext}"));
-        let out = export(&*store, &caller, &region, &path).unwrap();
+        let out = export(&*store, &caller, &region, &path, "2017-06-30").unwrap();
         assert!(out.households > 0);
         let o = import_file(&*store, &caller, &path, "2017-06-30").unwrap();
         assert_eq!((o.created, o.updated, o.unchanged), (0, 0, out.households), "{ext}: an exported file imports back unchanged");
@@ -345,7 +345,7 @@ fn an_import_brings_digests_of_an_earlier_form_up_to_date() {
     let store = with_users(Arc::new(raw), &report);
     let caller = county(&*store);
     let file = dir.path().join("yanggu.csv");
-    let out = export(&*store, &caller, &RegionCode::parse("371521").unwrap(), &file).unwrap();
+    let out = export(&*store, &caller, &RegionCode::parse("371521").unwrap(), &file, "2017-06-30").unwrap();
     let stored = |a: &str, b: &str| store.file_digests(&caller, a, b).unwrap();
     let parsed = fupin_exchange::read_file_against(&file, &stored).unwrap();
     assert_eq!((parsed.files.len() as u64, parsed.unchanged.len()), (out.households, 0), "nothing to compare against yet");

@@ -57,7 +57,7 @@ pub fn export(store: &dyn Store, region: &str, output: &std::path::Path) -> anyh
     let region = RegionCode::parse(region)?;
     let caller = fupin_domain::access::Caller::system(RegionCode::parse("37")?);
     let started = std::time::Instant::now();
-    let out = fupin_exchange::export(store, &caller, &region, output).map_err(anyhow::Error::msg)?;
+    let out = fupin_exchange::export(store, &caller, &region, output, &business_date(store)?.to_string()).map_err(anyhow::Error::msg)?;
     let files: Vec<String> = out.files.iter().map(|p| p.display().to_string()).collect();
     println!("已导出 {} 户 {} 人，用时 {:.1} 秒：{}", out.households, out.people, started.elapsed().as_secs_f64(), files.join("，"));
     Ok(())

@@ -14,6 +14,63 @@ pub const PAIRS: &str = "帮扶结对";
 
 pub const ID: &str = "户编号";
 
+/// A personal field a column of the layout holds, masked unless the reader's `PiiView` allows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PiiColumn {
+    IdNumber,
+    Phone,
+    BankAccount,
+    Health,
+}
+
+impl PiiColumn {
+    /// The personal column a header names, if any (the one list of them, for export and import).
+    pub fn of(header: &str) -> Option<PiiColumn> {
+        match header {
+            "公民身份号码" => Some(PiiColumn::IdNumber),
+            "户联系电话" | "成员联系电话" => Some(PiiColumn::Phone),
+            "银行账号" => Some(PiiColumn::BankAccount),
+            "健康状况(代码)" => Some(PiiColumn::Health),
+            _ => None,
+        }
+    }
+
+    pub fn visible(self, pii: crate::access::PiiView) -> bool {
+        match self {
+            PiiColumn::IdNumber => pii.id_number,
+            PiiColumn::Phone => pii.phone,
+            PiiColumn::BankAccount => pii.bank,
+            PiiColumn::Health => pii.health,
+        }
+    }
+
+    /// The cell as a reader without the right sees it: stars stand for what is hidden, so the
+    /// layout stays readable and the importer can tell a masked file from a whole one.
+    pub fn mask(self, cell: &str) -> String {
+        match self {
+            _ if cell.is_empty() => String::new(),
+            PiiColumn::IdNumber => crate::IdNumber::parse(cell).map(|i| i.masked()).unwrap_or_else(|_| "*".repeat(cell.chars().count())),
+            PiiColumn::Phone => crate::access::mask_phone(cell),
+            PiiColumn::BankAccount => crate::access::mask_account(cell),
+            PiiColumn::Health => "**".into(),
+        }
+    }
+
+    /// A cell that a masked export wrote: never taken for a real value on import.
+    pub fn is_masked(cell: &str) -> bool {
+        cell.contains('*')
+    }
+}
+
+/// Masks the personal cells of `row` (cells in `headers` order) that `pii` does not show.
+pub fn mask_row(headers: &[&str], row: &mut [String], pii: crate::access::PiiView) {
+    for (h, cell) in headers.iter().zip(row.iter_mut()) {
+        if let Some(col) = PiiColumn::of(h).filter(|c| !c.visible(pii)) {
+            *cell = col.mask(cell);
+        }
+    }
+}
+
 /// Household columns, repeated on every member row.
 pub static HOUSEHOLD_HEADERS: &[&str] = &[
     ID,
@@ -315,6 +372,39 @@ fn part<T>(rows: Vec<T>, row: impl Fn(T, &mut dyn FnMut(&str))) -> u64 {
 pub fn digest_part(digest: &str, part: Part) -> Option<u64> {
     let i = part as usize * 16;
     digest.get(i..i + 16).filter(|_| digest.len() == 64).and_then(|s| u64::from_str_radix(s, 16).ok())
+}
+
+#[cfg(test)]
+mod pii_tests {
+    use super::*;
+    use crate::access::Role;
+
+    #[test]
+    fn every_personal_column_of_the_layout_is_known_and_masked() {
+        let headers: Vec<&str> = HOUSEHOLD_HEADERS.iter().chain(MEMBER_HEADERS).copied().collect();
+        let cols: Vec<PiiColumn> = headers.iter().filter_map(|h| PiiColumn::of(h)).collect();
+        assert_eq!(cols.len(), 5, "ID number, two phones, bank account, health");
+        let mut row: Vec<String> = headers.iter().map(|_| String::new()).collect();
+        let at = |h: &str| headers.iter().position(|x| *x == h).unwrap();
+        row[at("公民身份号码")] = "371521198001011239".into();
+        row[at("户联系电话")] = "13812345678".into();
+        row[at("银行账号")] = "6228480012345678".into();
+        row[at("健康状况(代码)")] = "03".into();
+        row[at("姓名")] = "张三".into();
+        let mut dept = row.clone();
+        mask_row(&headers, &mut dept, Role::Department.export_pii());
+        assert_eq!(dept[at("公民身份号码")], "371521********1239");
+        assert_eq!(dept[at("户联系电话")], "138****5678");
+        assert_eq!(dept[at("银行账号")], "****5678");
+        assert_eq!(dept[at("健康状况(代码)")], "03", "departments see health data");
+        assert_eq!(dept[at("姓名")], "张三");
+        let mut county = row.clone();
+        mask_row(&headers, &mut county, Role::CountyOfficial.export_pii());
+        assert_eq!(county, row, "officials' exports are whole");
+        let mut donor = row.clone();
+        mask_row(&headers, &mut donor, Role::Evaluator.export_pii());
+        assert!(PiiColumn::is_masked(&donor[at("健康状况(代码)")]) && !PiiColumn::is_masked(&donor[at("户联系电话")]));
+    }
 }
 
 #[cfg(test)]

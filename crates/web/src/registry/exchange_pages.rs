@@ -34,11 +34,11 @@ pub(crate) async fn export(State(state): State<Arc<AppState>>, PageAuth(a): Page
             None => a.caller.scope.region.clone(),
         };
         let ext = if q.format.as_deref() == Some("csv") { "csv" } else { "xlsx" };
-        let (store, caller, r) = (state.store.clone(), a.caller.clone(), region.clone());
+        let (store, caller, r, at) = (state.store.clone(), a.caller.clone(), region.clone(), state.today().to_string());
         let bytes = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, ApiError> {
             let dir = tempfile::tempdir().map_err(internal)?;
             let path = dir.path().join(format!("export.{ext}"));
-            fupin_exchange::export(&*store, &caller, &r, &path)
+            fupin_exchange::export(&*store, &caller, &r, &path, &at)
                 .map_err(|m| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "export.failed", m))?;
             std::fs::read(&path).map_err(internal)
         })

@@ -507,6 +507,48 @@ fn export_and_import_from_the_web() {
     assert_eq!(&report.bytes().unwrap()[..2], b"PK");
 }
 
+/// Cells holding a whole 18-character ID number (17 digits and a digit or X).
+fn whole_id_numbers(csv: &str) -> usize {
+    csv.split(|c| c == ',' || c == '\n' || c == '"')
+        .filter(|c| c.len() == 18 && c.is_ascii() && c[..17].bytes().all(|b| b.is_ascii_digit()) && matches!(c.as_bytes()[17], b'0'..=b'9' | b'X'))
+        .count()
+}
+
+/// Exports show each role only what its pages show (officials, who exchange files with the
+/// county offices, get them whole); every export with personal data is audited; a masked
+/// export is refused on import rather than overwrite real numbers.
+#[test]
+fn exports_are_masked_by_role_audited_and_masked_files_refused_on_import() {
+    let audited = || server().store.pii_audit_count("export:371521").unwrap();
+    let export = |user: &str, format: &str| {
+        let r = login(user).get(format!("{}/households/export?region=371521&format={format}", server().base)).send().unwrap();
+        assert_eq!(r.status(), 200, "{user}");
+        r.bytes().unwrap().to_vec()
+    };
+    let before = audited();
+    let county = String::from_utf8(export("yanggu", "csv")).unwrap();
+    assert!(whole_id_numbers(&county) > 0, "the county's export is whole");
+    assert_eq!(audited(), before + 1, "an unmasked export is audited");
+    let dept = String::from_utf8(export("department", "csv")).unwrap();
+    assert!(dept.lines().count() > 1, "the department's export has rows");
+    assert_eq!(whole_id_numbers(&dept), 0, "no whole ID number in a department's export");
+    assert!(dept.contains("********"), "ID numbers masked in place, the layout kept");
+    assert_eq!(audited(), before + 2, "the department sees health data: audited");
+    for user in ["helper", "evaluator"] {
+        let text = String::from_utf8(export(user, "csv")).unwrap();
+        assert_eq!(whole_id_numbers(&text), 0, "{user}");
+    }
+    // The department's xlsx, uploaded by the county official, changes nothing.
+    let masked = export("department", "xlsx");
+    let c = login("yanggu");
+    let csrf = csrf_of(&c, "/households/import");
+    let form = reqwest::blocking::multipart::Form::new()
+        .text("csrf", csrf)
+        .part("file", reqwest::blocking::multipart::Part::bytes(masked).file_name("dept.xlsx"));
+    let page = c.post(format!("{}/households/import", server().base)).multipart(form).send().unwrap().text().unwrap();
+    assert!(page.contains("导入未执行") && page.contains("已脱敏"), "{page}");
+}
+
 #[test]
 fn yearly_evaluation_of_a_region() {
     let c = login("yanggu");
