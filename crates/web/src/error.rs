@@ -1,7 +1,9 @@
 //! The user-facing error: an HTTP status, a stable code and a Chinese message. Store errors map
 //! onto it in one place; database details are logged, never shown.
 
-use axum::http::StatusCode;
+use axum::extract::Request;
+use axum::http::{header, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use fupin_store::StoreError;
@@ -14,11 +16,13 @@ pub struct ApiError {
     pub message: String,
     /// Items a rule found wanting (the unmet exit standards), each in Chinese.
     pub unmet: Vec<String>,
+    /// The framework's own words on a malformed request (English), for the developer.
+    pub detail: Option<String>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code: code.into(), message: message.into(), unmet: vec![] }
+        ApiError { status, code: code.into(), message: message.into(), unmet: vec![], detail: None }
     }
 
     pub fn bad_request(code: &str, message: impl Into<String>) -> ApiError {
@@ -48,12 +52,14 @@ impl From<StoreError> for ApiError {
                 code: "exit.standards_unmet".into(),
                 message: format!("未达到脱贫标准，不能提出退出：{}", items.join("；")),
                 unmet: items,
+                detail: None,
             },
             StoreError::Rows(items) => ApiError {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
                 code: "import.rejected".into(),
                 message: format!("导入未执行：{}处问题", items.len()),
                 unmet: items.into_iter().map(|(id, why)| format!("户{id}：{why}")).collect(),
+                detail: None,
             },
             StoreError::Db(detail) => {
                 eprintln!("database error: {detail}");
@@ -75,6 +81,47 @@ impl IntoResponse for ApiError {
         if !self.unmet.is_empty() {
             error["unmet"] = json!(self.unmet);
         }
+        if let Some(d) = self.detail {
+            error["detail"] = json!(d);
+        }
         (self.status, Json(json!({ "error": error }))).into_response()
+    }
+}
+
+/// Rejections the framework answers itself (a body that is not the expected JSON, a query or
+/// path that does not parse, a wrong content type, a body too large, an unknown route or
+/// method) come as plain text in English. Rewritten here, in one place, to the documented shape:
+/// JSON `{"error": {"code", "message", "detail"}}` under `/api/`, the Chinese error page elsewhere.
+pub async fn uniform_errors(req: Request, next: Next) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let res = next.run(req).await;
+    let status = res.status();
+    let ours = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/json") || t.starts_with("text/html"));
+    if !(status.is_client_error() || status.is_server_error()) || ours {
+        return res;
+    }
+    let detail =
+        axum::body::to_bytes(res.into_body(), 64 * 1024).await.map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+    let (code, message) = match status {
+        StatusCode::BAD_REQUEST => ("request.malformed", "请求参数或内容格式错误"),
+        StatusCode::UNAUTHORIZED => ("auth.required", "请先登录"),
+        StatusCode::NOT_FOUND => ("not_found", "未找到该页面或接口"),
+        StatusCode::METHOD_NOT_ALLOWED => ("request.method", "不支持该请求方法"),
+        StatusCode::PAYLOAD_TOO_LARGE => ("request.too_large", "提交的内容过大"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("request.content_type", "内容类型不正确：接口只接受 application/json"),
+        StatusCode::UNPROCESSABLE_ENTITY => ("request.invalid", "请求内容不符合接口要求"),
+        _ if status.is_server_error() => ("internal", "服务器内部错误，请稍后重试"),
+        _ => ("request.refused", "请求无法处理"),
+    };
+    let mut e = ApiError::new(status, code, message);
+    e.detail = Some(detail.trim().to_string()).filter(|d| !d.is_empty());
+    if api {
+        e.into_response()
+    } else {
+        crate::ui::error_page(e)
     }
 }

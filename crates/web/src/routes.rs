@@ -131,6 +131,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(registry_pages())
         .merge(maps_pages())
         .layer(middleware::from_fn_with_state(state.clone(), ops::count_requests))
+        .layer(middleware::from_fn(crate::error::uniform_errors))
         .layer(middleware::from_fn(ops::security_headers))
         .with_state(state)
 }

@@ -220,6 +220,38 @@ fn every_answer_carries_the_security_headers() {
     }
 }
 
+/// Whatever is wrong with a request, the answer is the documented error shape (JSON under
+/// `/api/`, a Chinese page elsewhere), never the framework's English text.
+#[test]
+fn every_rejection_answers_the_documented_error_shape() {
+    let c = login("village");
+    let id = a_village_household()["id"].as_str().unwrap().to_string();
+    let base = &server().base;
+    let changes = format!("{base}/api/v1/households/{id}/changes");
+    let cases: Vec<(&str, reqwest::blocking::RequestBuilder, u16)> = vec![
+        ("malformed JSON", c.post(&changes).header("content-type", "application/json").body("{not json"), 400),
+        ("missing field", c.post(&changes).json(&json!({"change": {"kind": "remove_measure", "no": 1}})), 422),
+        ("no content type", c.post(&changes).body("{}"), 415),
+        ("bad query", c.get(format!("{base}/api/v1/households?page=minus")), 400),
+        ("bad path", c.get(format!("{base}/api/v1/maps/distribution/37/export.xlsx?period=2147483648")), 400),
+        ("missing query", c.get(format!("{base}/api/v1/public/notices")), 400),
+        ("unknown route", c.get(format!("{base}/api/v1/no-such-thing")), 404),
+        ("wrong method", c.delete(format!("{base}/api/v1/households")), 405),
+    ];
+    for (what, req, status) in cases {
+        let r = req.send().unwrap();
+        assert_eq!(r.status().as_u16(), status, "{what}");
+        assert!(r.headers()["content-type"].to_str().unwrap().starts_with("application/json"), "{what}");
+        let body: Value = r.json().unwrap();
+        let (code, message) = (body["error"]["code"].as_str().unwrap_or(""), body["error"]["message"].as_str().unwrap_or(""));
+        assert!(!code.is_empty() && message.chars().any(|ch| ('\u{4e00}'..='\u{9fff}').contains(&ch)), "{what}: {body}");
+    }
+    let page = client().get(format!("{base}/public/notices")).send().unwrap();
+    assert_eq!(page.status(), 400);
+    assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(page.text().unwrap().contains("请求参数或内容格式错误"));
+}
+
 /// The yearly update took a name of its own; the old page path redirects there.
 #[test]
 fn the_old_evaluation_page_redirects_to_the_yearly_update() {
