@@ -5,12 +5,30 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::ops::{Add, Sub};
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// Every amount a person enters (an income component, an expense, a measure's amount) is
+/// non-negative and below `Yuan::MAX`, from a form, a spreadsheet or JSON alike; deductions are
+/// separate components (生产经营费用), subtracted by the rules. Only computed values (net
+/// income) may be negative.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
 pub struct Yuan(i64);
 
+impl<'de> Deserialize<'de> for Yuan {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Yuan, D::Error> {
+        let fen = i64::deserialize(d)?;
+        if (0..=Yuan::MAX.0).contains(&fen) {
+            Ok(Yuan(fen))
+        } else {
+            Err(serde::de::Error::custom(format!("金额（分）应在0到{}之间，收到{fen}", Yuan::MAX.0)))
+        }
+    }
+}
+
 impl Yuan {
     pub const ZERO: Yuan = Yuan(0);
+    /// The largest amount accepted from outside: 12 digits of 元 (what `parse` reads). Sums of a
+    /// file's components stay far inside `i64`.
+    pub const MAX: Yuan = Yuan(99_999_999_999_999);
 
     pub fn from_fen(fen: i64) -> Yuan {
         Yuan(fen)
@@ -51,17 +69,26 @@ impl Yuan {
     }
 }
 
+impl Yuan {
+    /// A sum that may grow past a file's amounts (totals over regions): `None` on overflow.
+    pub fn checked_add(self, o: Yuan) -> Option<Yuan> {
+        self.0.checked_add(o.0).map(Yuan)
+    }
+}
+
+/// Within one file the operands are bounded by `MAX` at the edge, so these never overflow;
+/// should they, they saturate rather than wrap into a wrong sign.
 impl Add for Yuan {
     type Output = Yuan;
     fn add(self, o: Yuan) -> Yuan {
-        Yuan(self.0 + o.0)
+        Yuan(self.0.saturating_add(o.0))
     }
 }
 
 impl Sub for Yuan {
     type Output = Yuan;
     fn sub(self, o: Yuan) -> Yuan {
-        Yuan(self.0 - o.0)
+        Yuan(self.0.saturating_sub(o.0))
     }
 }
 
@@ -85,6 +112,16 @@ mod tests {
         for bad in ["", "-1", "1.234", "abc", "1e5", ".5"] {
             assert!(Yuan::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn json_amounts_are_bounded_like_typed_ones() {
+        assert_eq!(serde_json::from_str::<Yuan>("340200").unwrap().fen(), 340_200);
+        for bad in ["-50000000", "9000000000000000000", "100000000000000"] {
+            assert!(serde_json::from_str::<Yuan>(bad).is_err(), "{bad}");
+        }
+        assert_eq!(serde_json::from_str::<Yuan>("99999999999999").unwrap(), Yuan::MAX);
+        assert_eq!(Yuan::parse("999999999999.99").unwrap(), Yuan::MAX, "parse and JSON agree on the limit");
     }
 
     proptest! {

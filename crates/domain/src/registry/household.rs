@@ -283,7 +283,29 @@ impl Household {
         }
         Ok(())
     }
+
+    /// The checks that need the business date: no member born after it (by the ID number or
+    /// the recorded birth date), none born more than `MAX_AGE` years before it, no departure
+    /// dated after it. The store runs them on every write, whatever path the file came by.
+    pub fn validate_on(&self, today: Date) -> Result<(), DomainError> {
+        let oldest = Date::new(today.year - MAX_AGE, 1, 1).expect("1 January exists");
+        for m in self.active_members() {
+            for (what, born) in [("身份证号中的出生日期", Some(m.id_number.birth_date())), ("出生日期", m.birth_date)] {
+                let Some(born) = born else { continue };
+                if born > today {
+                    return Err(DomainError::new("member.born_later", format!("成员{}的{what}{born}晚于业务日期{today}", m.name)));
+                }
+                if born < oldest {
+                    return Err(DomainError::new("member.too_old", format!("成员{}的{what}{born}早于{}年前，请核对", m.name, MAX_AGE)));
+                }
+            }
+        }
+        Ok(())
+    }
 }
+
+/// No one on a file is older than this (years): an older birth date is a typing error.
+pub const MAX_AGE: i32 = 120;
 
 /// The editable fields of the household record itself (not its members, income …).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -116,6 +116,7 @@ pub(crate) fn insert_files_in_tx(
     from: Option<&str>,
     checks: Checks,
 ) -> Result<Vec<Household>> {
+    let today = fupin_domain::id_number::Date::parse(at)?;
     let mut villages: Vec<&str> = vec![];
     for (h, _) in &files {
         if !caller.scope.contains_region(&h.village) || caller.scope.helper_id.is_some() {
@@ -125,6 +126,7 @@ pub(crate) fn insert_files_in_tx(
             return Err(DomainError::new("household.village", "贫困户必须登记在村一级").into());
         }
         h.validate()?;
+        h.validate_on(today)?;
         villages.push(h.village.as_str());
     }
     villages.sort_unstable();
@@ -254,6 +256,7 @@ pub(crate) fn apply_to_in_tx(
     }
     let mut after = before.clone();
     let effect = apply_change(&mut after, &req.change, helpers, rules)?;
+    after.validate_on(fupin_domain::id_number::Date::parse(&req.at)?)?;
     if batch.is_none() {
         ensure_ids_free(tx, &after)?;
     }

@@ -599,6 +599,51 @@ fn yearly_evaluation_of_a_region() {
     assert!(page.contains("动态调整") && page.contains("（返）贫风险"));
 }
 
+/// The JSON API takes only what the forms and the importer take: no negative or overflowing
+/// amounts, no one born after the business date; nothing applied when refused.
+#[test]
+fn the_api_refuses_amounts_and_dates_the_forms_refuse() {
+    let id = a_village_household()["id"].as_str().unwrap().to_string();
+    let c = login("village");
+    let (_, before) = get(&c, &format!("/api/v1/households/{id}"));
+    let v = before["version"].clone();
+    let post = |change: Value| {
+        c.post(format!("{}/api/v1/households/{id}/changes", server().base))
+            .json(&json!({"expected_version": v, "reason": "测试", "change": change}))
+            .send()
+            .unwrap()
+    };
+    let income = |wage: Value| {
+        json!({"kind": "set_income", "income": {"year": 2017, "wage": wage, "business": 0, "property": 0, "transfer": 0,
+            "transfer_excluded": 0, "expenses": 0}})
+    };
+    for wage in [json!(-50_000_000), json!(9_000_000_000_000_000_000u64)] {
+        let r = post(income(wage.clone()));
+        assert_eq!(r.status(), 422, "wage {wage}");
+        let body: Value = r.json().unwrap();
+        assert!(body["error"]["code"].is_string(), "{body}");
+    }
+    // A member whose ID number says born in 2030, and one with a recorded birth date in 2031.
+    let store = &server().store;
+    let caller = fupin_web::auth::caller_of(&store.user("village").unwrap().unwrap());
+    let file = store.household(&caller, &id).unwrap();
+    let mut member = serde_json::to_value(&file.members[0]).unwrap();
+    member["no"] = json!(90);
+    member["relation"] = json!("99");
+    member["id_number"] = json!("371521203001011232");
+    member["sex"] = json!("1");
+    let r = post(json!({"kind": "put_member", "member": member.clone()}));
+    assert_eq!(r.status(), 422);
+    assert!(r.text().unwrap().contains("晚于业务日期"));
+    member["id_number"] = json!(fupin_domain::IdNumber::build("371521", fupin_domain::id_number::Date::new(1990, 5, 5).unwrap(), 901).as_str());
+    member["sex"] = json!(if member["id_number"].as_str().unwrap().as_bytes()[16] % 2 == 1 { "1" } else { "2" });
+    member["birth_date"] = json!("2031-05-05");
+    let r = post(json!({"kind": "put_member", "member": member}));
+    assert_eq!(r.status(), 422);
+    let (_, after) = get(&c, &format!("/api/v1/households/{id}"));
+    assert_eq!(after, before, "nothing applied");
+}
+
 /// A transition named in the API's JSON is no edit at all: refused as malformed, nothing applied.
 #[test]
 fn transitions_cannot_be_sent_through_the_changes_api() {
