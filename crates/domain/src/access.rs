@@ -85,6 +85,11 @@ impl Role {
         self != Role::Donor
     }
 
+    /// Who reads the PII audit (who unmasked whose data, when): the province's administrators.
+    pub fn reads_pii_audit(self) -> bool {
+        self == Role::ProvinceOfficial
+    }
+
     /// Village officials keep the files (the field work is theirs).
     pub fn edits_households(self) -> bool {
         self == Role::VillageOfficial

@@ -25,7 +25,7 @@ pub use crate::core::ledger::{Event, VerifyReport};
 pub use crate::core::rollups::RollupTable;
 pub use backend::{pg, sqlite};
 pub use maps::{Figures, MapsStore, RegionFigures};
-pub use platform::{PlatformStore, Region, SessionRecord, UserRecord};
+pub use platform::{AuditEntry, AuditQuery, PlatformStore, Region, SessionRecord, UserRecord};
 pub use registry::cases::{Case, CaseExtra, Decision, Objection, PublicNotice};
 pub use registry::checks::{CheckReport, Finding};
 pub use registry::import::{ImportOutcome, ImportSet};
@@ -50,6 +50,9 @@ pub enum StoreError {
     /// An exit proposed for a household that does not meet every standard: each unmet item.
     #[error("exit standards unmet: {0:?}")]
     Unmet(Vec<String>),
+    /// A key that must be unique is taken (two writers raced for one number): retry.
+    #[error("duplicate key: {0}")]
+    Duplicate(String),
     #[error("database error: {0}")]
     Db(String),
 }

@@ -3,8 +3,10 @@
 
 use crate::core::db::{Backend, Row, Val};
 use crate::core::ledger::{self, Event, VerifyReport, EVENT_COLS};
+use crate::core::query::{require, Query};
 use crate::sql_store::SqlStore;
-use crate::Result;
+use crate::{Page, Result, StoreError, COUNT_CAP};
+use fupin_domain::access::Caller;
 use fupin_domain::access::Role;
 use fupin_domain::config::Rules;
 use fupin_domain::{Level, RegionCode};
@@ -37,9 +39,33 @@ pub struct SessionRecord {
     pub expires_at: i64,
 }
 
-/// Reference data, accounts and operations. These methods take no `Caller`: reference divisions
-/// are public, users and sessions are looked up before there is a caller (login), and the ledger
-/// check and raw SQL are operators' tools that the web never exposes.
+/// A filter on the PII audit, inside the caller's region.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    /// Only reads of files (or exports) in this region.
+    pub region: Option<RegionCode>,
+    pub username: Option<String>,
+    /// Business dates, inclusive.
+    pub from: Option<String>,
+    pub until: Option<String>,
+    /// 1-based.
+    pub page: u32,
+    pub per_page: u32,
+}
+
+/// One unmasked read or export.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditEntry {
+    pub at: String,
+    pub username: String,
+    /// The household read, or `export:REGION` for a spreadsheet export.
+    pub subject: String,
+    pub fields: String,
+}
+
+/// Reference data, accounts and operations. These methods take no `Caller` (but the PII audit):
+/// reference divisions are public, users and sessions are looked up before there is a caller
+/// (login), and the ledger check and raw SQL are operators' tools that the web never exposes.
 pub trait PlatformStore: Send + Sync {
     fn backend_name(&self) -> &'static str;
     fn rules(&self) -> &Rules;
@@ -62,6 +88,9 @@ pub trait PlatformStore: Send + Sync {
 
     /// Raw SQL, for operators' tools and tamper tests only.
     fn exec_raw(&self, sql: &str) -> Result<u64>;
+
+    /// The PII audit, newest first: province administrators only, inside their region.
+    fn pii_audit(&self, caller: &Caller, q: &AuditQuery) -> Result<Page<AuditEntry>>;
 }
 
 pub(crate) fn parse_region(r: &Row) -> Region {
@@ -221,5 +250,42 @@ impl<B: Backend> PlatformStore for SqlStore<B> {
 
     fn exec_raw(&self, sql: &str) -> Result<u64> {
         self.write(|tx| tx.exec(sql, &[]))
+    }
+
+    fn pii_audit(&self, caller: &Caller, aq: &AuditQuery) -> Result<Page<AuditEntry>> {
+        require(caller.role.reads_pii_audit(), "只有省级管理员可以查看个人信息查阅记录")?;
+        let region = aq.region.clone().unwrap_or_else(|| caller.scope.region.clone());
+        if !caller.scope.contains_region(&region) {
+            return Err(StoreError::NotFound);
+        }
+        // Subjects lead with the region code (household ids) or `export:` and the region.
+        let (lo, hi) = region.code_range();
+        let mut q = Query::new(" FROM pii_audit WHERE ((household_id >= ");
+        let (a, b) = (q.bind(lo.as_str()), q.bind(hi.as_str()));
+        let (c, d) = (q.bind(format!("export:{lo}")), q.bind(format!("export:{hi}")));
+        q.push(&format!("{a} AND household_id < {b}) OR (household_id >= {c} AND household_id < {d}))"));
+        for (cond, val) in [(" AND username = ", &aq.username), (" AND at >= ", &aq.from), (" AND at <= ", &aq.until)] {
+            if let Some(v) = val.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+                let p = q.bind(v);
+                q.push(&format!("{cond}{p}"));
+            }
+        }
+        let per_page = aq.per_page.clamp(1, 200);
+        let page = aq.page.max(1);
+        self.read(|tx| {
+            let count = format!("SELECT COUNT(*) FROM (SELECT 1{} LIMIT {}) c", q.sql, COUNT_CAP + 1);
+            let total = tx.query_one(&count, &q.params)?.map(|r| r.int(0)).unwrap_or(0);
+            let list = format!(
+                "SELECT at, username, household_id, fields{} ORDER BY at DESC, household_id LIMIT {per_page} OFFSET {}",
+                q.sql,
+                (page as u64 - 1) * per_page as u64
+            );
+            let items = tx
+                .query(&list, &q.params)?
+                .into_iter()
+                .map(|r| AuditEntry { at: r.text(0), username: r.text(1), subject: r.text(2), fields: r.text(3) })
+                .collect();
+            Ok(Page { items, total: total.min(COUNT_CAP), total_capped: total > COUNT_CAP, page, per_page })
+        })
     }
 }

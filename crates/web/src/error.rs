@@ -46,6 +46,10 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict { current } => {
                 ApiError::new(StatusCode::CONFLICT, "conflict", format!("档案已被他人修改（当前版本{current}），请刷新后重试"))
             }
+            StoreError::Duplicate(detail) => {
+                eprintln!("duplicate key: {detail}");
+                ApiError::new(StatusCode::CONFLICT, "conflict.duplicate", "该编号刚被同时提交的另一请求占用，请重试")
+            }
             StoreError::Invalid(d) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, d.code, d.message),
             StoreError::Unmet(items) => ApiError {
                 status: StatusCode::UNPROCESSABLE_ENTITY,

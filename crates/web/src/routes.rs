@@ -71,6 +71,7 @@ fn platform_pages() -> Router<Arc<AppState>> {
         .route("/", get(platform::pages::home))
         .route("/login", get(platform::pages::login_page).post(platform::pages::login_submit))
         .route("/logout", post(platform::pages::logout))
+        .route("/audit", get(platform::pages::audit_page))
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
 }

@@ -37,6 +37,8 @@ pub(crate) struct Nav {
     pub as_of: String,
     /// The demo's business clock can be advanced by the province official.
     pub demo_clock: bool,
+    /// The PII audit link, for the roles that may read it.
+    pub audit: bool,
 }
 
 pub(crate) fn nav(a: &Auth, state: &AppState) -> Nav {
@@ -46,6 +48,7 @@ pub(crate) fn nav(a: &Auth, state: &AppState) -> Nav {
         csrf: a.csrf.clone(),
         as_of: state.today().to_string(),
         demo_clock: state.demo_mode && a.user.role == fupin_domain::access::Role::ProvinceOfficial,
+        audit: a.user.role.reads_pii_audit(),
     }
 }
 

@@ -26,6 +26,9 @@ impl ToSql for Val {
 }
 
 fn db_err(e: postgres::Error) -> StoreError {
+    if e.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION) {
+        return StoreError::Duplicate(e.to_string());
+    }
     StoreError::Db(e.to_string())
 }
 

@@ -19,7 +19,10 @@ impl rusqlite::ToSql for Val {
 }
 
 fn db_err(e: rusqlite::Error) -> StoreError {
-    StoreError::Db(e.to_string())
+    match e.sqlite_error().map(|c| c.extended_code) {
+        Some(rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY | rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE) => StoreError::Duplicate(e.to_string()),
+        _ => StoreError::Db(e.to_string()),
+    }
 }
 
 pub struct Manager {

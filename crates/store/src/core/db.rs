@@ -149,6 +149,14 @@ pub trait Tx {
     }
 }
 
+/// Takes the write lock of one row until the transaction ends, in the SQL both databases share
+/// (an update that changes nothing): writers that allocate the next number under it (a file
+/// number in a village, an objection number of a case) then see each other's rows, where two
+/// `MAX + 1` in parallel would collide. SQLite already serializes writers; PostgreSQL waits here.
+pub fn lock_row(tx: &mut dyn Tx, table: &str, key_col: &str, key: &str) -> Result<(), StoreError> {
+    tx.exec(&format!("UPDATE {table} SET {key_col} = {key_col} WHERE {key_col} = $1"), &[key.into()]).map(|_| ())
+}
+
 /// Rows for one table, loaded in bulk (prepared inserts on SQLite, COPY on PostgreSQL).
 pub struct BulkRows<'a> {
     pub table: &'a str,

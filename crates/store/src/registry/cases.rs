@@ -288,6 +288,7 @@ pub(crate) fn open_case_in_tx(
             f.form_version = rules.form_version.clone();
             f.version = 1;
             f.validate()?;
+            f.validate_on(Date::parse(at)?)?;
             ensure_ids_free(tx, &f)?;
             let head = f.head().map(|m| m.name.clone()).unwrap_or_default();
             (f.id.clone(), f.village.to_string(), head, f.size(), f.main_cause, Some(f))
@@ -484,6 +485,7 @@ fn complete(tx: &mut dyn Tx, rules: &Rules, caller: &Caller, case: &mut Case, fi
 
 /// The next free file number in a village, counting files and pending applications.
 pub(crate) fn next_file_id(tx: &mut dyn Tx, village: &RegionCode) -> Result<String> {
+    crate::core::db::lock_row(tx, "regions", "code", village.as_str())?;
     let (lo, hi) = (format!("{village}0000"), format!("{village}9999"));
     let max_file = tx.query_one("SELECT MAX(id) FROM households WHERE id >= $1 AND id <= $2", &[lo.as_str().into(), hi.as_str().into()])?;
     let max_case =
@@ -538,6 +540,8 @@ fn complete_transfer(tx: &mut dyn Tx, rules: &Rules, caller: &Caller, case: &Cas
 }
 
 pub(crate) fn lodge_objection_in_tx(tx: &mut dyn Tx, case_id: &str, text: &str, contact: &str, at: &str) -> Result<Objection> {
+    // Objections are numbered per case: one writer at a time on it.
+    crate::core::db::lock_row(tx, "cases", "id", case_id)?;
     let (mut case, _) = load_case(tx, case_id)?.ok_or(StoreError::NotFound)?;
     let today = parse_date(at)?;
     let running = case.state == CaseState::Notice && case.notice_until.as_deref().map(parse_date).transpose()?.is_some_and(|u| today < u);

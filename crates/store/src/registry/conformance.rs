@@ -591,6 +591,38 @@ pub fn concurrent_step(store: Arc<dyn Store>) {
     assert_eq!(store.case(&village, &case.id).unwrap().next_step, 1);
 }
 
+/// Numbers handed out as "the next one" (a village's file numbers, a case's objection numbers)
+/// never collide when requests arrive together: every request succeeds with its own number.
+pub fn concurrent_numbers_never_collide(store: Arc<dyn Store>) {
+    let village = setup(&*store);
+    let threads: Vec<_> = (0..6u32)
+        .map(|i| {
+            let (s, c) = (store.clone(), village.clone());
+            std::thread::spawn(move || s.record_household(&c, sample_household("371521100001", 50 + i, 1), "入户排查", "2017-07-01"))
+        })
+        .collect();
+    let mut ids: Vec<String> = threads.into_iter().map(|t| t.join().unwrap().expect("every recording succeeds").id).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 6, "{ids:?}");
+    let h = exit_ready(&*store, &village, 60);
+    let mut case = store.open_case(&village, CaseKind::Exit, Some(&h.id), None, "", "2017-07-01").unwrap();
+    for _ in 0..4 {
+        case = store.advance_case(&village, &case.id, case.version, &approve(), "2017-07-01").unwrap();
+    }
+    let threads: Vec<_> = (0..6)
+        .map(|i| {
+            let (s, id) = (store.clone(), case.id.clone());
+            std::thread::spawn(move || s.lodge_objection(&id, &format!("异议{i}"), "", "2017-07-02"))
+        })
+        .collect();
+    let mut numbers: Vec<String> = threads.into_iter().map(|t| t.join().unwrap().expect("every objection is taken").id).collect();
+    numbers.sort();
+    numbers.dedup();
+    assert_eq!(numbers.len(), 6, "{numbers:?}");
+    assert_eq!(store.case(&village, &case.id).unwrap().objections.len(), 6);
+}
+
 /// Return to poverty and removal, and a rejected step closing a case.
 pub fn return_removal_and_rejection(store: Arc<dyn Store>) {
     let village = setup(&*store);
@@ -954,7 +986,7 @@ macro_rules! conformance_tests {
             ledger_tamper_is_detected, rollups_equal_recount, search, users_and_sessions, helper_cap, exit_workflow,
             identification_workflow, concurrent_step, return_removal_and_rejection, upheld_objection_rejects, data_checks,
             monitoring_workflow, transfer_workflow, recorded_household_monitoring, evaluation_equals_file_by_file,
-            a_households_cases_survive_a_busy_village);
+            a_households_cases_survive_a_busy_village, concurrent_numbers_never_collide);
     };
     (@each $fresh:path; $($name:ident),*) => {$(
         #[test]

@@ -181,6 +181,7 @@ async fn province_user_opens_every_map_and_drills_down_to_households() {
             ("/checks", "check-counts", "checks-37.png"),
             ("/cases?region=371521&all=1", "cases", "cases-371521.png"),
             ("/households/import", "import-file", "import-page.png"),
+            ("/audit", "audit-search", "audit-37.png"),
         ] {
             c.goto(&format!("{base}{path}")).await?;
             c.wait().for_element(Locator::Id(marker)).await?;
@@ -199,6 +200,14 @@ async fn province_user_opens_every_map_and_drills_down_to_households() {
             code = next.to_string();
         }
         assert_eq!(code, "371521");
+        // The PII audit on a phone-sized window: nothing wider than the window but its table.
+        c.set_window_size(390, 844).await?;
+        c.goto(&format!("{base}/audit")).await?;
+        c.wait().for_element(Locator::Id("audit-search")).await?;
+        std::fs::write(shots.join("audit-390.png"), c.screenshot().await?).unwrap();
+        c.set_window_size(1400, 1100).await?;
+        c.goto(&format!("{base}/maps/distribution/371521")).await?;
+        wait_for_table(&c, "/maps/distribution/371521").await?;
         // The township with the most remaining poor, then its village with the most.
         for _ in 0..2 {
             let rows = table_values(&c).await?;

@@ -111,6 +111,31 @@ fn personal_data_is_masked_by_role_and_unmasked_reads_are_audited() {
     assert_eq!(get(&login("donor"), "/api/v1/regions/37").0, 200);
 }
 
+/// The province's administrators read the PII audit, filtered and paginated; no other role
+/// reads it or is shown its link.
+#[test]
+fn the_province_reads_the_pii_audit() {
+    let id = a_village_household()["id"].as_str().unwrap().to_string();
+    get(&login("village"), &format!("/api/v1/households/{id}"));
+    let province = login("province");
+    let page = |q: &str| province.get(format!("{}/audit{q}", server().base)).send().unwrap();
+    let all = page("").text().unwrap();
+    assert!(all.contains("个人信息查阅记录") && all.contains(&id) && all.contains("id_number"), "{all}");
+    let own_county = page("?region=371521&username=village").text().unwrap();
+    assert!(own_county.contains(&id));
+    let elsewhere = page("?region=3701").text().unwrap();
+    assert!(!elsewhere.contains(&id) && elsewhere.contains("没有符合条件的查阅记录"), "{elsewhere}");
+    let bad = page("?region=12x").text().unwrap();
+    assert!(bad.contains("class=\"error\""), "a bad region code is said on the page");
+    assert!(province.get(format!("{}/regions/37", server().base)).send().unwrap().text().unwrap().contains("href=\"/audit\""));
+    for user in ["yanggu", "village", "helper", "department", "evaluator"] {
+        let c = login(user);
+        assert_eq!(c.get(format!("{}/audit", server().base)).send().unwrap().status(), 403, "{user}");
+        let home = c.get(format!("{}/households", server().base)).send().unwrap().text().unwrap();
+        assert!(!home.contains("href=\"/audit\""), "{user} is not shown the link");
+    }
+}
+
 #[test]
 fn search_by_name_and_filters() {
     let h = a_village_household();
