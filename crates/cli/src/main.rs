@@ -45,6 +45,10 @@ enum Cmd {
         db: Db,
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
+        /// The address users reach the platform at, e.g. https://fupin.example.gov.cn behind a
+        /// TLS proxy: with https, cookies are marked Secure.
+        #[arg(long)]
+        public_url: Option<String>,
     },
     /// 数据核查: list files that contradict themselves or each other.
     Check {
@@ -123,11 +127,11 @@ fn main() {
         Cmd::Demo { db, scale, as_of, listen, demo_password, no_serve } => {
             cmd::demo::demo(&db, scale, &as_of, &demo_password, no_serve, &listen)
         }
-        Cmd::Serve { db, listen } => cmd::open(&db).and_then(|store| {
+        Cmd::Serve { db, listen, public_url } => cmd::open(&db).and_then(|store| {
             if store.meta(cmd::DEMO_MARK)?.is_none() && store.meta("schema_version")?.is_none() {
                 anyhow::bail!("数据库未完成初始化");
             }
-            cmd::serve::serve(store, &listen, None)
+            cmd::serve::serve(store, &listen, public_url.as_deref(), None)
         }),
         Cmd::Check { db, region, show } => cmd::open(&db).and_then(|store| cmd::registry::check(&*store, &region, show)),
         Cmd::Export { what: ExportCmd::Households { db, region, output } } => {

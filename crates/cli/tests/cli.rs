@@ -132,6 +132,12 @@ fn http_get(port: u16, path: &str) -> Option<(String, String)> {
 }
 
 fn http(port: u16, request: &str) -> Option<(String, String)> {
+    let (head, body) = http_with_head(port, request)?;
+    Some((head.lines().next()?.to_string(), body))
+}
+
+/// The whole head (status line and headers) and the body.
+fn http_with_head(port: u16, request: &str) -> Option<(String, String)> {
     use std::io::{Read, Write};
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
@@ -139,7 +145,7 @@ fn http(port: u16, request: &str) -> Option<(String, String)> {
     let mut raw = String::new();
     s.read_to_string(&mut raw).ok()?;
     let (head, body) = raw.split_once("\r\n\r\n")?;
-    Some((head.lines().next()?.to_string(), body.to_string()))
+    Some((head.to_string(), body.to_string()))
 }
 
 /// The production backend's server: `fupin serve --database-url` used to panic at start-up
@@ -185,4 +191,41 @@ fn serves_from_postgres() {
     assert_eq!(body.trim(), "ok");
     let (status, body) = login.expect("the server answers a login");
     assert!(status.contains("200"), "{status} {body}");
+}
+
+/// Behind TLS (`--public-url https://…`) the session cookie is marked Secure; by default not.
+#[test]
+fn cookies_are_secure_behind_tls() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    assert!(fupin(&["demo", "--scale", "0.002", "--no-serve", "--data", data]).status.success());
+    let bad = fupin(&["serve", "--data", data, "--public-url", "fupin.example.gov.cn"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(text(&bad).contains("https://"), "{}", text(&bad));
+    for (public_url, secure) in [(Some("https://fupin.example.gov.cn"), true), (None, false)] {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut args = vec!["serve".to_string(), "--data".into(), data.into(), "--listen".into(), format!("127.0.0.1:{port}")];
+        if let Some(u) = public_url {
+            args.extend(["--public-url".to_string(), u.to_string()]);
+        }
+        let mut child = Command::new(env!("CARGO_BIN_EXE_fupin")).args(&args).stdout(std::process::Stdio::null()).spawn().unwrap();
+        let body = r#"{"username":"province","password":"demo"}"#;
+        let request = format!(
+            "POST /api/v1/session HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let mut answer = None;
+        for _ in 0..100 {
+            answer = http_with_head(port, &request);
+            if answer.is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        child.kill().ok();
+        child.wait().unwrap();
+        let (head, _) = answer.expect("the server answers a login");
+        let cookie = head.lines().find(|l| l.to_ascii_lowercase().starts_with("set-cookie: fupin_session=")).expect("a session cookie");
+        assert_eq!(cookie.contains("; Secure"), secure, "{public_url:?}: {cookie}");
+    }
 }

@@ -81,6 +81,7 @@ pub trait PlatformStore: Send + Sync {
     fn verify_ledger(&self) -> Result<VerifyReport>;
 
     fn user(&self, username: &str) -> Result<Option<UserRecord>>;
+    /// Adds or updates a user; a changed password ends the user's sessions.
     fn put_user(&self, user: &UserRecord) -> Result<()>;
     fn create_session(&self, token_hash: &str, s: &SessionRecord) -> Result<()>;
     fn session(&self, token_hash: &str, now: i64) -> Result<Option<SessionRecord>>;
@@ -206,6 +207,11 @@ impl<B: Backend> PlatformStore for SqlStore<B> {
 
     fn put_user(&self, u: &UserRecord) -> Result<()> {
         self.write(|tx| {
+            // A new password ends every session of the old one.
+            let old = tx.query_one("SELECT password_hash FROM users WHERE username = $1", &[u.username.as_str().into()])?;
+            if old.is_some_and(|r| r.str(0) != u.password_hash) {
+                tx.exec("DELETE FROM sessions WHERE username = $1", &[u.username.as_str().into()])?;
+            }
             tx.exec(
                 "INSERT INTO users (username, display_name, role, region_code, helper_id, password_hash) VALUES ($1, $2, $3, $4, $5, $6) \
                  ON CONFLICT (username) DO UPDATE SET display_name = excluded.display_name, role = excluded.role, \

@@ -54,8 +54,19 @@ pub fn cookie_in(headers: &axum::http::HeaderMap, name: &str) -> Option<String> 
     })
 }
 
-pub fn session_cookie(token: &str, max_age: i64) -> String {
-    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}")
+/// The session cookie (`Secure` when served over TLS). Each login sets a new random token, so a
+/// token known before login is worth nothing after it.
+pub fn session_cookie(state: &AppState, token: &str, max_age: i64) -> String {
+    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{}", secure(state))
+}
+
+/// `; Secure` when the platform is served over TLS.
+pub fn secure(state: &AppState) -> &'static str {
+    if state.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    }
 }
 
 /// The logged-in user.

@@ -36,6 +36,7 @@ pub struct AppState {
     clock: std::sync::RwLock<Date>,
     /// A demo database: the business clock may be advanced from the web (to see notices run out).
     pub demo_mode: bool,
+    pub secure_cookies: bool,
     pub metrics: Metrics,
     pub login_failures: Mutex<HashMap<String, (u32, Instant)>>,
     /// Error reports of recent rejected uploads, by random token (the newest 20).
@@ -44,10 +45,17 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, as_of: Date, demo_mode: bool) -> Arc<AppState> {
+        AppState::with_cookies(store, as_of, demo_mode, false)
+    }
+
+    /// `secure_cookies`: the platform is served over TLS (its public URL is `https://…`), so
+    /// cookies are marked `Secure` and never travel in clear text.
+    pub fn with_cookies(store: Arc<dyn Store>, as_of: Date, demo_mode: bool, secure_cookies: bool) -> Arc<AppState> {
         Arc::new(AppState {
             store,
             clock: std::sync::RwLock::new(as_of),
             demo_mode,
+            secure_cookies,
             metrics: Metrics::default(),
             login_failures: Mutex::new(HashMap::new()),
             reports: Mutex::new(vec![]),

@@ -111,7 +111,7 @@ pub fn demo(db: &Db, scale: f64, as_of: &str, password: &str, no_serve: bool, li
                 .filter_map(|u| store.user(u).ok().flatten())
                 .map(|u| (u.username.clone(), u.display_name.clone(), format!("{}，{}", u.role.label(), u.region)))
                 .collect();
-        super::serve::serve(store, listen, Some((&accounts, password)))?;
+        super::serve::serve(store, listen, None, Some((&accounts, password)))?;
     }
     Ok(())
 }

@@ -394,6 +394,12 @@ pub fn users_and_sessions(store: Arc<dyn Store>) {
     assert!(store.session("t1", 150).unwrap().is_none());
     store.delete_session("t1").unwrap();
     assert!(store.session("t1", 50).unwrap().is_none());
+    // Saving the user unchanged keeps their sessions; a new password ends them.
+    store.create_session("t2", &SessionRecord { username: "yanggu".into(), csrf_token: "c".into(), expires_at: 100 }).unwrap();
+    store.put_user(&UserRecord { display_name: "阳谷县扶贫开发办公室".into(), ..u.clone() }).unwrap();
+    assert!(store.session("t2", 50).unwrap().is_some());
+    store.put_user(&UserRecord { password_hash: "$argon2id$y".into(), ..u.clone() }).unwrap();
+    assert!(store.session("t2", 50).unwrap().is_none(), "a changed password ends the sessions");
     let _ = rand::rng().random::<u8>();
 }
 

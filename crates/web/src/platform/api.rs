@@ -25,12 +25,12 @@ pub async fn create_session(State(state): State<Arc<AppState>>, Json(req): Json<
     let (token, csrf, user) = auth::login(&state, &req.username, &req.password).await?;
     let body =
         json!({"username": user.username, "display_name": user.display_name, "role": user.role, "region": user.region, "csrf_token": csrf});
-    Ok(([(header::SET_COOKIE, auth::session_cookie(&token, auth::SESSION_SECONDS))], Json(body)).into_response())
+    Ok(([(header::SET_COOKIE, auth::session_cookie(&state, &token, auth::SESSION_SECONDS))], Json(body)).into_response())
 }
 
 /// Logs out.
 #[utoipa::path(delete, path = "/api/v1/session", responses((status = 204, description = "session ended")))]
 pub async fn delete_session(State(state): State<Arc<AppState>>, a: Auth) -> Result<Response, ApiError> {
     blocking(&state, move |s| s.delete_session(&a.token_hash)).await?;
-    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, auth::session_cookie("", 0))]).into_response())
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, auth::session_cookie(&state, "", 0))]).into_response())
 }

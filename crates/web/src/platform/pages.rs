@@ -26,14 +26,14 @@ struct LoginPage {
 const LOGIN_CSRF_COOKIE: &str = "fupin_login_csrf";
 
 /// Login is protected by a double-submit token: a cookie and a form field that must match.
-fn login_form(error: Option<String>, status: StatusCode) -> Response {
+fn login_form(state: &AppState, error: Option<String>, status: StatusCode) -> Response {
     let csrf = auth::random_token();
-    let cookie = format!("{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict");
+    let cookie = format!("{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict{}", auth::secure(state));
     (status, [(header::SET_COOKIE, cookie)], render(LoginPage { error, csrf })).into_response()
 }
 
-pub async fn login_page() -> Response {
-    login_form(None, StatusCode::OK)
+pub async fn login_page(State(state): State<Arc<AppState>>) -> Response {
+    login_form(&state, None, StatusCode::OK)
 }
 
 #[derive(Deserialize)]
@@ -46,18 +46,18 @@ pub struct LoginForm {
 pub async fn login_submit(State(state): State<Arc<AppState>>, headers: axum::http::HeaderMap, Form(f): Form<LoginForm>) -> Response {
     let cookie_csrf = auth::cookie_in(&headers, LOGIN_CSRF_COOKIE);
     if cookie_csrf.as_deref() != Some(f.csrf.as_str()) {
-        return login_form(Some("页面已过期，请重新登录".into()), StatusCode::FORBIDDEN);
+        return login_form(&state, Some("页面已过期，请重新登录".into()), StatusCode::FORBIDDEN);
     }
     match auth::login(&state, f.username.trim(), &f.password).await {
         Ok((token, _, user)) => (
             StatusCode::SEE_OTHER,
             [
-                (header::SET_COOKIE, auth::session_cookie(&token, auth::SESSION_SECONDS)),
+                (header::SET_COOKIE, auth::session_cookie(&state, &token, auth::SESSION_SECONDS)),
                 (header::LOCATION, format!("/regions/{}", user.region)),
             ],
         )
             .into_response(),
-        Err(e) => login_form(Some(e.message), e.status),
+        Err(e) => login_form(&state, Some(e.message), e.status),
     }
 }
 
@@ -74,7 +74,8 @@ pub async fn logout(State(state): State<Arc<AppState>>, PageAuth(a): PageAuth, F
     if let Err(e) = blocking(&state, move |s| s.delete_session(&hash)).await {
         return error_page(e);
     }
-    (StatusCode::SEE_OTHER, [(header::SET_COOKIE, auth::session_cookie("", 0)), (header::LOCATION, "/login".to_string())]).into_response()
+    (StatusCode::SEE_OTHER, [(header::SET_COOKIE, auth::session_cookie(&state, "", 0)), (header::LOCATION, "/login".to_string())])
+        .into_response()
 }
 
 #[derive(Debug, Default, Deserialize)]
