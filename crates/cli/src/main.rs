@@ -18,6 +18,25 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
+    /// The server's log lines on standard error: `text`, or `json` (one object per line). The
+    /// level comes from RUST_LOG (default `info`; `fupin_web=debug` adds store timings).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+fn init_logs(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().with_current_span(true).with_span_list(false).init(),
+    }
 }
 
 #[derive(Subcommand)]
@@ -123,6 +142,7 @@ enum LedgerCmd {
 }
 fn main() {
     let cli = Cli::parse();
+    init_logs(cli.log_format);
     let result = match cli.cmd {
         Cmd::Demo { db, scale, as_of, listen, demo_password, no_serve } => {
             cmd::demo::demo(&db, scale, &as_of, &demo_password, no_serve, &listen)

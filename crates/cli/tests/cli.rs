@@ -229,3 +229,39 @@ fn cookies_are_secure_behind_tls() {
         assert_eq!(cookie.contains("; Secure"), secure, "{public_url:?}: {cookie}");
     }
 }
+
+/// `--log-format json`: one JSON object per request on standard error, with method, route
+/// template, status, latency and, once logged in, the user and role.
+#[test]
+fn the_server_logs_each_request_as_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    assert!(fupin(&["demo", "--scale", "0.002", "--no-serve", "--data", data]).status.success());
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fupin"))
+        .args(["serve", "--data", data, "--listen", &format!("127.0.0.1:{port}"), "--log-format", "json"])
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut up = false;
+    for _ in 0..100 {
+        if http_get(port, "/healthz").is_some() {
+            up = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(up, "the server answers");
+    http_get(port, "/api/v1/households/3715211000010001");
+    child.kill().ok();
+    let out = child.wait_with_output().unwrap();
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stderr).lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    let answered = |route: &str| lines.iter().find(|l| l["fields"]["message"] == "answered" && l["span"]["route"] == route).cloned();
+    let health = answered("/healthz").expect("a JSON line for /healthz");
+    assert_eq!((health["span"]["method"].as_str(), health["fields"]["status"].as_u64()), (Some("GET"), Some(200)), "{health}");
+    assert!(health["fields"]["latency_ms"].is_number());
+    let refused = answered("/api/v1/households/{id}").expect("the route template, not the path");
+    assert_eq!(refused["fields"]["status"].as_u64(), Some(401));
+}

@@ -97,6 +97,11 @@ async fn load(parts: &Parts, state: &Arc<AppState>) -> Result<Option<Auth>, ApiE
     })
     .await?;
     let _ = st;
+    if let Some((user, _)) = &found {
+        let span = tracing::Span::current();
+        span.record("user", user.username.as_str());
+        span.record("role", user.role.as_str());
+    }
     Ok(found.map(|(user, sess)| Auth { caller: caller_of(&user), user, csrf: sess.csrf_token, token_hash: hash }))
 }
 

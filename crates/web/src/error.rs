@@ -47,7 +47,7 @@ impl From<StoreError> for ApiError {
                 ApiError::new(StatusCode::CONFLICT, "conflict", format!("档案已被他人修改（当前版本{current}），请刷新后重试"))
             }
             StoreError::Duplicate(detail) => {
-                eprintln!("duplicate key: {detail}");
+                tracing::warn!(%detail, "duplicate key");
                 ApiError::new(StatusCode::CONFLICT, "conflict.duplicate", "该编号刚被同时提交的另一请求占用，请重试")
             }
             StoreError::Invalid(d) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, d.code, d.message),
@@ -66,7 +66,7 @@ impl From<StoreError> for ApiError {
                 detail: None,
             },
             StoreError::Db(detail) => {
-                eprintln!("database error: {detail}");
+                tracing::error!(%detail, "database error");
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "服务器内部错误，请稍后重试")
             }
         }

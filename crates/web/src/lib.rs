@@ -28,6 +28,36 @@ pub struct Metrics {
     pub errors: AtomicU64,
     pub login_failures: AtomicU64,
     pub request_micros: AtomicU64,
+    /// Per route template (`/api/v1/households/{id}`, never the raw path): counts by status
+    /// class and a latency histogram.
+    pub routes: Mutex<std::collections::BTreeMap<String, RouteStats>>,
+}
+
+/// Upper bounds (seconds) of the latency histogram's buckets.
+pub const LATENCY_BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
+
+#[derive(Debug, Default, Clone)]
+pub struct RouteStats {
+    /// Responses by status class: 2xx, 3xx, 4xx, 5xx (index 0 to 3).
+    pub by_class: [u64; 4],
+    /// Requests at or under each bucket's bound (cumulative, as Prometheus wants them).
+    pub buckets: [u64; LATENCY_BUCKETS.len()],
+    pub count: u64,
+    pub sum_seconds: f64,
+}
+
+impl RouteStats {
+    pub fn observe(&mut self, status: u16, seconds: f64) {
+        let class = (status / 100).clamp(2, 5) as usize - 2;
+        self.by_class[class] += 1;
+        for (b, bound) in self.buckets.iter_mut().zip(LATENCY_BUCKETS) {
+            if seconds <= bound {
+                *b += 1;
+            }
+        }
+        self.count += 1;
+        self.sum_seconds += seconds;
+    }
 }
 
 pub struct AppState {
@@ -103,10 +133,17 @@ pub async fn blocking<T: Send + 'static>(
     f: impl FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let store = state.store.clone();
-    tokio::task::spawn_blocking(move || f(&*store))
-        .await
-        .map_err(|e| ApiError::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("任务失败: {e}")))?
-        .map_err(ApiError::from)
+    let span = tracing::Span::current();
+    tokio::task::spawn_blocking(move || {
+        let _entered = span.enter();
+        let started = Instant::now();
+        let out = f(&*store);
+        tracing::debug!(store_ms = started.elapsed().as_secs_f64() * 1e3, ok = out.is_ok(), "store call");
+        out
+    })
+    .await
+    .map_err(|e| ApiError::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("任务失败: {e}")))?
+    .map_err(ApiError::from)
 }
 
 /// Serves until the process is stopped.

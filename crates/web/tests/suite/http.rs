@@ -227,8 +227,14 @@ fn openapi_health_and_metrics() {
     }
     let c = client();
     assert_eq!(c.get(format!("{}/healthz", server().base)).send().unwrap().text().unwrap(), "ok");
+    let id = a_village_household()["id"].as_str().unwrap().to_string();
+    assert_eq!(get(&login("village"), &format!("/api/v1/households/{id}")).0, 200);
     let m = c.get(format!("{}/metrics", server().base)).send().unwrap().text().unwrap();
     assert!(m.contains("fupin_http_requests_total "));
+    // Per route template, never per raw path (ids would explode the label set).
+    assert!(m.contains("fupin_http_route_responses_total{route=\"/api/v1/households/{id}\",status=\"2xx\"}"), "{m}");
+    assert!(m.contains("fupin_http_request_duration_seconds_bucket{route=\"/api/v1/households/{id}\",le=\"+Inf\"}"), "{m}");
+    assert!(!m.contains(&id), "no household id in the metrics");
 }
 
 /// Every answer (a page, the API, an error, an asset) carries the security headers.
