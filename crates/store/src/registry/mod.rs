@@ -440,6 +440,7 @@ impl<B: Backend> RegistryStore for SqlStore<B> {
     }
 
     fn advance_case(&self, caller: &Caller, id: &str, expected_version: i64, decision: &Decision, at: &str) -> Result<Case> {
+        require(caller.role.official_level().is_some(), "只有各级扶贫管理员可以办理业务")?;
         self.write(|tx| advance_case_in_tx(tx, &self.rules, caller, id, expected_version, decision, at))
     }
 
@@ -448,6 +449,7 @@ impl<B: Backend> RegistryStore for SqlStore<B> {
     }
 
     fn resolve_objection(&self, caller: &Caller, objection_id: &str, upheld: bool, resolution: &str, at: &str) -> Result<Case> {
+        require(caller.role.official_level().is_some(), "只有乡镇扶贫管理员可以处理异议")?;
         self.write(|tx| resolve_objection_in_tx(tx, caller, objection_id, upheld, resolution, at))
     }
 

@@ -93,6 +93,99 @@ fn every_endpoint_refuses_another_county() {
     assert_eq!(get(&login("yanggu"), &format!("/api/v1/households/{id}")).0, 200);
 }
 
+/// Operations anyone may call without logging in, or that concern only the caller's session:
+/// outside the jurisdiction probe, each for its reason.
+const UNSCOPED: &[(&str, &str, &str)] = &[
+    ("post", "/api/v1/session", "logging in"),
+    ("delete", "/api/v1/session", "logging out ends one's own session"),
+    ("get", "/api/v1/public/notices", "public notices are public"),
+    ("post", "/api/v1/public/notices/{case_id}/objections", "anyone may object during a notice"),
+];
+
+/// Figures with no personal data, open to every logged-in role in its region (donors too).
+const FIGURES: &[&str] = &["/api/v1/regions/", "/api/v1/maps/", "/api/v1/indicators/"];
+
+/// Every operation of the served OpenAPI document, called by an official of another county, of
+/// another city, and by a donor (a role without the right to files): each answers 403 or 404 and
+/// changes nothing (ledger and rollups equal before and after). An operation this probe cannot
+/// fill (a new path parameter, a write without a sample body) fails the test until it is taught.
+#[test]
+fn every_operation_of_the_openapi_document_refuses_other_jurisdictions() {
+    let store = &server().store;
+    let village_user = store.user("village").unwrap().unwrap();
+    let village = fupin_web::auth::caller_of(&village_user);
+    let hid = a_village_household()["id"].as_str().unwrap().to_string();
+    let other = store.search_households(&village, &fupin_store::HouseholdQuery { per_page: 50, ..Default::default() }).unwrap();
+    let free = other.items.iter().rev().find(|h| store.household_cases(&village, &h.id).unwrap().is_empty()).expect("a file with no case");
+    let case = store
+        .open_case(&village, fupin_domain::registry::lifecycle::CaseKind::Removal, Some(&free.id), None, "探测用", "2017-06-30")
+        .unwrap();
+    let file = serde_json::to_value(fupin_store::conformance::sample_household(village_user.region.as_str(), 9801, 2)).unwrap();
+    let bodies: Vec<(&str, Value)> = vec![
+        ("/api/v1/households/{id}/changes", json!({"expected_version": 1, "change": {"kind": "remove_measure", "no": 1}})),
+        ("/api/v1/households/{id}/exit", json!({})),
+        ("/api/v1/households/{id}/return", json!({"reason": "探测"})),
+        ("/api/v1/households/{id}/removal", json!({"reason": "探测"})),
+        ("/api/v1/households/{id}/monitoring", json!({"type": "1", "reason": "探测"})),
+        ("/api/v1/households/{id}/monitoring/clear", json!({"reason": "探测"})),
+        ("/api/v1/households/{id}/transfer", json!({"target": "371522100001", "reason": "探测"})),
+        ("/api/v1/households/records", json!({"file": file, "reason": "探测"})),
+        ("/api/v1/cases", json!({"file": file, "reason": "探测"})),
+        ("/api/v1/cases/{id}/steps", json!({"expected_version": case.version, "approve": true, "note": ""})),
+        ("/api/v1/objections/{id}/resolve", json!({"upheld": false, "resolution": "探测"})),
+        ("/api/v1/clock", json!({"days": 1})),
+    ];
+    let fill = |path: &str, name: &str| -> String {
+        match name {
+            "id" if path.starts_with("/api/v1/households/") => hid.clone(),
+            "id" if path.starts_with("/api/v1/cases/") => case.id.clone(),
+            "id" if path.starts_with("/api/v1/objections/") => format!("{}-O1", case.id),
+            "code" => "371521".into(),
+            "map" => "distribution".into(),
+            _ => panic!("the probe has no sample for parameter {{{name}}} of {path}: teach it one"),
+        }
+    };
+    let state = || (store.verify_ledger().unwrap().events, store.rollup_table().unwrap());
+    let before = state();
+    let (_, doc) = get(&client(), "/api/openapi.json");
+    let callers: Vec<(&str, reqwest::blocking::Client)> = ["shenxian_village", "shenxian", "jinan", "donor"].into_iter().map(|w| (w, login(w))).collect();
+    let mut probed = 0;
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            if UNSCOPED.iter().any(|(m, p, _)| m == method && p == path) {
+                continue;
+            }
+            let mut url = path.clone();
+            for p in op["parameters"].as_array().into_iter().flatten().filter(|p| p["in"] == "path") {
+                let name = p["name"].as_str().unwrap();
+                url = url.replace(&format!("{{{name}}}"), &fill(path, name));
+            }
+            let body = bodies.iter().find(|(p, _)| p == path).map(|(_, b)| b.clone());
+            if method != "get" && body.is_none() {
+                panic!("the probe has no sample body for {method} {path}: teach it one");
+            }
+            for (who, c) in &callers {
+                if *who == "donor" && FIGURES.iter().any(|f| path.starts_with(f)) {
+                    continue;
+                }
+                let full = format!("{}{url}?region=371521", server().base);
+                let req = match method.as_str() {
+                    "get" => c.get(&full),
+                    "post" => c.post(&full).json(body.as_ref().unwrap()),
+                    "delete" => c.delete(&full),
+                    "put" => c.put(&full).json(body.as_ref().unwrap()),
+                    m => panic!("the probe does not know method {m} of {path}"),
+                };
+                let status = req.send().unwrap().status().as_u16();
+                assert!(matches!(status, 403 | 404), "{who}: {method} {url} answered {status}");
+            }
+            probed += 1;
+        }
+    }
+    assert!(probed >= 24, "only {probed} operations probed");
+    assert!(state() == before, "a refused call changed the ledger or the rollups");
+}
+
 #[test]
 fn personal_data_is_masked_by_role_and_unmasked_reads_are_audited() {
     let id = a_village_household()["id"].as_str().unwrap().to_string();
