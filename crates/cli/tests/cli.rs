@@ -148,6 +148,25 @@ fn http_with_head(port: u16, request: &str) -> Option<(String, String)> {
     Some((head.to_string(), body.to_string()))
 }
 
+/// Waits (up to 10 s) until a server just started on `port` answers `/healthz`; fails at once,
+/// with its standard error, if the process exits first.
+fn wait_until_serving(child: &mut std::process::Child, port: u16) -> (String, String) {
+    for _ in 0..100 {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut err = String::new();
+            if let Some(e) = child.stderr.as_mut() {
+                std::io::Read::read_to_string(e, &mut err).unwrap();
+            }
+            panic!("the server exited ({status}): {err}");
+        }
+        if let Some(r) = http_get(port, "/healthz") {
+            return r;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("the server did not answer within 10 s");
+}
+
 /// The production backend's server: `fupin serve --database-url` used to panic at start-up
 /// ("Cannot start a runtime from within a runtime": the blocking client called from async code).
 #[test]
@@ -162,19 +181,7 @@ fn serves_from_postgres() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let mut answered = None;
-    for _ in 0..100 {
-        if let Some(status) = child.try_wait().unwrap() {
-            let mut err = String::new();
-            std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
-            panic!("the server exited ({status}): {err}");
-        }
-        if let Some(r) = http_get(port, "/healthz") {
-            answered = Some(r);
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let answered = wait_until_serving(&mut child, port);
     // Logging in reads the user and writes a session: the store on both sides of the seam.
     let body = r#"{"username":"province","password":"demo"}"#;
     let login = http(
@@ -186,7 +193,7 @@ fn serves_from_postgres() {
     );
     child.kill().ok();
     child.wait().unwrap();
-    let (status, body) = answered.expect("the server answers /healthz");
+    let (status, body) = answered;
     assert!(status.contains("200"), "{status} {body}");
     assert_eq!(body.trim(), "ok");
     let (status, body) = login.expect("the server answers a login");
@@ -214,14 +221,8 @@ fn cookies_are_secure_behind_tls() {
             "POST /api/v1/session HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
         );
-        let mut answer = None;
-        for _ in 0..100 {
-            answer = http_with_head(port, &request);
-            if answer.is_some() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        wait_until_serving(&mut child, port);
+        let answer = http_with_head(port, &request);
         child.kill().ok();
         child.wait().unwrap();
         let (head, _) = answer.expect("the server answers a login");
@@ -245,15 +246,7 @@ fn the_server_logs_each_request_as_json() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let mut up = false;
-    for _ in 0..100 {
-        if http_get(port, "/healthz").is_some() {
-            up = true;
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    assert!(up, "the server answers");
+    wait_until_serving(&mut child, port);
     http_get(port, "/api/v1/households/3715211000010001");
     child.kill().ok();
     let out = child.wait_with_output().unwrap();

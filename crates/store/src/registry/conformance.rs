@@ -597,6 +597,30 @@ pub fn concurrent_step(store: Arc<dyn Store>) {
     assert_eq!(store.case(&village, &case.id).unwrap().next_step, 1);
 }
 
+/// A helper's case list holds the cases of the households paired with them, chosen in SQL.
+pub fn a_helper_lists_only_their_households_cases(store: Arc<dyn Store>) {
+    let village = setup(&*store);
+    store.put_helper(&Helper { id: "3715210009".into(), name: "李帮扶".into(), unit: "县直单位".into(), phone: String::new() }).unwrap();
+    let mine = store.create_household(&village, sample_household("371521100001", 1, 1), "建档", "2016-01-01").unwrap();
+    let other = store.create_household(&village, sample_household("371521100001", 2, 1), "建档", "2016-01-01").unwrap();
+    let req = ChangeRequest {
+        household_id: mine.id.clone(),
+        expected_version: mine.version,
+        change: Change::AssignHelper { helper_id: "3715210009".into() },
+        reason: "结对".into(),
+        at: "2016-02-01".into(),
+    };
+    store.change_household(&village, &req).unwrap();
+    for h in [&mine, &other] {
+        store.open_case(&village, CaseKind::Removal, Some(&h.id), None, "不符合识别标准", "2017-01-02").unwrap();
+    }
+    let helper =
+        Caller { username: "li".into(), role: Role::Helper, scope: Scope { region: code("371521"), helper_id: Some("3715210009".into()) } };
+    let listed = store.cases(&helper, &code("371521"), false).unwrap();
+    assert_eq!(listed.iter().map(|c| c.household_id.as_str()).collect::<Vec<_>>(), vec![mine.id.as_str()]);
+    assert_eq!(store.cases(&village, &code("371521100001"), false).unwrap().len(), 2);
+}
+
 /// Numbers handed out as "the next one" (a village's file numbers, a case's objection numbers)
 /// never collide when requests arrive together: every request succeeds with its own number.
 pub fn concurrent_numbers_never_collide(store: Arc<dyn Store>) {
@@ -992,7 +1016,8 @@ macro_rules! conformance_tests {
             ledger_tamper_is_detected, rollups_equal_recount, search, users_and_sessions, helper_cap, exit_workflow,
             identification_workflow, concurrent_step, return_removal_and_rejection, upheld_objection_rejects, data_checks,
             monitoring_workflow, transfer_workflow, recorded_household_monitoring, evaluation_equals_file_by_file,
-            a_households_cases_survive_a_busy_village, concurrent_numbers_never_collide);
+            a_households_cases_survive_a_busy_village, concurrent_numbers_never_collide,
+            a_helper_lists_only_their_households_cases);
     };
     (@each $fresh:path; $($name:ident),*) => {$(
         #[test]
