@@ -6,6 +6,7 @@ use crate::{DomainError, Level, RegionCode};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     ProvinceOfficial,
@@ -121,6 +122,7 @@ impl Role {
 
 /// Which personal fields a role sees unmasked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PiiView {
     pub id_number: bool,
     pub phone: bool,

@@ -129,3 +129,72 @@ pub async fn uniform_errors(req: Request, next: Next) -> Response {
         crate::ui::error_page(e)
     }
 }
+
+/// The documented shape of every refusal (what `ApiError` answers), for the OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ErrorDetail {
+    /// Stable, for programs (`not_found`, `conflict`, `request.malformed`, …).
+    pub code: String,
+    /// Chinese, for people.
+    pub message: String,
+    /// Items a rule found wanting, when there are any.
+    pub unmet: Option<Vec<String>>,
+    /// The framework's own words on a malformed request (English), for the developer.
+    pub detail: Option<String>,
+}
+
+/// Declares, on every operation of the document, the refusals any call may get besides those
+/// its own annotation lists, each with the error body: malformed parameters or body (400), not
+/// logged in (401, but on the public endpoints), a role without the right (403), outside the
+/// jurisdiction or unknown (404), a wrong method (405) and, with a body, too large (413), the
+/// wrong content type (415) and a body the type does not fit (422); and 500.
+pub struct CommonRefusals;
+
+impl utoipa::Modify for CommonRefusals {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        use utoipa::{PartialSchema, ToSchema};
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.schemas.insert(ErrorBody::name().into(), ErrorBody::schema());
+        components.schemas.insert(ErrorDetail::name().into(), ErrorDetail::schema());
+        let body = || ContentBuilder::new().schema(Some(RefOr::Ref(Ref::from_schema_name(ErrorBody::name())))).build();
+        for (path, item) in doc.paths.paths.iter_mut() {
+            let public = path.starts_with("/api/v1/public/");
+            for op in [&mut item.get, &mut item.post, &mut item.put, &mut item.delete, &mut item.patch].into_iter().flatten() {
+                let mut common = vec![
+                    ("400", "请求参数或内容格式错误"),
+                    ("403", "无权进行此操作"),
+                    ("404", "未找到（或不在您的管辖范围内）"),
+                    ("405", "不支持该请求方法"),
+                    ("500", "服务器内部错误"),
+                ];
+                if !public {
+                    common.push(("401", "请先登录"));
+                }
+                if op.request_body.is_some() {
+                    common.extend([("413", "提交的内容过大"), ("415", "内容类型不正确"), ("422", "请求内容不符合接口要求")]);
+                }
+                for (status, description) in common {
+                    op.responses
+                        .responses
+                        .entry(status.to_string())
+                        .or_insert_with(|| ResponseBuilder::new().description(description).into());
+                }
+                for (status, answer) in op.responses.responses.iter_mut() {
+                    if let (true, RefOr::T(r)) = (status.as_str() >= "400", answer) {
+                        if r.content.is_empty() {
+                            r.content.insert("application/json".into(), body());
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

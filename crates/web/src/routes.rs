@@ -123,7 +123,9 @@ fn maps_pages() -> Router<Arc<AppState>> {
 pub fn router(state: Arc<AppState>) -> Router {
     // Parse the boundaries now, not in the first map request.
     geo::boundaries();
-    let (api, doc) = openapi_router().split_for_parts();
+    let (api, mut doc) = openapi_router().split_for_parts();
+    // After the merge, so that it reaches every operation.
+    utoipa::Modify::modify(&crate::error::CommonRefusals, &mut doc);
     let doc = Arc::new(doc);
     Router::new()
         .merge(api)

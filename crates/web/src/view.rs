@@ -4,7 +4,7 @@ use fupin_domain::access::{mask_account, mask_phone, PiiView};
 use fupin_domain::registry::household::Household;
 use serde::Serialize;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MemberView {
     pub no: i64,
     pub name: String,
@@ -26,7 +26,7 @@ pub struct MemberView {
     pub birth_date_mismatch: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct IncomeView {
     pub year: i32,
     pub wage: String,
@@ -40,7 +40,7 @@ pub struct IncomeView {
     pub per_capita_for_exit: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct HouseholdView {
     pub id: String,
     pub village: String,
@@ -73,7 +73,7 @@ pub struct HouseholdView {
     pub unmasked: PiiView,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MeasureView {
     pub no: i64,
     pub path: &'static str,

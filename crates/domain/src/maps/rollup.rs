@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 /// Counts under one metric.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Tally {
     pub households: i64,
     pub persons: i64,

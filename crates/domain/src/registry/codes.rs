@@ -38,6 +38,21 @@ macro_rules! code_enum {
         impl From<$name> for &'static str {
             fn from(v: $name) -> &'static str { v.code() }
         }
+
+        /// Served as its code: a string with the list's codes as its only values.
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                let labels: Vec<String> = $name::ALL.iter().map(|v| format!("{} {}", v.code(), v.label())).collect();
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some($name::ALL.iter().map(|v| v.code())))
+                    .description(Some(format!("{}代码：{}", $name::FIELD_LABEL, labels.join("，"))))
+                    .into()
+            }
+        }
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $name {}
     };
 }
 

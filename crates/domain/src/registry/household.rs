@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 
 /// 两不愁三保障 and the utilities the file records.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Conditions {
     /// 不愁吃、不愁穿
     pub food_clothing: bool,
@@ -175,6 +176,7 @@ impl Income {
 
 /// 帮扶责任人
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Helper {
     pub id: String,
     pub name: String,

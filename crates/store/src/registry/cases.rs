@@ -18,6 +18,7 @@ use fupin_domain::{DomainError, Level, RegionCode};
 use serde_json::json;
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Objection {
     /// The tracking number given to whoever lodged it.
     pub id: String,
@@ -33,6 +34,7 @@ pub struct Objection {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Case {
     pub id: String,
     pub household_id: String,
@@ -90,6 +92,7 @@ pub enum Decision {
 
 /// What a public notice shows: never ID numbers, phones, bank or health data.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PublicNotice {
     pub case_id: String,
     pub kind: &'static str,

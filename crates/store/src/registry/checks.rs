@@ -10,6 +10,7 @@ use fupin_domain::registry::household::Household;
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Finding {
     /// Stable kind code.
     pub kind: &'static str,
@@ -19,6 +20,7 @@ pub struct Finding {
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CheckReport {
     /// Kind code → (label, total found). Findings are listed up to `PER_KIND` each.
     pub counts: BTreeMap<&'static str, (&'static str, i64)>,

@@ -52,6 +52,7 @@ pub struct HouseholdQuery {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HouseholdSummary {
     pub id: String,
     pub village_code: String,
@@ -76,6 +77,7 @@ pub struct ChangeRequest {
 
 /// One helper's load inside a region (扶贫措施到户到人图).
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HelperLoad {
     pub id: String,
     pub name: String,

@@ -28,7 +28,7 @@ struct Part {
     households: u64,
     counts: BTreeMap<&'static str, u64>,
     meets_exit: Vec<String>,
-    at_risk: Vec<(String, Vec<String>)>,
+    at_risk: Vec<super::yearly::AtRisk>,
     problems: BTreeMap<&'static str, (i64, Vec<(String, String)>)>,
     ids: Vec<String>,
     people: Vec<Person>,
@@ -148,7 +148,9 @@ fn scan_unit(tx: &mut dyn Tx, rules: &Rules, lo: &str, hi: &str, year: i32, as_o
         *part.counts.entry(key(v)).or_default() += 1;
         match v {
             Verdict::MeetsExit if part.meets_exit.len() < LISTED => part.meets_exit.push(h.id.clone()),
-            Verdict::AtRisk if part.at_risk.len() < LISTED => part.at_risk.push((h.id.clone(), monitoring_risks(&h, year, rules))),
+            Verdict::AtRisk if part.at_risk.len() < LISTED => {
+                part.at_risk.push(super::yearly::AtRisk { household_id: h.id.clone(), reasons: monitoring_risks(&h, year, rules) })
+            }
             _ => {}
         }
         for (kind, detail) in file_problems(&h, text(&r.0[7]), dates) {

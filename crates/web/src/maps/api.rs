@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MapKind {
     /// 贫困人口分布图
@@ -56,7 +56,7 @@ impl MapKind {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MetricDef {
     pub id: String,
     pub label: String,
@@ -160,10 +160,11 @@ pub struct MapParams {
     /// Metric id (see `metrics` in the response); the map's first metric by default.
     pub metric: Option<String>,
     /// Year, for the dynamics map and the schedule; the business year by default.
+    #[param(minimum = 2015, maximum = 2100)]
     pub period: Option<i32>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ChildValue {
     pub code: String,
     pub name: String,
@@ -172,7 +173,7 @@ pub struct ChildValue {
     pub has_polygon: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct YearPoint {
     pub year: i32,
     pub registered: i64,
@@ -183,7 +184,7 @@ pub struct YearPoint {
 }
 
 /// One row of the 倒排工期 dashboard.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ScheduleRow {
     pub code: String,
     pub name: String,
@@ -199,7 +200,7 @@ pub struct ScheduleRow {
     pub pace: f64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MapResponse {
     pub map: MapKind,
     pub title: &'static str,
@@ -263,7 +264,8 @@ pub async fn build(state: &Arc<AppState>, a: &Auth, kind: MapKind, code: &str, p
     let as_of = state.today();
     let periods: Vec<i32> = (2015..=as_of.year).collect();
     let period = p.period.unwrap_or(as_of.year);
-    if !periods.contains(&period) && kind != MapKind::Schedule {
+    // The schedule may look at a coming year's targets; every other map only at years past.
+    if !periods.contains(&period) && (kind != MapKind::Schedule || !(2015..=2100).contains(&period)) {
         return Err(ApiError::bad_request("map.period", format!("年度{period}超出范围（2015–{}）", as_of.year)));
     }
     let caller = a.caller.clone();
@@ -380,9 +382,9 @@ pub async fn build(state: &Arc<AppState>, a: &Auth, kind: MapKind, code: &str, p
 }
 
 /// One value per child region for a map and metric, with the region's total.
-#[utoipa::path(get, path = "/api/v1/maps/{map}/{code}", params(("map" = String, Path, description = "distribution | measures | dynamics | schedule"),
-    ("code" = String, Path, description = "region code"), MapParams),
-    responses((status = 200, description = "values per child region, the total, children without polygons"),
+#[utoipa::path(get, path = "/api/v1/maps/{map}/{code}", params(("map" = MapKind, Path, description = "distribution | measures | dynamics | schedule"),
+    ("code" = String, Path, description = "region code", pattern = "^([0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12})$"), MapParams),
+    responses((status = 200, body = MapResponse, description = "values per child region, the total, children without polygons"),
               (status = 400, description = "unknown metric or period"), (status = 404, description = "unknown map, or region outside jurisdiction")))]
 pub async fn get_map(
     State(state): State<Arc<AppState>>,
@@ -396,12 +398,14 @@ pub async fn get_map(
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct LoadParams {
+    /// Helpers listed at most (50 by default).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
 }
 
 /// Helpers in a county, township or village by number of households, over-cap ones flagged.
-#[utoipa::path(get, path = "/api/v1/helpers/load/{code}", params(("code" = String, Path, description = "county, township or village code"), LoadParams),
-    responses((status = 200, description = "helpers, heaviest first"), (status = 400, description = "region above the county"),
+#[utoipa::path(get, path = "/api/v1/helpers/load/{code}", params(("code" = String, Path, description = "county, township or village code", pattern = "^([0-9]{6}|[0-9]{9}|[0-9]{12})$"), LoadParams),
+    responses((status = 200, body = Vec<fupin_store::HelperLoad>, description = "helpers, heaviest first"), (status = 400, description = "region above the county"),
               (status = 404, description = "outside jurisdiction")))]
 pub async fn get_helper_load(
     State(state): State<Arc<AppState>>,
@@ -411,11 +415,14 @@ pub async fn get_helper_load(
 ) -> Result<Json<Vec<fupin_store::HelperLoad>>, ApiError> {
     let code = RegionCode::parse(&code)?;
     let limit = p.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::bad_request("query.limit", "limit应在1到500之间"));
+    }
     Ok(Json(blocking(&state, move |s| s.helper_load(&a.caller, &code, limit)).await?))
 }
 
 /// The map's figures as an xlsx: one row per child region and the total.
-#[utoipa::path(get, path = "/api/v1/maps/{map}/{code}/export.xlsx", params(("map" = String, Path, description = "map"), ("code" = String, Path, description = "region code"), MapParams),
+#[utoipa::path(get, path = "/api/v1/maps/{map}/{code}/export.xlsx", params(("map" = MapKind, Path, description = "map"), ("code" = String, Path, description = "region code", pattern = "^([0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12})$"), MapParams),
     responses((status = 200, description = "xlsx file"), (status = 404, description = "unknown map, or region outside jurisdiction")))]
 pub async fn export_map(
     State(state): State<Arc<AppState>>,
@@ -460,7 +467,7 @@ pub async fn export_map(
         .into_response())
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct RegionOut {
     pub code: String,
     pub name: String,
@@ -469,7 +476,7 @@ pub struct RegionOut {
     pub figures: Figures,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct RegionResponse {
     pub region: RegionOut,
     pub children: Vec<RegionOut>,
@@ -480,8 +487,8 @@ fn region_out(r: &fupin_store::Region, f: Figures) -> RegionOut {
 }
 
 /// A region with its rollup figures and each child's.
-#[utoipa::path(get, path = "/api/v1/regions/{code}", params(("code" = String, Path, description = "2/4/6/9/12-digit region code")),
-    responses((status = 200, description = "the region and its children with figures"), (status = 400, description = "malformed code"),
+#[utoipa::path(get, path = "/api/v1/regions/{code}", params(("code" = String, Path, description = "2/4/6/9/12-digit region code", pattern = "^([0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12})$")),
+    responses((status = 200, body = RegionResponse, description = "the region and its children with figures"), (status = 400, description = "malformed code"),
               (status = 404, description = "unknown, or outside the caller's jurisdiction")))]
 pub async fn get_region(State(state): State<Arc<AppState>>, a: Auth, Path(code): Path<String>) -> Result<Json<RegionResponse>, ApiError> {
     let code = RegionCode::parse(&code)?;

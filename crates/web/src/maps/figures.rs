@@ -4,7 +4,7 @@ use fupin_domain::maps::rollup::Tally;
 use fupin_store::Figures;
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, Default, Serialize)]
+#[derive(Debug, Clone, Copy, Default, Serialize, utoipa::ToSchema)]
 pub struct Summary {
     /// 建档立卡 files ever registered (all statuses).
     pub registered: Tally,

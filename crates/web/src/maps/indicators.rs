@@ -14,7 +14,7 @@ use fupin_store::{Figures, Region};
 use serde::Serialize;
 use std::sync::Arc;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Indicator {
     pub code: String,
     pub name: String,
@@ -43,7 +43,7 @@ fn indicator(r: &Region, f: &Figures, threshold_bp: i64) -> Indicator {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Indicators {
     pub region: Indicator,
     pub children: Vec<Indicator>,
@@ -65,8 +65,8 @@ async fn load(state: &Arc<AppState>, a: &Auth, code: &str) -> Result<Indicators,
 }
 
 /// Incidence and the exit test for a region and each child.
-#[utoipa::path(get, path = "/api/v1/indicators/{code}", params(("code" = String, Path, description = "region code")),
-    responses((status = 200, description = "incidence per child against its threshold"), (status = 404, description = "outside jurisdiction")))]
+#[utoipa::path(get, path = "/api/v1/indicators/{code}", params(("code" = String, Path, description = "region code", pattern = "^([0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12})$")),
+    responses((status = 200, body = Indicators, description = "incidence per child against its threshold"), (status = 404, description = "outside jurisdiction")))]
 pub async fn get_indicators(State(state): State<Arc<AppState>>, a: Auth, Path(code): Path<String>) -> Result<Json<Indicators>, ApiError> {
     Ok(Json(load(&state, &a, &code).await?))
 }

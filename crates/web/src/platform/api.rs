@@ -7,8 +7,7 @@ use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -17,14 +16,31 @@ pub struct LoginRequest {
     pub password: String,
 }
 
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SessionAnswer {
+    pub username: String,
+    pub display_name: String,
+    pub role: fupin_domain::access::Role,
+    /// The region of the user's jurisdiction.
+    pub region: String,
+    /// The token of the page forms' `csrf` field. The JSON API needs none: its writes take only
+    /// `application/json`, which no cross-site form can send.
+    pub csrf_token: String,
+}
+
 /// Logs in; sets the session cookie.
 #[utoipa::path(post, path = "/api/v1/session", request_body = LoginRequest,
-    responses((status = 200, description = "logged in; session cookie set"), (status = 401, description = "wrong username or password"),
+    responses((status = 200, body = SessionAnswer, description = "logged in; session cookie set"), (status = 401, description = "wrong username or password"),
               (status = 429, description = "too many failures")))]
 pub async fn create_session(State(state): State<Arc<AppState>>, Json(req): Json<LoginRequest>) -> Result<Response, ApiError> {
     let (token, csrf, user) = auth::login(&state, &req.username, &req.password).await?;
-    let body =
-        json!({"username": user.username, "display_name": user.display_name, "role": user.role, "region": user.region, "csrf_token": csrf});
+    let body = SessionAnswer {
+        username: user.username,
+        display_name: user.display_name,
+        role: user.role,
+        region: user.region.to_string(),
+        csrf_token: csrf,
+    };
     Ok(([(header::SET_COOKIE, auth::session_cookie(&state, &token, auth::SESSION_SECONDS))], Json(body)).into_response())
 }
 

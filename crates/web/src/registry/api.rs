@@ -32,7 +32,11 @@ pub struct HouseholdParams {
     pub path: Option<String>,
     /// `measure`: remaining poor without any measure; `helper`: without a helper.
     pub gap: Option<String>,
+    /// 1-based.
+    #[param(minimum = 1)]
     pub page: Option<u32>,
+    /// 20 by default.
+    #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<u32>,
 }
 
@@ -47,6 +51,12 @@ impl HouseholdParams {
     pub fn to_query(&self) -> Result<HouseholdQuery, ApiError> {
         if let Some(g) = self.gap.as_deref().filter(|g| !g.is_empty() && *g != "measure" && *g != "helper") {
             return Err(ApiError::bad_request("query.gap", format!("gap参数“{g}”无效，应为measure或helper")));
+        }
+        if self.page == Some(0) {
+            return Err(ApiError::bad_request("query.page", "页码从1开始"));
+        }
+        if self.per_page.is_some_and(|n| !(1..=200).contains(&n)) {
+            return Err(ApiError::bad_request("query.per_page", "每页条数应在1到200之间"));
         }
         Ok(HouseholdQuery {
             region: opt(&self.region, RegionCode::parse)?,
@@ -75,7 +85,7 @@ pub fn mask_list(mut page: Page<HouseholdSummary>) -> Page<HouseholdSummary> {
 
 /// Searches households within the caller's jurisdiction.
 #[utoipa::path(get, path = "/api/v1/households", params(HouseholdParams),
-    responses((status = 200, description = "one page of households"), (status = 400, description = "a malformed filter"),
+    responses((status = 200, body = Page<HouseholdSummary>, description = "one page of households"), (status = 400, description = "a malformed filter"),
               (status = 404, description = "region outside the caller's jurisdiction")))]
 pub async fn list_households(
     State(state): State<Arc<AppState>>,
@@ -103,15 +113,15 @@ pub async fn load_view(state: &Arc<AppState>, a: &Auth, id: String) -> Result<Ho
 }
 
 /// One household file: members, income, conditions, helpers and measures.
-#[utoipa::path(get, path = "/api/v1/households/{id}", params(("id" = String, Path, description = "household id")),
-    responses((status = 200, description = "the file, personal data masked by role"), (status = 404, description = "unknown or outside jurisdiction")))]
+#[utoipa::path(get, path = "/api/v1/households/{id}", params(("id" = String, Path, description = "household id (the village code and four digits)", pattern = "^[0-9]{16}$")),
+    responses((status = 200, body = HouseholdView, description = "the file, personal data masked by role"), (status = 404, description = "unknown or outside jurisdiction")))]
 pub async fn get_household(State(state): State<Arc<AppState>>, a: Auth, Path(id): Path<String>) -> Result<Json<HouseholdView>, ApiError> {
     Ok(Json(load_view(&state, &a, id).await?))
 }
 
 /// The household's events from the ledger, oldest first.
-#[utoipa::path(get, path = "/api/v1/households/{id}/history", params(("id" = String, Path, description = "household id")),
-    responses((status = 200, description = "ledger events"), (status = 404, description = "unknown or outside jurisdiction")))]
+#[utoipa::path(get, path = "/api/v1/households/{id}/history", params(("id" = String, Path, description = "household id (the village code and four digits)", pattern = "^[0-9]{16}$")),
+    responses((status = 200, body = Vec<Event>, description = "ledger events"), (status = 404, description = "unknown or outside jurisdiction")))]
 pub async fn get_history(State(state): State<Arc<AppState>>, a: Auth, Path(id): Path<String>) -> Result<Json<Vec<Event>>, ApiError> {
     Ok(Json(blocking(&state, move |s| s.history(&a.caller, &id)).await?))
 }
@@ -129,8 +139,8 @@ pub struct ChangeBody {
 }
 
 /// Applies one change to a household as one ledger event (village officials).
-#[utoipa::path(post, path = "/api/v1/households/{id}/changes", params(("id" = String, Path, description = "household id")), request_body = ChangeBody,
-    responses((status = 200, description = "the changed file"), (status = 403, description = "role may not edit"),
+#[utoipa::path(post, path = "/api/v1/households/{id}/changes", params(("id" = String, Path, description = "household id (the village code and four digits)", pattern = "^[0-9]{16}$")), request_body = ChangeBody,
+    responses((status = 200, body = HouseholdView, description = "the changed file"), (status = 403, description = "role may not edit"),
               (status = 404, description = "unknown or outside jurisdiction"), (status = 409, description = "stale version"),
               (status = 422, description = "the change breaks a rule")))]
 pub async fn post_change(

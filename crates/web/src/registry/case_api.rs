@@ -27,16 +27,16 @@ async fn open(state: &Arc<AppState>, a: Auth, kind: CaseKind, id: String, reason
 }
 
 /// Proposes the household's exit (脱贫销号). When a standard is unmet: 422 with `unmet`, nothing recorded.
-#[utoipa::path(post, path = "/api/v1/households/{id}/exit", params(("id" = String, Path, description = "household id")),
-    responses((status = 200, description = "the exit case, opened"), (status = 422, description = "standards unmet (error.unmet lists them) or a case already open"),
+#[utoipa::path(post, path = "/api/v1/households/{id}/exit", params(("id" = String, Path, description = "household id (the village code and four digits)", pattern = "^[0-9]{16}$")),
+    responses((status = 200, body = Case, description = "the exit case, opened"), (status = 422, description = "standards unmet (error.unmet lists them) or a case already open"),
               (status = 403, description = "not a village official"), (status = 404, description = "unknown or outside jurisdiction")))]
 pub async fn propose_exit(State(state): State<Arc<AppState>>, a: Auth, Path(id): Path<String>) -> Result<Json<Case>, ApiError> {
     open(&state, a, CaseKind::Exit, id, String::new()).await
 }
 
 /// Proposes a return to poverty (返贫挂号) with a reason.
-#[utoipa::path(post, path = "/api/v1/households/{id}/return", params(("id" = String, Path, description = "household id")), request_body = ReasonBody,
-    responses((status = 200, description = "the return case"), (status = 422, description = "not exited, no reason, or a case open")))]
+#[utoipa::path(post, path = "/api/v1/households/{id}/return", params(("id" = String, Path, description = "household id (the village code and four digits)", pattern = "^[0-9]{16}$")), request_body = ReasonBody,
+    responses((status = 200, body = Case, description = "the return case"), (status = 422, description = "not exited, no reason, or a case open")))]
 pub async fn propose_return(
     State(state): State<Arc<AppState>>,
     a: Auth,
@@ -47,8 +47,8 @@ pub async fn propose_return(
 }
 
 /// Proposes removing a wrongly included household (清退) with a reason.
-#[utoipa::path(post, path = "/api/v1/households/{id}/removal", params(("id" = String, Path, description = "household id")), request_body = ReasonBody,
-    responses((status = 200, description = "the removal case"), (status = 422, description = "already removed, no reason, or a case open")))]
+#[utoipa::path(post, path = "/api/v1/households/{id}/removal", params(("id" = String, Path, description = "household id (the village code and four digits)", pattern = "^[0-9]{16}$")), request_body = ReasonBody,
+    responses((status = 200, body = Case, description = "the removal case"), (status = 422, description = "already removed, no reason, or a case open")))]
 pub async fn propose_removal(
     State(state): State<Arc<AppState>>,
     a: Auth,
@@ -69,8 +69,8 @@ pub struct MonitoringBody {
 
 /// Proposes the household for monitoring (防返贫监测): check, review, notice (≥ 5 days),
 /// county decision within 15 days.
-#[utoipa::path(post, path = "/api/v1/households/{id}/monitoring", params(("id" = String, Path, description = "household id")), request_body = MonitoringBody,
-    responses((status = 200, description = "the monitoring case"), (status = 400, description = "unknown type"), (status = 422, description = "already monitored, removed, no reason, or a case open")))]
+#[utoipa::path(post, path = "/api/v1/households/{id}/monitoring", params(("id" = String, Path, description = "household id (the village code and four digits)", pattern = "^[0-9]{16}$")), request_body = MonitoringBody,
+    responses((status = 200, body = Case, description = "the monitoring case"), (status = 400, description = "unknown type"), (status = 422, description = "already monitored, removed, no reason, or a case open")))]
 pub async fn propose_monitoring(
     State(state): State<Arc<AppState>>,
     a: Auth,
@@ -83,8 +83,8 @@ pub async fn propose_monitoring(
 }
 
 /// Proposes clearing a monitored household's risk (风险消除).
-#[utoipa::path(post, path = "/api/v1/households/{id}/monitoring/clear", params(("id" = String, Path, description = "household id")), request_body = ReasonBody,
-    responses((status = 200, description = "the clearing case"), (status = 422, description = "not monitored, no reason, or a case open")))]
+#[utoipa::path(post, path = "/api/v1/households/{id}/monitoring/clear", params(("id" = String, Path, description = "household id (the village code and four digits)", pattern = "^[0-9]{16}$")), request_body = ReasonBody,
+    responses((status = 200, body = Case, description = "the clearing case"), (status = 422, description = "not monitored, no reason, or a case open")))]
 pub async fn propose_clear(
     State(state): State<Arc<AppState>>,
     a: Auth,
@@ -105,8 +105,8 @@ pub struct TransferBody {
 /// Proposes moving the household to another village or county (迁移): source township review,
 /// source county release, target county acceptance; the file continues there under a new
 /// number with its history linked.
-#[utoipa::path(post, path = "/api/v1/households/{id}/transfer", params(("id" = String, Path, description = "household id")), request_body = TransferBody,
-    responses((status = 200, description = "the transfer case"), (status = 422, description = "malformed, unknown or same village, no reason, moved out or removed, or a case open")))]
+#[utoipa::path(post, path = "/api/v1/households/{id}/transfer", params(("id" = String, Path, description = "household id (the village code and four digits)", pattern = "^[0-9]{16}$")), request_body = TransferBody,
+    responses((status = 200, body = Case, description = "the transfer case"), (status = 422, description = "malformed, unknown or same village, no reason, moved out or removed, or a case open")))]
 pub async fn propose_transfer(
     State(state): State<Arc<AppState>>,
     a: Auth,
@@ -122,7 +122,7 @@ pub async fn propose_transfer(
 /// hardship) so that it can be monitored (防返贫监测). Village officials; the platform assigns
 /// the number; the household never counts among the registered poor.
 #[utoipa::path(post, path = "/api/v1/households/records", request_body = ApplicationBody,
-    responses((status = 200, description = "the recorded file"), (status = 403, description = "not a village official"),
+    responses((status = 200, body = crate::view::HouseholdView, description = "the recorded file"), (status = 403, description = "not a village official"),
               (status = 422, description = "invalid file, no reason, or a member already in another file")))]
 pub async fn record_household(
     State(state): State<Arc<AppState>>,
@@ -146,7 +146,7 @@ pub struct ApplicationBody {
 
 /// Files an identification application (识别申请) with the full household file.
 #[utoipa::path(post, path = "/api/v1/cases", request_body = ApplicationBody,
-    responses((status = 200, description = "the identification case"), (status = 422, description = "invalid file, or a member already in another file")))]
+    responses((status = 200, body = Case, description = "the identification case"), (status = 422, description = "invalid file, or a member already in another file")))]
 pub async fn apply(State(state): State<Arc<AppState>>, a: Auth, Json(b): Json<ApplicationBody>) -> Result<Json<Case>, ApiError> {
     let at = state.today().to_string();
     Ok(Json(blocking(&state, move |s| s.open_case(&a.caller, CaseKind::Identification, None, Some(b.file), &b.reason, &at)).await?))
@@ -160,7 +160,7 @@ pub struct CaseListParams {
 }
 
 /// Cases in a region, most recently updated first.
-#[utoipa::path(get, path = "/api/v1/cases", params(CaseListParams), responses((status = 200, description = "cases")))]
+#[utoipa::path(get, path = "/api/v1/cases", params(CaseListParams), responses((status = 200, body = Vec<Case>, description = "cases")))]
 pub async fn list(State(state): State<Arc<AppState>>, a: Auth, Query(p): Query<CaseListParams>) -> Result<Json<Vec<Case>>, ApiError> {
     let region = match p.region.as_deref().filter(|r| !r.is_empty()) {
         Some(r) => RegionCode::parse(r)?,
@@ -171,7 +171,7 @@ pub async fn list(State(state): State<Arc<AppState>>, a: Auth, Query(p): Query<C
 }
 
 /// One case with its steps and objections.
-#[utoipa::path(get, path = "/api/v1/cases/{id}", params(("id" = String, Path, description = "case id")), responses((status = 200, description = "the case"), (status = 404, description = "unknown or outside jurisdiction")))]
+#[utoipa::path(get, path = "/api/v1/cases/{id}", params(("id" = String, Path, description = "case id")), responses((status = 200, body = Case, description = "the case"), (status = 404, description = "unknown or outside jurisdiction")))]
 pub async fn get_case(State(state): State<Arc<AppState>>, a: Auth, Path(id): Path<String>) -> Result<Json<Case>, ApiError> {
     Ok(Json(blocking(&state, move |s| s.case(&a.caller, &id)).await?))
 }
@@ -196,7 +196,7 @@ pub fn decision(approve: bool, note: String) -> Decision {
 
 /// Does or rejects the case's next step (the official of that step's level).
 #[utoipa::path(post, path = "/api/v1/cases/{id}/steps", params(("id" = String, Path, description = "case id")), request_body = StepBody,
-    responses((status = 200, description = "the case after the step"), (status = 409, description = "someone did this step first"),
+    responses((status = 200, body = Case, description = "the case after the step"), (status = 409, description = "someone did this step first"),
               (status = 422, description = "wrong level, notice running, objection open, case closed, or exit standards no longer met")))]
 pub async fn step(
     State(state): State<Arc<AppState>>,
@@ -217,7 +217,7 @@ pub struct ObjectionBody {
     pub contact: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Tracking {
     pub tracking_number: String,
     pub message: &'static str,
@@ -225,7 +225,7 @@ pub struct Tracking {
 
 /// Lodges an objection to a running notice (no login). Answers the tracking number.
 #[utoipa::path(post, path = "/api/v1/public/notices/{case_id}/objections", params(("case_id" = String, Path, description = "case id of the notice")), request_body = ObjectionBody,
-    responses((status = 200, description = "tracking number"), (status = 422, description = "no notice running, or empty text")))]
+    responses((status = 200, body = Tracking, description = "tracking number"), (status = 422, description = "no notice running, or empty text")))]
 pub async fn object(
     State(state): State<Arc<AppState>>,
     Path(case_id): Path<String>,
@@ -245,7 +245,7 @@ pub struct ResolveBody {
 
 /// Resolves an objection (township officials).
 #[utoipa::path(post, path = "/api/v1/objections/{id}/resolve", params(("id" = String, Path, description = "objection tracking number")), request_body = ResolveBody,
-    responses((status = 200, description = "the case after resolution"), (status = 403, description = "not a township official")))]
+    responses((status = 200, body = Case, description = "the case after resolution"), (status = 403, description = "not a township official")))]
 pub async fn resolve(
     State(state): State<Arc<AppState>>,
     a: Auth,
@@ -264,7 +264,7 @@ pub struct NoticeParams {
 
 /// Public notices and announcements of a village or township (no login): name, household size,
 /// cause, step and dates; never ID numbers, phones, bank or health data.
-#[utoipa::path(get, path = "/api/v1/public/notices", params(NoticeParams), responses((status = 200, description = "notices"), (status = 400, description = "not a village or township code")))]
+#[utoipa::path(get, path = "/api/v1/public/notices", params(NoticeParams), responses((status = 200, body = Vec<PublicNotice>, description = "notices"), (status = 400, description = "not a village or township code")))]
 pub async fn notices(State(state): State<Arc<AppState>>, Query(p): Query<NoticeParams>) -> Result<Json<Vec<PublicNotice>>, ApiError> {
     let region = notice_region(&p.region)?;
     let at = state.today().to_string();
@@ -281,16 +281,20 @@ pub fn notice_region(code: &str) -> Result<RegionCode, ApiError> {
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct ClockBody {
+    /// Days to move the business date forward.
+    #[schema(minimum = 1, maximum = 366)]
     pub days: i64,
 }
 
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ClockAnswer {
+    /// The new business date, `YYYY-MM-DD`.
+    pub as_of: String,
+}
+
 /// Advances the demo's business clock (province officials, demo databases only).
-#[utoipa::path(post, path = "/api/v1/clock", request_body = ClockBody, responses((status = 200, description = "the new business date"), (status = 403, description = "not a demo, or not a province official")))]
-pub async fn advance_clock(
-    State(state): State<Arc<AppState>>,
-    a: Auth,
-    Json(b): Json<ClockBody>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+#[utoipa::path(post, path = "/api/v1/clock", request_body = ClockBody, responses((status = 200, body = ClockAnswer, description = "the new business date"), (status = 403, description = "not a demo, or not a province official")))]
+pub async fn advance_clock(State(state): State<Arc<AppState>>, a: Auth, Json(b): Json<ClockBody>) -> Result<Json<ClockAnswer>, ApiError> {
     if !state.demo_mode || a.user.role != fupin_domain::access::Role::ProvinceOfficial {
         return Err(ApiError::new(StatusCode::FORBIDDEN, "clock.forbidden", "只有演示环境的省级管理员可以调整业务日期"));
     }
@@ -301,5 +305,5 @@ pub async fn advance_clock(
     let d = tokio::task::spawn_blocking(move || st.advance_clock(b.days))
         .await
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))??;
-    Ok(Json(serde_json::json!({"as_of": d.to_string()})))
+    Ok(Json(ClockAnswer { as_of: d.to_string() }))
 }

@@ -29,7 +29,7 @@ async fn run(state: &Arc<AppState>, a: &Auth, region: Option<&str>) -> Result<(R
 }
 
 /// Files that contradict themselves or each other, by kind, with counts.
-#[utoipa::path(get, path = "/api/v1/checks", params(CheckParams), responses((status = 200, description = "counts per kind and findings"), (status = 404, description = "outside jurisdiction")))]
+#[utoipa::path(get, path = "/api/v1/checks", params(CheckParams), responses((status = 200, body = CheckReport, description = "counts per kind and findings"), (status = 404, description = "outside jurisdiction")))]
 pub async fn get_checks(State(state): State<Arc<AppState>>, a: Auth, Query(p): Query<CheckParams>) -> Result<Json<CheckReport>, ApiError> {
     Ok(Json(run(&state, &a, p.region.as_deref()).await?.1))
 }

@@ -36,7 +36,7 @@ async fn run(state: &Arc<AppState>, a: &Auth, p: &YearlyParams) -> Result<Yearly
 
 /// Re-evaluates every file of a region for a year: who meets the exit standards, who of the
 /// exited is at risk, and the data problems found.
-#[utoipa::path(get, path = "/api/v1/yearly", params(YearlyParams), responses((status = 200, description = "counts and lists"), (status = 404, description = "outside jurisdiction")))]
+#[utoipa::path(get, path = "/api/v1/yearly", params(YearlyParams), responses((status = 200, body = YearlyUpdate, description = "counts and lists"), (status = 404, description = "outside jurisdiction")))]
 pub async fn get_yearly(
     State(state): State<Arc<AppState>>,
     a: Auth,
