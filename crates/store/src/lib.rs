@@ -53,6 +53,10 @@ pub enum StoreError {
     /// A key that must be unique is taken (two writers raced for one number): retry.
     #[error("duplicate key: {0}")]
     Duplicate(String),
+    /// A stored value no command could have written (a NULL where a value belongs, text where
+    /// a number belongs): names the table, the row's key and the column.
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
     #[error("database error: {0}")]
     Db(String),
 }

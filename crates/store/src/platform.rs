@@ -95,14 +95,16 @@ pub trait PlatformStore: Send + Sync {
     fn pii_audit(&self, caller: &Caller, q: &AuditQuery) -> Result<Page<AuditEntry>>;
 }
 
-pub(crate) fn parse_region(r: &Row) -> Region {
-    Region {
-        code: r.text(0),
-        name: r.text(1),
-        level: Level::parse(&r.text(2)).unwrap_or(Level::Village),
-        parent_code: r.opt_text(3),
-        rural_population: r.int(4),
-    }
+pub(crate) fn parse_region(r: &Row) -> Result<Region> {
+    let level = r.text(2)?;
+    Ok(Region {
+        code: r.text(0)?,
+        name: r.text(1)?,
+        level: Level::parse(&level)
+            .ok_or_else(|| StoreError::Corrupt(format!("regions ({}): level {level:?}", r.str(0).unwrap_or("?"))))?,
+        parent_code: r.opt_text(3)?,
+        rural_population: r.int(4)?,
+    })
 }
 
 pub fn region_row(r: &Region) -> Vec<Val> {
@@ -121,7 +123,7 @@ impl<B: Backend> PlatformStore for SqlStore<B> {
     }
 
     fn meta(&self, key: &str) -> Result<Option<String>> {
-        self.read(|tx| Ok(tx.query_one("SELECT value FROM meta WHERE key = $1", &[key.into()])?.map(|r| r.text(0))))
+        self.read(|tx| tx.query_one("SELECT value FROM meta WHERE key = $1", &[key.into()])?.map(|r| r.text(0)).transpose())
     }
 
     fn set_meta(&self, key: &str, value: &str) -> Result<()> {
@@ -150,18 +152,19 @@ impl<B: Backend> PlatformStore for SqlStore<B> {
 
     fn region(&self, code: &RegionCode) -> Result<Option<Region>> {
         let sql = format!("SELECT {REGION_COLS} FROM regions WHERE code = $1");
-        self.read(|tx| Ok(tx.query_one(&sql, &[code.as_str().into()])?.map(|r| parse_region(&r))))
+        self.read(|tx| tx.query_one(&sql, &[code.as_str().into()])?.map(|r| parse_region(&r)).transpose())
     }
 
     fn verify_ledger(&self) -> Result<VerifyReport> {
         let counties: Vec<String> = self.read(|tx| {
-            let mut counties: BTreeSet<String> = tx.query("SELECT county_code FROM chain_heads", &[])?.iter().map(|r| r.text(0)).collect();
+            let mut counties: BTreeSet<String> =
+                tx.query("SELECT county_code FROM chain_heads", &[])?.iter().map(|r| r.text(0)).collect::<Result<_>>()?;
             // Counties with events but no head: one primary-key seek per county, not a scan of every event.
             let mut after = String::new();
             while let Some(r) = tx
                 .query_one("SELECT county_code FROM ledger WHERE county_code > $1 ORDER BY county_code LIMIT 1", &[after.as_str().into()])?
             {
-                after = r.text(0);
+                after = r.text(0)?;
                 counties.insert(after.clone());
             }
             Ok(counties.into_iter().collect())
@@ -179,12 +182,12 @@ impl<B: Backend> PlatformStore for SqlStore<B> {
             )?;
             r.map(|r| {
                 Ok(UserRecord {
-                    username: r.text(0),
-                    display_name: r.text(1),
-                    role: Role::parse(&r.text(2))?,
-                    region: RegionCode::parse(&r.text(3))?,
-                    helper_id: r.opt_text(4),
-                    password_hash: r.text(5),
+                    username: r.text(0)?,
+                    display_name: r.text(1)?,
+                    role: Role::parse(&r.text(2)?)?,
+                    region: RegionCode::parse(&r.text(3)?)?,
+                    helper_id: r.opt_text(4)?,
+                    password_hash: r.text(5)?,
                 })
             })
             .transpose()
@@ -195,7 +198,7 @@ impl<B: Backend> PlatformStore for SqlStore<B> {
         self.write(|tx| {
             // A new password ends every session of the old one.
             let old = tx.query_one("SELECT password_hash FROM users WHERE username = $1", &[u.username.as_str().into()])?;
-            if old.is_some_and(|r| r.str(0) != u.password_hash) {
+            if old.map(|r| r.text(0)).transpose()?.is_some_and(|h| h != u.password_hash) {
                 tx.exec("DELETE FROM sessions WHERE username = $1", &[u.username.as_str().into()])?;
             }
             tx.exec(
@@ -227,12 +230,12 @@ impl<B: Backend> PlatformStore for SqlStore<B> {
 
     fn session(&self, token_hash: &str, now: i64) -> Result<Option<SessionRecord>> {
         self.read(|tx| {
-            Ok(tx
-                .query_one(
-                    "SELECT username, csrf_token, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2",
-                    &[token_hash.into(), now.into()],
-                )?
-                .map(|r| SessionRecord { username: r.text(0), csrf_token: r.text(1), expires_at: r.int(2) }))
+            tx.query_one(
+                "SELECT username, csrf_token, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2",
+                &[token_hash.into(), now.into()],
+            )?
+            .map(|r| Ok(SessionRecord { username: r.text(0)?, csrf_token: r.text(1)?, expires_at: r.int(2)? }))
+            .transpose()
         })
     }
 
@@ -266,7 +269,7 @@ impl<B: Backend> PlatformStore for SqlStore<B> {
         let page = aq.page.max(1);
         self.read(|tx| {
             let count = format!("SELECT COUNT(*) FROM (SELECT 1{} LIMIT {}) c", q.sql, COUNT_CAP + 1);
-            let total = tx.query_one(&count, &q.params)?.map(|r| r.int(0)).unwrap_or(0);
+            let total = tx.query_one(&count, &q.params)?.map(|r| r.int(0)).transpose()?.unwrap_or(0);
             let list = format!(
                 "SELECT at, username, household_id, fields{} ORDER BY at DESC, household_id LIMIT {per_page} OFFSET {}",
                 q.sql,
@@ -275,8 +278,8 @@ impl<B: Backend> PlatformStore for SqlStore<B> {
             let items = tx
                 .query(&list, &q.params)?
                 .into_iter()
-                .map(|r| AuditEntry { at: r.text(0), username: r.text(1), subject: r.text(2), fields: r.text(3) })
-                .collect();
+                .map(|r| Ok(AuditEntry { at: r.text(0)?, username: r.text(1)?, subject: r.text(2)?, fields: r.text(3)? }))
+                .collect::<Result<_>>()?;
             Ok(Page { items, total: total.min(COUNT_CAP), total_capped: total > COUNT_CAP, page, per_page })
         })
     }

@@ -44,3 +44,34 @@ fn an_older_database_is_migrated_on_opening() {
     let newer = store.record_household(&village, sample_household("371521100001", 2, 1), "排查", "2021-01-01").unwrap();
     assert_eq!(store.household(&village, &newer.id).unwrap(), newer);
 }
+
+/// SQLite keeps whatever is written into a column: text where a number belongs is read as an
+/// error naming table, key and column, not as 0.
+#[test]
+fn text_in_a_number_column_is_an_error_naming_table_key_and_column() {
+    use fupin_domain::access::Role;
+    use fupin_store::conformance::{official, sample_household, test_regions};
+    use fupin_store::StoreError;
+    let (_dir, store) = fresh().unwrap();
+    store.load_regions(&test_regions()).unwrap();
+    let village = official(Role::VillageOfficial, "371521100001");
+    let h = store.create_household(&village, sample_household("371521100001", 1, 2), "建档", "2015-12-01").unwrap();
+    store.exec_raw(&format!("UPDATE members SET medical_insurance = 'lots' WHERE household_id = '{}'", h.id)).unwrap();
+    match store.household(&village, &h.id) {
+        Err(StoreError::Corrupt(why)) => {
+            assert!(why.contains("members") && why.contains(&h.id) && why.contains("medical_insurance") && why.contains("lots"), "{why}")
+        }
+        other => panic!("text in members.medical_insurance must be an error, got {other:?}"),
+    }
+    // The lean pass of the yearly update reads the same rows.
+    let province = official(Role::ProvinceOfficial, "37");
+    assert!(matches!(
+        store.yearly_update(
+            &province,
+            &fupin_domain::RegionCode::parse("37").unwrap(),
+            2016,
+            fupin_domain::id_number::Date::new(2016, 12, 31).unwrap()
+        ),
+        Err(StoreError::Corrupt(_))
+    ));
+}

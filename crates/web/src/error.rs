@@ -65,6 +65,10 @@ impl From<StoreError> for ApiError {
                 unmet: items.into_iter().map(|(id, why)| format!("户{id}：{why}")).collect(),
                 detail: None,
             },
+            StoreError::Corrupt(detail) => {
+                tracing::error!(%detail, "corrupt row");
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal.corrupt", "存储的数据已损坏，请联系系统管理员")
+            }
             StoreError::Db(detail) => {
                 tracing::error!(%detail, "database error");
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "服务器内部错误，请稍后重试")

@@ -1,6 +1,6 @@
 //! PostgreSQL through the synchronous `postgres` client and an r2d2 pool; bulk loads use COPY.
 
-use crate::core::db::{Backend, BulkRows, Row, Tx, Val};
+use crate::core::db::{Backend, BulkRows, Row, Shape, Tx, Val};
 use crate::StoreError;
 use bytes::BytesMut;
 use postgres::types::{IsNull, ToSql, Type};
@@ -65,6 +65,8 @@ impl Tx for PgTx<'_, '_> {
     fn query(&mut self, sql: &str, params: &[Val]) -> Result<Vec<Row>, StoreError> {
         let rows = self.0.query(sql, &refs(params)).map_err(db_err)?;
         let mut out = Vec::with_capacity(rows.len());
+        let names = rows.first().map(|r| r.columns().iter().map(|c| c.name().to_string()).collect()).unwrap_or_default();
+        let shape = std::sync::Arc::new(Shape::new(sql, names));
         for r in rows {
             let mut vals = Vec::with_capacity(r.len());
             for (i, col) in r.columns().iter().enumerate() {
@@ -77,7 +79,7 @@ impl Tx for PgTx<'_, '_> {
                 };
                 vals.push(v.unwrap_or(Val::Null));
             }
-            out.push(Row(vals));
+            out.push(Row::new(vals, shape.clone()));
         }
         Ok(out)
     }

@@ -1,7 +1,7 @@
 //! The embedded default: SQLite through rusqlite, WAL mode, a small connection pool. Write
 //! transactions begin IMMEDIATE so that writers queue on SQLite's lock instead of failing late.
 
-use crate::core::db::{Backend, BulkRows, Row, Tx, Val};
+use crate::core::db::{Backend, BulkRows, Row, Shape, Tx, Val};
 use crate::StoreError;
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, TransactionBehavior};
@@ -106,6 +106,7 @@ impl Tx for SqliteTx<'_> {
     fn query(&mut self, sql: &str, params: &[Val]) -> Result<Vec<Row>, StoreError> {
         let mut st = self.0.prepare_cached(sql).map_err(db_err)?;
         let n = st.column_count();
+        let shape = std::sync::Arc::new(Shape::new(sql, st.column_names().into_iter().map(String::from).collect()));
         let mut rows = st.query(rusqlite::params_from_iter(params)).map_err(db_err)?;
         let mut out = vec![];
         while let Some(r) = rows.next().map_err(db_err)? {
@@ -118,7 +119,7 @@ impl Tx for SqliteTx<'_> {
                     ValueRef::Text(t) | ValueRef::Blob(t) => Val::Text(String::from_utf8_lossy(t).into_owned()),
                 });
             }
-            out.push(Row(vals));
+            out.push(Row::new(vals, shape.clone()));
         }
         Ok(out)
     }

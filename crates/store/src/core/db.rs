@@ -49,45 +49,96 @@ impl<T: Into<Val>> From<Option<T>> for Val {
     }
 }
 
-/// One result row.
+/// What a query's rows are: the table it reads (for error messages) and its column names.
+#[derive(Debug)]
+pub struct Shape {
+    pub table: String,
+    pub columns: Vec<String>,
+}
+
+impl Shape {
+    /// The first table the statement names (`FROM t`, `UPDATE t`, `INTO t`), for naming it when
+    /// a row of it turns out corrupt.
+    pub fn new(sql: &str, columns: Vec<String>) -> Shape {
+        let words: Vec<&str> = sql.split_whitespace().collect();
+        let table = words
+            .windows(2)
+            .find(|w| ["FROM", "UPDATE", "INTO"].contains(&w[0].to_ascii_uppercase().as_str()) && !w[1].starts_with('('))
+            .map(|w| w[1].trim_end_matches([',', ';', ')']).to_string())
+            .unwrap_or_else(|| "?".into());
+        Shape { table, columns }
+    }
+}
+
+/// One result row. Columns are read strictly: a NULL where a value is read, or text that is not
+/// a number where a number is, is `StoreError::Corrupt` naming table, key (the first column)
+/// and column, never a silent 0 or "".
 #[derive(Debug, Clone)]
-pub struct Row(pub Vec<Val>);
+pub struct Row {
+    pub vals: Vec<Val>,
+    pub shape: std::sync::Arc<Shape>,
+}
 
 impl Row {
-    pub fn int(&self, i: usize) -> i64 {
-        match &self.0[i] {
-            Val::Int(v) => *v,
-            Val::Text(s) => s.parse().unwrap_or(0),
-            Val::Null => 0,
+    pub fn new(vals: Vec<Val>, shape: std::sync::Arc<Shape>) -> Row {
+        Row { vals, shape }
+    }
+
+    fn corrupt(&self, i: usize, wanted: &str) -> StoreError {
+        let name = |c: usize| self.shape.columns.get(c).map(String::as_str).unwrap_or("?").to_string();
+        let key = match self.vals.first() {
+            Some(Val::Int(v)) => v.to_string(),
+            Some(Val::Text(s)) => s.clone(),
+            _ => "NULL".into(),
+        };
+        let found = match self.vals.get(i) {
+            Some(Val::Int(v)) => v.to_string(),
+            Some(Val::Text(s)) => format!("{s:?}"),
+            Some(Val::Null) => "NULL".into(),
+            None => "no such column".into(),
+        };
+        StoreError::Corrupt(format!("{} ({} = {key}): column {} should be {wanted}, holds {found}", self.shape.table, name(0), name(i)))
+    }
+
+    pub fn int(&self, i: usize) -> Result<i64, StoreError> {
+        self.opt_int(i)?.ok_or_else(|| self.corrupt(i, "a number"))
+    }
+
+    /// NULL is None; text that is not a whole number is corrupt.
+    pub fn opt_int(&self, i: usize) -> Result<Option<i64>, StoreError> {
+        match self.vals.get(i) {
+            Some(Val::Int(v)) => Ok(Some(*v)),
+            Some(Val::Text(s)) => s.parse().map(Some).map_err(|_| self.corrupt(i, "a number")),
+            Some(Val::Null) => Ok(None),
+            None => Err(self.corrupt(i, "present")),
         }
     }
 
-    pub fn opt_int(&self, i: usize) -> Option<i64> {
-        match &self.0[i] {
-            Val::Null => None,
-            _ => Some(self.int(i)),
+    pub fn text(&self, i: usize) -> Result<String, StoreError> {
+        self.opt_text(i)?.ok_or_else(|| self.corrupt(i, "text"))
+    }
+
+    /// NULL is None; a number is its digits.
+    pub fn opt_text(&self, i: usize) -> Result<Option<String>, StoreError> {
+        match self.vals.get(i) {
+            Some(Val::Text(s)) => Ok(Some(s.clone())),
+            Some(Val::Int(v)) => Ok(Some(v.to_string())),
+            Some(Val::Null) => Ok(None),
+            None => Err(self.corrupt(i, "present")),
         }
     }
 
-    pub fn text(&self, i: usize) -> String {
-        match &self.0[i] {
-            Val::Text(s) => s.clone(),
-            Val::Int(v) => v.to_string(),
-            Val::Null => String::new(),
+    /// Column `i` as text without copying it.
+    pub fn str(&self, i: usize) -> Result<&str, StoreError> {
+        match self.vals.get(i) {
+            Some(Val::Text(s)) => Ok(s),
+            _ => Err(self.corrupt(i, "text")),
         }
     }
 
-    /// Column `i` as text without copying it ("" for NULL or a number).
-    pub fn str(&self, i: usize) -> &str {
-        match &self.0[i] {
-            Val::Text(s) => s,
-            _ => "",
-        }
-    }
-
-    /// Every column as text, moved out of the row.
+    /// Every column as text, moved out of the row: NULL as "" (for exports of nullable columns).
     pub fn into_texts(self) -> Vec<String> {
-        self.0
+        self.vals
             .into_iter()
             .map(|v| match v {
                 Val::Text(s) => s,
@@ -95,13 +146,6 @@ impl Row {
                 Val::Null => String::new(),
             })
             .collect()
-    }
-
-    pub fn opt_text(&self, i: usize) -> Option<String> {
-        match &self.0[i] {
-            Val::Null => None,
-            _ => Some(self.text(i)),
-        }
     }
 }
 

@@ -101,31 +101,34 @@ impl Event {
         ]
     }
 
-    pub fn from_row(r: &Row) -> Event {
-        Event {
-            county_code: r.text(0),
-            seq: r.int(1),
-            household_id: r.text(2),
-            kind: r.text(3),
-            actor: r.text(4),
-            at: r.text(5),
-            reason: r.text(6),
-            payload: r.text(7),
-            prev_hash: r.text(8),
-            hash: r.text(9),
-        }
+    pub fn from_row(r: &Row) -> Result<Event, StoreError> {
+        Ok(Event {
+            county_code: r.text(0)?,
+            seq: r.int(1)?,
+            household_id: r.text(2)?,
+            kind: r.text(3)?,
+            actor: r.text(4)?,
+            at: r.text(5)?,
+            reason: r.text(6)?,
+            payload: r.text(7)?,
+            prev_hash: r.text(8)?,
+            hash: r.text(9)?,
+        })
     }
 
     /// `from_row` for a row the caller is done with: the texts are moved, not copied.
-    fn from_owned_row(r: Row) -> Event {
-        let seq = r.int(1);
-        let mut texts = r.0.into_iter().map(|v| match v {
+    fn from_owned_row(r: Row) -> Result<Event, StoreError> {
+        let seq = r.int(1)?;
+        // As strict as `from_row`: every other column holds text.
+        for i in (0..EVENT_COLS.len()).filter(|&i| i != 1) {
+            r.str(i)?;
+        }
+        let mut texts = r.vals.into_iter().map(|v| match v {
             Val::Text(s) => s,
-            Val::Int(v) => v.to_string(),
-            Val::Null => String::new(),
+            _ => String::new(),
         });
         let mut next = || texts.next().unwrap_or_default();
-        Event {
+        Ok(Event {
             county_code: next(),
             seq: {
                 next();
@@ -139,7 +142,7 @@ impl Event {
             payload: next(),
             prev_hash: next(),
             hash: next(),
-        }
+        })
     }
 }
 
@@ -174,7 +177,7 @@ pub fn append(tx: &mut dyn Tx, ev: &mut Event) -> Result<(), StoreError> {
     let head = tx
         .query_one("UPDATE chain_heads SET seq = seq + 1 WHERE county_code = $1 RETURNING seq, hash", std::slice::from_ref(&county))?
         .ok_or_else(|| StoreError::Db("chain head vanished".into()))?;
-    ev.chain(head.int(0) - 1, &head.text(1));
+    ev.chain(head.int(0)? - 1, &head.text(1)?);
     tx.exec("UPDATE chain_heads SET hash = $1 WHERE county_code = $2", &[ev.hash.as_str().into(), county])?;
     let params: Vec<String> = (1..=EVENT_COLS.len()).map(|i| format!("${i}")).collect();
     let sql = format!("INSERT INTO ledger ({}) VALUES ({})", EVENT_COLS.join(", "), params.join(", "));
@@ -198,7 +201,7 @@ pub fn append_many(tx: &mut dyn Tx, events: &mut [Event]) -> Result<(), StoreErr
         let head = tx
             .query_one("UPDATE chain_heads SET seq = seq + $1 WHERE county_code = $2 RETURNING seq, hash", &[n.into(), c.clone()])?
             .ok_or_else(|| StoreError::Db("chain head vanished".into()))?;
-        let (mut seq, mut hash) = (head.int(0) - n, head.text(1));
+        let (mut seq, mut hash) = (head.int(0)? - n, head.text(1)?);
         for ev in events.iter_mut().filter(|e| e.county_code == county) {
             ev.chain(seq, &hash);
             (seq, hash) = (ev.seq, ev.hash.clone());
@@ -291,7 +294,12 @@ pub fn check_county(tx: &mut dyn Tx, county: &str) -> Result<ChainCheck, StoreEr
         let rows = tx.query(&sql, &[c.clone(), after.into()])?;
         let full = rows.len() == PAGE;
         for r in rows {
-            let ev = Event::from_owned_row(r);
+            // A row that does not even decode (a NULL written over a hash) is a broken link too.
+            let seq = r.opt_int(1).ok().flatten().unwrap_or(after + 1);
+            let ev = match Event::from_owned_row(r) {
+                Ok(ev) => ev,
+                Err(e) => return Ok(ChainCheck::Broken(seq, format!("事件无法读取：{e}"))),
+            };
             if let Err((seq, why)) = verifier.feed(&ev) {
                 return Ok(ChainCheck::Broken(seq, why));
             }
@@ -301,7 +309,7 @@ pub fn check_county(tx: &mut dyn Tx, county: &str) -> Result<ChainCheck, StoreEr
             break;
         }
     }
-    Ok(match verifier.finish((head.int(0), head.str(1))) {
+    Ok(match verifier.finish((head.int(0)?, head.str(1)?)) {
         Ok(n) => ChainCheck::Intact(n),
         Err((seq, why)) => ChainCheck::Broken(seq, why),
     })

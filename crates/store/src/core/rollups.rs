@@ -56,10 +56,10 @@ pub fn figures_by(tx: &mut dyn Tx, level_len: i64, group_len: usize, region: &Re
     )?;
     let mut out: BTreeMap<String, Figures> = BTreeMap::new();
     for r in rows {
-        let (Val::Text(code), Val::Text(metric)) = (&r.0[0], &r.0[1]) else { continue };
+        let (Val::Text(code), Val::Text(metric)) = (&r.vals[0], &r.vals[1]) else { continue };
         let t = out.entry(code[..group_len.min(code.len())].to_string()).or_default().entry(metric.clone()).or_default();
-        t.households += r.int(2);
-        t.persons += r.int(3);
+        t.households += r.int(2)?;
+        t.persons += r.int(3)?;
     }
     Ok(out)
 }

@@ -41,9 +41,9 @@ impl<B: Backend> MapsStore for SqlStore<B> {
         }
         self.read(|tx| {
             let sql = format!("SELECT {REGION_COLS} FROM regions WHERE code = $1");
-            let region = tx.query_one(&sql, &[code.as_str().into()])?.map(|r| parse_region(&r)).ok_or(StoreError::NotFound)?;
+            let region = tx.query_one(&sql, &[code.as_str().into()])?.map(|r| parse_region(&r)).ok_or(StoreError::NotFound)??;
             let sql = format!("SELECT {REGION_COLS} FROM regions WHERE parent_code = $1 ORDER BY code");
-            let children: Vec<Region> = tx.query(&sql, &[code.as_str().into()])?.iter().map(parse_region).collect();
+            let children: Vec<Region> = tx.query(&sql, &[code.as_str().into()])?.iter().map(parse_region).collect::<Result<_>>()?;
             // Rollup rows exist for villages, townships and counties; above the county the
             // children's figures are sums over county rows. A region's own total is the sum of its
             // children's (equal by construction), so one range read answers both.
@@ -89,7 +89,7 @@ impl<B: Backend> MapsStore for SqlStore<B> {
                 "SELECT region_code, persons FROM targets WHERE year = $1 AND region_code >= $2 AND region_code < $3",
                 &[year.into(), lo.as_str().into(), hi.as_str().into()],
             )? {
-                *out.entry(r.text(0)[..group].to_string()).or_insert(0) += r.int(1);
+                *out.entry(r.text(0)?[..group].to_string()).or_insert(0) += r.int(1)?;
             }
             Ok(out)
         })

@@ -113,56 +113,57 @@ pub(crate) const CASE_COLS: &str = "id, household_id, village_code, kind, next_s
 const OBJECTION_COLS: &str = "id, case_id, lodged_at, text, contact, status, resolution, resolved_by, resolved_at";
 
 fn parse_case(r: &Row) -> Result<(Case, Option<Household>)> {
-    let kind = CaseKind::parse(&r.text(3))?;
+    let kind = CaseKind::parse(&r.text(3)?)?;
     let file = r
-        .opt_text(16)
+        .opt_text(16)?
         .filter(|f| !f.is_empty())
         .map(|f| serde_json::from_str::<Household>(&f))
         .transpose()
-        .map_err(|e| StoreError::Db(e.to_string()))?;
+        .map_err(|e| StoreError::Corrupt(format!("cases ({}): file not JSON: {e}", r.str(0).unwrap_or("?"))))?;
     Ok((
         Case {
-            id: r.text(0),
-            household_id: r.text(1),
-            village_code: r.text(2),
+            id: r.text(0)?,
+            household_id: r.text(1)?,
+            village_code: r.text(2)?,
             kind,
-            next_step: r.int(4) as usize,
-            state: CaseState::parse(&r.text(5))?,
-            notice_from: r.opt_text(6),
-            notice_until: r.opt_text(7),
-            reason: r.text(8),
-            opened_by: r.text(9),
-            opened_at: r.text(10),
-            updated_at: r.text(11),
-            version: r.int(12),
-            head_name: r.text(13),
-            size: r.int(14),
-            main_cause: Cause::parse(&r.text(15))?,
+            next_step: r.int(4)? as usize,
+            state: CaseState::parse(&r.text(5)?)?,
+            notice_from: r.opt_text(6)?,
+            notice_until: r.opt_text(7)?,
+            reason: r.text(8)?,
+            opened_by: r.text(9)?,
+            opened_at: r.text(10)?,
+            updated_at: r.text(11)?,
+            version: r.int(12)?,
+            head_name: r.text(13)?,
+            size: r.int(14)?,
+            main_cause: Cause::parse(&r.text(15)?)?,
             steps: kind.steps(),
             objections: vec![],
-            monitor_type: Some(r.text(17))
+            monitor_type: r
+                .opt_text(17)?
                 .filter(|m| !m.is_empty())
                 .map(|m| fupin_domain::registry::codes::MonitorType::parse(&m))
                 .transpose()?,
-            deadline: r.opt_text(18),
-            target_village: r.opt_text(19).filter(|t| !t.is_empty()),
+            deadline: r.opt_text(18)?,
+            target_village: r.opt_text(19)?.filter(|t| !t.is_empty()),
         },
         file,
     ))
 }
 
-fn parse_objection(r: &Row) -> Objection {
-    Objection {
-        id: r.text(0),
-        case_id: r.text(1),
-        lodged_at: r.text(2),
-        text: r.text(3),
-        contact: r.text(4),
-        status: r.text(5),
-        resolution: r.text(6),
-        resolved_by: r.text(7),
-        resolved_at: r.text(8),
-    }
+fn parse_objection(r: &Row) -> Result<Objection> {
+    Ok(Objection {
+        id: r.text(0)?,
+        case_id: r.text(1)?,
+        lodged_at: r.text(2)?,
+        text: r.text(3)?,
+        contact: r.text(4)?,
+        status: r.text(5)?,
+        resolution: r.text(6)?,
+        resolved_by: r.text(7)?,
+        resolved_at: r.text(8)?,
+    })
 }
 
 fn parse_date(at: &str) -> Result<Date> {
@@ -181,7 +182,7 @@ fn load_case(tx: &mut dyn Tx, id: &str) -> Result<Option<(Case, Option<Household
     let Some(r) = tx.query_one(&sql, &[id.into()])? else { return Ok(None) };
     let (mut case, file) = parse_case(&r)?;
     let sql = format!("SELECT {OBJECTION_COLS} FROM objections WHERE case_id = $1 ORDER BY id");
-    case.objections = tx.query(&sql, &[id.into()])?.iter().map(parse_objection).collect();
+    case.objections = tx.query(&sql, &[id.into()])?.iter().map(parse_objection).collect::<Result<_>>()?;
     Ok(Some((case, file)))
 }
 
@@ -349,7 +350,11 @@ pub(crate) fn open_case_in_tx(
     {
         return Err(DomainError::new("case.already_open", "该户已有正在办理的业务").into());
     }
-    let n = tx.query_one("SELECT COUNT(*) FROM cases WHERE household_id = $1", &[hid.as_str().into()])?.map_or(0, |r| r.int(0));
+    let n = tx
+        .query_one("SELECT COUNT(*) FROM cases WHERE household_id = $1", &[hid.as_str().into()])?
+        .map(|r| r.int(0))
+        .transpose()?
+        .unwrap_or(0);
     let letter = match kind {
         CaseKind::Identification => "I",
         CaseKind::Exit => "E",
@@ -496,7 +501,10 @@ pub(crate) fn next_file_id(tx: &mut dyn Tx, village: &RegionCode) -> Result<Stri
     let seq = [max_file, max_case]
         .iter()
         .flatten()
-        .filter_map(|r| r.opt_text(0))
+        .map(|r| r.opt_text(0))
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .flatten()
         .filter_map(|id| id.get(12..).and_then(|s| s.parse::<u32>().ok()))
         .max()
         .unwrap_or(0)
@@ -689,6 +697,7 @@ pub(crate) fn public_notices_in(tx: &mut dyn Tx, region: &RegionCode, at: &str) 
         let village_name = tx
             .query_one("SELECT name FROM regions WHERE code = $1", &[c.village_code.as_str().into()])?
             .map(|r| r.text(0))
+            .transpose()?
             .unwrap_or_default();
         let step = match c.state {
             CaseState::Done => "已公告".to_string(),

@@ -1006,6 +1006,21 @@ pub fn a_households_cases_survive_a_busy_village(store: Arc<dyn Store>) {
     assert!(matches!(store.household_cases(&official(Role::VillageOfficial, "371522100001"), &first), Err(StoreError::NotFound)));
 }
 
+/// A stored value no command could write is an error naming table, household and what is wrong,
+/// never a file read with a default in its place.
+pub fn corrupt_rows_are_errors(store: Arc<dyn Store>) {
+    let village = setup(&*store);
+    let h = store.create_household(&village, sample_household("371521100001", 1, 2), "建档", "2015-12-01").unwrap();
+    store.exec_raw(&format!("UPDATE members SET relation = 'zz' WHERE household_id = '{}' AND member_no = 2", h.id)).unwrap();
+    match store.household(&village, &h.id) {
+        Err(StoreError::Corrupt(why)) => assert!(why.contains("members") && why.contains(&h.id) && why.contains("zz"), "{why}"),
+        other => panic!("a corrupt member row must be an error, got {other:?}"),
+    }
+    store.exec_raw(&format!("UPDATE members SET relation = '02' WHERE household_id = '{}'", h.id)).unwrap();
+    store.exec_raw(&format!("UPDATE households SET conditions = 'not json' WHERE id = '{}'", h.id)).unwrap();
+    assert!(matches!(store.household(&village, &h.id), Err(StoreError::Corrupt(_))));
+}
+
 /// One `#[test]` per scenario, for a backend's test file: `conformance_tests!(fresh);` where
 /// `fresh()` returns `Some((guard, store))` for an empty store (the guard lives for the test),
 /// or `None` to skip. The list of scenarios lives here only.
@@ -1016,7 +1031,7 @@ macro_rules! conformance_tests {
             ledger_tamper_is_detected, rollups_equal_recount, search, users_and_sessions, helper_cap, exit_workflow,
             identification_workflow, concurrent_step, return_removal_and_rejection, upheld_objection_rejects, data_checks,
             monitoring_workflow, transfer_workflow, recorded_household_monitoring, evaluation_equals_file_by_file,
-            a_households_cases_survive_a_busy_village, concurrent_numbers_never_collide,
+            a_households_cases_survive_a_busy_village, concurrent_numbers_never_collide, corrupt_rows_are_errors,
             a_helper_lists_only_their_households_cases);
     };
     (@each $fresh:path; $($name:ident),*) => {$(

@@ -91,20 +91,20 @@ fn stored_summaries(
     // Both in id order: one merge, no lookups.
     let mut pending = unchanged.iter().peekable();
     for r in rows {
-        let id = r.str(0);
+        let id = r.str(0)?;
         while let Some((u, _)) = pending.next_if(|p| p.0.as_str() < id) {
             problems.push((u.clone(), gone.to_string()));
         }
         if let Some((_, digest)) = pending.next_if(|p| p.0 == id) {
-            if r.str(4) != digest {
+            if r.str(4)? != digest {
                 problems.push((id.to_string(), "该户档案在读取文件期间已被修改，请重新导入".into()));
-            } else if !r.str(2).starts_with(scope) {
-                problems.push((id.to_string(), format!("村{}不在您的管辖范围内", r.str(2))));
+            } else if !r.str(2)?.starts_with(scope) {
+                problems.push((id.to_string(), format!("村{}不在您的管辖范围内", r.str(2)?)));
             }
-            people += r.int(5).max(0) as u64;
+            people += r.int(5)?.max(0) as u64;
         } else if wanted.contains(id) {
-            let status = Status::parse(r.str(1)).map_err(|e| StoreError::Db(e.to_string()))?;
-            let stored = Stored { status, village: r.text(2), monitoring: r.text(3), digest: r.text(4) };
+            let status = Status::parse(r.str(1)?).map_err(|e| StoreError::Db(e.to_string()))?;
+            let stored = Stored { status, village: r.text(2)?, monitoring: r.text(3)?, digest: r.text(4)? };
             out.insert(id.to_string(), stored);
         }
     }
@@ -145,7 +145,7 @@ fn households_of_ids(tx: &mut dyn Tx, ids: &[&str]) -> Result<HashMap<String, St
         let sql = format!("SELECT id_number, household_id FROM members WHERE active = 1 AND id_number IN ({})", params.join(", "));
         let vals: Vec<db::Val> = chunk.iter().map(|s| (*s).into()).collect();
         for r in tx.query(&sql, &vals)? {
-            out.insert(r.text(0), r.text(1));
+            out.insert(r.text(0)?, r.text(1)?);
         }
     }
     Ok(out)
@@ -221,7 +221,7 @@ fn import_problems<'f>(
         let params: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
         let vals: Vec<db::Val> = chunk.iter().map(|s| (*s).into()).collect();
         for r in tx.query(&format!("SELECT id FROM helpers WHERE id IN ({})", params.join(", ")), &vals)? {
-            known_helpers.insert(r.text(0));
+            known_helpers.insert(r.text(0)?);
         }
     }
     let mut seen: HashMap<&str, &str> = HashMap::new();

@@ -227,7 +227,7 @@ impl<B: Backend> RegistryStore for SqlStore<B> {
         let page = hq.page.max(1);
         self.read(|tx| {
             let count_sql = format!("SELECT COUNT(*) FROM (SELECT 1{} LIMIT {}) c", q.sql, COUNT_CAP + 1);
-            let total = tx.query_one(&count_sql, &q.params)?.map(|r| r.int(0)).unwrap_or(0);
+            let total = tx.query_one(&count_sql, &q.params)?.map(|r| r.int(0)).transpose()?.unwrap_or(0);
             let list_sql = format!(
                 "SELECT h.id, h.village_code, COALESCE(r.name, ''), h.head_name, h.head_id_number, h.size, h.status, h.attribute, h.main_cause \
                  {} ORDER BY h.village_code, h.id LIMIT {per_page} OFFSET {}",
@@ -237,15 +237,15 @@ impl<B: Backend> RegistryStore for SqlStore<B> {
             let mut items = vec![];
             for r in tx.query(&list_sql, &q.params)? {
                 items.push(HouseholdSummary {
-                    id: r.text(0),
-                    village_code: r.text(1),
-                    village_name: r.text(2),
-                    head_name: r.text(3),
-                    head_id_number: r.text(4),
-                    size: r.int(5),
-                    status: Status::parse(&r.text(6))?,
-                    attribute: Attribute::parse(&r.text(7))?,
-                    main_cause: Cause::parse(&r.text(8))?,
+                    id: r.text(0)?,
+                    village_code: r.text(1)?,
+                    village_name: r.text(2)?,
+                    head_name: r.text(3)?,
+                    head_id_number: r.text(4)?,
+                    size: r.int(5)?,
+                    status: Status::parse(&r.text(6)?)?,
+                    attribute: Attribute::parse(&r.text(7)?)?,
+                    main_cause: Cause::parse(&r.text(8)?)?,
                 });
             }
             Ok(Page { items, total: total.min(COUNT_CAP), total_capped: total > COUNT_CAP, page, per_page })
@@ -267,15 +267,17 @@ impl<B: Backend> RegistryStore for SqlStore<B> {
             // A file that moved in carries the history of the numbers it had before.
             let mut ids = vec![id.to_string()];
             while let Some(r) = tx.query_one("SELECT from_id FROM transfers WHERE to_id = $1", &[ids[ids.len() - 1].as_str().into()])? {
-                if ids.contains(&r.text(0)) || ids.len() > 50 {
+                if ids.contains(&r.text(0)?) || ids.len() > 50 {
                     break;
                 }
-                ids.push(r.text(0));
+                ids.push(r.text(0)?);
             }
             let sql = format!("SELECT {} FROM ledger WHERE household_id = $1 ORDER BY at, county_code, seq", EVENT_COLS.join(", "));
             let mut events = vec![];
             for id in ids.iter().rev() {
-                events.extend(tx.query(&sql, &[id.as_str().into()])?.iter().map(Event::from_row));
+                for r in tx.query(&sql, &[id.as_str().into()])? {
+                    events.push(Event::from_row(&r)?);
+                }
             }
             Ok(events)
         })
@@ -285,8 +287,8 @@ impl<B: Backend> RegistryStore for SqlStore<B> {
         require(caller.role.reads_households(), "该角色不能查看贫困户档案")?;
         self.read(|tx| {
             ensure_in_scope(tx, caller, id)?;
-            let from = tx.query_one("SELECT from_id FROM transfers WHERE to_id = $1", &[id.into()])?.map(|r| r.text(0));
-            let to = tx.query_one("SELECT to_id FROM transfers WHERE from_id = $1", &[id.into()])?.map(|r| r.text(0));
+            let from = tx.query_one("SELECT from_id FROM transfers WHERE to_id = $1", &[id.into()])?.map(|r| r.text(0)).transpose()?;
+            let to = tx.query_one("SELECT to_id FROM transfers WHERE from_id = $1", &[id.into()])?.map(|r| r.text(0)).transpose()?;
             Ok((from, to))
         })
     }
@@ -305,12 +307,9 @@ impl<B: Backend> RegistryStore for SqlStore<B> {
 
     fn helper(&self, id: &str) -> Result<Option<Helper>> {
         self.read(|tx| {
-            Ok(tx.query_one("SELECT id, name, unit, phone FROM helpers WHERE id = $1", &[id.into()])?.map(|r| Helper {
-                id: r.text(0),
-                name: r.text(1),
-                unit: r.text(2),
-                phone: r.text(3),
-            }))
+            tx.query_one("SELECT id, name, unit, phone FROM helpers WHERE id = $1", &[id.into()])?
+                .map(|r| Ok(Helper { id: r.text(0)?, name: r.text(1)?, unit: r.text(2)?, phone: r.text(3)? }))
+                .transpose()
         })
     }
 
@@ -340,6 +339,7 @@ impl<B: Backend> RegistryStore for SqlStore<B> {
             Ok(tx
                 .query_one("SELECT COUNT(*) FROM pii_audit WHERE household_id = $1", &[household_id.into()])?
                 .map(|r| r.int(0))
+                .transpose()?
                 .unwrap_or(0))
         })
     }
@@ -363,8 +363,10 @@ impl<B: Backend> RegistryStore for SqlStore<B> {
             Ok(tx
                 .query(&q.sql, &q.params)?
                 .into_iter()
-                .map(|r| HelperLoad { id: r.text(0), name: r.text(1), unit: r.text(2), households: r.int(3), over_cap: r.int(3) > cap })
-                .collect())
+                .map(|r| {
+                    Ok(HelperLoad { id: r.text(0)?, name: r.text(1)?, unit: r.text(2)?, households: r.int(3)?, over_cap: r.int(3)? > cap })
+                })
+                .collect::<Result<_>>()?)
         })
     }
 
@@ -472,7 +474,7 @@ impl<B: Backend> RegistryStore for SqlStore<B> {
         }
         q.push(&format!(" ORDER BY h.id LIMIT {}", limit.clamp(1, 5000)));
         self.read(|tx| {
-            let ids: Vec<String> = tx.query(&q.sql, &q.params)?.iter().map(|r| r.text(0)).collect();
+            let ids: Vec<String> = tx.query(&q.sql, &q.params)?.iter().map(|r| r.text(0)).collect::<Result<_>>()?;
             rows::load_households_range(tx, &ids)
         })
     }
@@ -513,9 +515,9 @@ impl<B: Backend> RegistryStore for SqlStore<B> {
         self.read(|tx| {
             let mut t = RollupTable::new();
             for r in tx.query("SELECT level_len, region_code, metric, households, persons FROM rollups", &[])? {
-                let tally = Tally { households: r.int(3), persons: r.int(4) };
+                let tally = Tally { households: r.int(3)?, persons: r.int(4)? };
                 if tally != Tally::default() {
-                    t.insert((r.int(0), r.text(1), r.text(2)), tally);
+                    t.insert((r.int(0)?, r.text(1)?, r.text(2)?), tally);
                 }
             }
             Ok(t)
@@ -525,7 +527,7 @@ impl<B: Backend> RegistryStore for SqlStore<B> {
     fn recount_rollups(&self) -> Result<RollupTable> {
         self.read(|tx| {
             let mut per_village: BTreeMap<String, Delta> = BTreeMap::new();
-            let ids: Vec<String> = tx.query("SELECT id FROM households", &[])?.iter().map(|r| r.text(0)).collect();
+            let ids: Vec<String> = tx.query("SELECT id FROM households", &[])?.iter().map(|r| r.text(0)).collect::<Result<_>>()?;
             let mut village_of = BTreeMap::new();
             for id in ids {
                 let h = load_household(tx, &id)?.ok_or(StoreError::NotFound)?;
@@ -535,8 +537,8 @@ impl<B: Backend> RegistryStore for SqlStore<B> {
             }
             // Flow counters (registered:Y, exited:Y …) are what the events said they added.
             for r in tx.query("SELECT household_id, payload FROM ledger WHERE kind IN ('register', 'set_status', 'transfer_in')", &[])? {
-                let payload: serde_json::Value = serde_json::from_str(&r.text(1)).map_err(|e| StoreError::Db(e.to_string()))?;
-                if let (Some(flow), Some(village)) = (payload["flow"].as_str(), village_of.get(&r.text(0))) {
+                let payload: serde_json::Value = serde_json::from_str(&r.text(1)?).map_err(|e| StoreError::Db(e.to_string()))?;
+                if let (Some(flow), Some(village)) = (payload["flow"].as_str(), village_of.get(&r.text(0)?)) {
                     let d = per_village.entry(village.clone()).or_default();
                     rollup::add(d, &[flow.to_string()], payload["size"].as_i64().unwrap_or(0), 1);
                 }

@@ -6,7 +6,7 @@ use crate::StoreError;
 use fupin_domain::id_number::Date;
 use fupin_domain::registry::codes::*;
 use fupin_domain::registry::household::{Helper, Household, Income, Measure, Member};
-use fupin_domain::{DomainError, IdNumber, RegionCode, Yuan};
+use fupin_domain::{IdNumber, RegionCode, Yuan};
 
 pub const HOUSEHOLD_COLS: &[&str] = &[
     "id",
@@ -155,8 +155,14 @@ pub fn measure_row(h: &Household, m: &Measure) -> Vec<Val> {
 }
 
 /// A stored value failed to parse: the database holds something no command could have written.
-fn corrupt(e: DomainError) -> StoreError {
-    StoreError::Db(format!("stored household data is invalid: {e}"))
+/// A stored code or date that no longer parses, named by table and household (the Row layer
+/// names its own column errors).
+fn corrupt(table: &str, r: &Row) -> impl Fn(StoreError) -> StoreError {
+    let at = format!("{table} (household_id = {})", r.str(0).unwrap_or("?"));
+    move |e| match e {
+        StoreError::Invalid(d) => StoreError::Corrupt(format!("{at}: {}", d.message)),
+        other => other,
+    }
 }
 
 fn insert_sql(table: &str, cols: &[&str]) -> String {
@@ -197,28 +203,28 @@ pub fn load_household(tx: &mut dyn Tx, id: &str) -> Result<Option<Household>, St
     Ok(load_households_range(tx, &[id.to_string()])?.pop())
 }
 
-fn parse_household(r: &Row) -> Result<Household, DomainError> {
-    let bad_json = |e: serde_json::Error| DomainError::new("store.corrupt", e.to_string());
-    let other = r.text(6);
+fn parse_household(r: &Row) -> Result<Household, StoreError> {
+    let bad_json = |e: serde_json::Error| StoreError::Corrupt(format!("households: conditions or details not JSON: {e}"));
+    let other = r.text(6)?;
     Ok(Household {
-        id: r.text(0),
-        village: RegionCode::parse(&r.text(1))?,
-        status: Status::parse(&r.text(2))?,
-        attribute: Attribute::parse(&r.text(3))?,
-        standard: Standard::parse(&r.text(4))?,
-        main_cause: Cause::parse(&r.text(5))?,
+        id: r.text(0)?,
+        village: RegionCode::parse(&r.text(1)?)?,
+        status: Status::parse(&r.text(2)?)?,
+        attribute: Attribute::parse(&r.text(3)?)?,
+        standard: Standard::parse(&r.text(4)?)?,
+        main_cause: Cause::parse(&r.text(5)?)?,
         other_causes: other.split(',').filter(|s| !s.is_empty()).map(Cause::parse).collect::<Result<_, _>>()?,
-        phone: r.text(10),
-        bank: r.text(11),
-        bank_account: r.text(12),
-        planned_exit_year: r.opt_int(13).map(|y| y as i32),
-        registered_year: r.int(14) as i32,
-        exited_year: r.opt_int(15).map(|y| y as i32),
-        monitoring: Some(r.text(16)).filter(|m| !m.is_empty()).map(|m| MonitorType::parse(&m)).transpose()?,
-        form_version: r.text(17),
-        conditions: serde_json::from_str(&r.text(18)).map_err(bad_json)?,
-        details: serde_json::from_str(&r.text(19)).map_err(bad_json)?,
-        version: r.int(20),
+        phone: r.text(10)?,
+        bank: r.text(11)?,
+        bank_account: r.text(12)?,
+        planned_exit_year: r.opt_int(13)?.map(|y| y as i32),
+        registered_year: r.int(14)? as i32,
+        exited_year: r.opt_int(15)?.map(|y| y as i32),
+        monitoring: Some(r.text(16)?).filter(|m| !m.is_empty()).map(|m| MonitorType::parse(&m)).transpose()?,
+        form_version: r.text(17)?,
+        conditions: serde_json::from_str(&r.text(18)?).map_err(bad_json)?,
+        details: serde_json::from_str(&r.text(19)?).map_err(bad_json)?,
+        version: r.int(20)?,
         members: vec![],
         incomes: vec![],
         helpers: vec![],
@@ -226,27 +232,27 @@ fn parse_household(r: &Row) -> Result<Household, DomainError> {
     })
 }
 
-fn parse_member(r: &Row) -> Result<Member, DomainError> {
+fn parse_member(r: &Row) -> Result<Member, StoreError> {
     Ok(Member {
-        no: r.int(1),
-        name: r.text(3),
-        sex: Sex::parse(&r.text(4))?,
-        id_number: IdNumber::parse(&r.text(5))?,
-        relation: Relation::parse(&r.text(6))?,
-        ethnicity: r.text(7),
-        education: Education::parse(&r.text(8))?,
-        schooling: Schooling::parse(&r.text(9))?,
-        health: Health::parse(&r.text(10))?,
-        labour: Labour::parse(&r.text(11))?,
-        work_status: WorkStatus::parse(&r.text(12))?,
-        months_away: r.int(13),
-        dibao: r.int(14) != 0,
-        medical_insurance: r.int(15) != 0,
-        serious_illness_insurance: r.int(16) != 0,
-        pension_insurance: r.int(17) != 0,
-        phone: r.text(18),
-        left: r.opt_text(20).map(|c| MemberChange::parse(&c)).transpose()?,
-        birth_date: r.opt_text(21).filter(|d| !d.is_empty()).map(|d| Date::parse(&d)).transpose()?,
+        no: r.int(1)?,
+        name: r.text(3)?,
+        sex: Sex::parse(&r.text(4)?)?,
+        id_number: IdNumber::parse(&r.text(5)?)?,
+        relation: Relation::parse(&r.text(6)?)?,
+        ethnicity: r.text(7)?,
+        education: Education::parse(&r.text(8)?)?,
+        schooling: Schooling::parse(&r.text(9)?)?,
+        health: Health::parse(&r.text(10)?)?,
+        labour: Labour::parse(&r.text(11)?)?,
+        work_status: WorkStatus::parse(&r.text(12)?)?,
+        months_away: r.int(13)?,
+        dibao: r.int(14)? != 0,
+        medical_insurance: r.int(15)? != 0,
+        serious_illness_insurance: r.int(16)? != 0,
+        pension_insurance: r.int(17)? != 0,
+        phone: r.text(18)?,
+        left: r.opt_text(20)?.map(|c| MemberChange::parse(&c)).transpose()?,
+        birth_date: r.opt_text(21)?.filter(|d| !d.is_empty()).map(|d| Date::parse(&d)).transpose()?,
     })
 }
 
@@ -292,29 +298,29 @@ fn load_households_where(
     let sql = format!("SELECT {} FROM households WHERE {} ORDER BY id", HOUSEHOLD_COLS.join(", "), filter("id"));
     let wanted: std::collections::HashSet<&str> = ids.iter().map(String::as_str).collect();
     for r in tx.query(&sql, range)? {
-        if wanted.contains(r.str(0)) {
-            let h = parse_household(&r).map_err(corrupt)?;
+        if wanted.contains(r.str(0)?) {
+            let h = parse_household(&r).map_err(corrupt("households", &r))?;
             by_id.insert(h.id.clone(), h);
         }
     }
     let sql = format!("SELECT {} FROM members WHERE {} ORDER BY household_id, member_no", MEMBER_COLS.join(", "), filter("household_id"));
     for r in tx.query(&sql, range)? {
-        if let Some(h) = by_id.get_mut(&r.text(0)) {
-            h.members.push(parse_member(&r).map_err(corrupt)?);
+        if let Some(h) = by_id.get_mut(&r.text(0)?) {
+            h.members.push(parse_member(&r).map_err(corrupt("members", &r))?);
         }
     }
     let sql = format!("SELECT {} FROM incomes WHERE {} ORDER BY household_id, year", INCOME_COLS.join(", "), filter("household_id"));
     for r in tx.query(&sql, range)? {
-        if let Some(h) = by_id.get_mut(&r.text(0)) {
+        if let Some(h) = by_id.get_mut(&r.text(0)?) {
             h.incomes.push(Income {
-                year: r.int(1) as i32,
-                wage: Yuan::from_fen(r.int(2)),
-                business: Yuan::from_fen(r.int(3)),
-                property: Yuan::from_fen(r.int(4)),
-                transfer: Yuan::from_fen(r.int(5)),
-                transfer_excluded: Yuan::from_fen(r.int(6)),
-                expenses: Yuan::from_fen(r.int(7)),
-                hard_expenses: Yuan::from_fen(r.int(8)),
+                year: r.int(1)? as i32,
+                wage: Yuan::from_fen(r.int(2)?),
+                business: Yuan::from_fen(r.int(3)?),
+                property: Yuan::from_fen(r.int(4)?),
+                transfer: Yuan::from_fen(r.int(5)?),
+                transfer_excluded: Yuan::from_fen(r.int(6)?),
+                expenses: Yuan::from_fen(r.int(7)?),
+                hard_expenses: Yuan::from_fen(r.int(8)?),
             });
         }
     }
@@ -324,21 +330,21 @@ fn load_households_where(
         filter("p.household_id")
     );
     for r in tx.query(&sql, range)? {
-        if let Some(h) = by_id.get_mut(&r.text(0)) {
-            h.helpers.push(Helper { id: r.text(1), name: r.text(2), unit: r.text(3), phone: r.text(4) });
+        if let Some(h) = by_id.get_mut(&r.text(0)?) {
+            h.helpers.push(Helper { id: r.text(1)?, name: r.text(2)?, unit: r.text(3)?, phone: r.text(4)? });
         }
     }
     let sql =
         format!("SELECT {} FROM measures WHERE {} ORDER BY household_id, measure_no", MEASURE_COLS.join(", "), filter("household_id"));
     for r in tx.query(&sql, range)? {
-        if let Some(h) = by_id.get_mut(&r.text(0)) {
+        if let Some(h) = by_id.get_mut(&r.text(0)?) {
             h.measures.push(Measure {
-                no: r.int(1),
-                path: Path::parse(&r.text(2)).map_err(corrupt)?,
-                name: r.text(3),
-                amount: Yuan::from_fen(r.int(4)),
-                unit: r.text(5),
-                year: r.int(6) as i32,
+                no: r.int(1)?,
+                path: Path::parse(&r.text(2)?).map_err(|e| corrupt("measures", &r)(e.into()))?,
+                name: r.text(3)?,
+                amount: Yuan::from_fen(r.int(4)?),
+                unit: r.text(5)?,
+                year: r.int(6)? as i32,
             });
         }
     }

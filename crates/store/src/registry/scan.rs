@@ -41,38 +41,31 @@ const M_SQL: &str = "SELECT household_id, member_no, name, id_number, relation, 
 const I_SQL: &str = "SELECT household_id, year, wage, business, property, transfer, transfer_excluded, expenses, hard_expenses \
                      FROM incomes WHERE household_id >= $1 AND household_id < $2 ORDER BY household_id, year";
 
-fn text(v: &Val) -> &str {
-    match v {
-        Val::Text(s) => s,
-        _ => "",
-    }
-}
-
 fn corrupt(e: DomainError) -> StoreError {
-    StoreError::Db(format!("stored household data is invalid: {e}"))
+    StoreError::Corrupt(format!("stored household data is invalid: {e}"))
 }
 
 /// A file with what the rules read; the rest of the form is left at its defaults.
 fn household(r: &Row) -> Result<Household> {
-    let bad_json = |e: serde_json::Error| StoreError::Db(e.to_string());
+    let bad_json = |e: serde_json::Error| StoreError::Corrupt(format!("households: conditions or details not JSON: {e}"));
     Ok(Household {
-        id: r.text(0),
-        village: RegionCode::parse(text(&r.0[1])).map_err(corrupt)?,
-        status: Status::parse(text(&r.0[2])).map_err(corrupt)?,
+        id: r.text(0)?,
+        village: RegionCode::parse(r.str(1)?).map_err(corrupt)?,
+        status: Status::parse(r.str(2)?).map_err(corrupt)?,
         attribute: Attribute::Ordinary,
         standard: Standard::Provincial,
-        main_cause: Cause::parse(text(&r.0[3])).map_err(corrupt)?,
+        main_cause: Cause::parse(r.str(3)?).map_err(corrupt)?,
         other_causes: vec![],
         phone: String::new(),
         bank: String::new(),
         bank_account: String::new(),
         planned_exit_year: None,
         registered_year: 0,
-        exited_year: r.opt_int(6).map(|y| y as i32),
+        exited_year: r.opt_int(6)?.map(|y| y as i32),
         monitoring: None,
         form_version: String::new(),
-        conditions: serde_json::from_str(text(&r.0[4])).map_err(bad_json)?,
-        details: serde_json::from_str(text(&r.0[5])).map_err(bad_json)?,
+        conditions: serde_json::from_str(r.str(4)?).map_err(bad_json)?,
+        details: serde_json::from_str(r.str(5)?).map_err(bad_json)?,
         version: 0,
         members: vec![],
         incomes: vec![],
@@ -82,42 +75,42 @@ fn household(r: &Row) -> Result<Household> {
 }
 
 fn member(r: &Row) -> Result<Member> {
-    let id_number = IdNumber::parse(text(&r.0[3])).map_err(corrupt)?;
+    let id_number = IdNumber::parse(r.str(3)?).map_err(corrupt)?;
     Ok(Member {
-        no: r.int(1),
-        name: r.text(2),
+        no: r.int(1)?,
+        name: r.text(2)?,
         sex: if id_number.is_male() { Sex::Male } else { Sex::Female },
         id_number,
-        relation: Relation::parse(text(&r.0[4])).map_err(corrupt)?,
+        relation: Relation::parse(r.str(4)?).map_err(corrupt)?,
         ethnicity: String::new(),
         education: Education::Primary,
-        schooling: Schooling::parse(text(&r.0[5])).map_err(corrupt)?,
-        health: Health::parse(text(&r.0[6])).map_err(corrupt)?,
-        labour: Labour::parse(text(&r.0[7])).map_err(corrupt)?,
+        schooling: Schooling::parse(r.str(5)?).map_err(corrupt)?,
+        health: Health::parse(r.str(6)?).map_err(corrupt)?,
+        labour: Labour::parse(r.str(7)?).map_err(corrupt)?,
         work_status: WorkStatus::None,
         months_away: 0,
         dibao: false,
-        medical_insurance: r.int(8) != 0,
+        medical_insurance: r.int(8)? != 0,
         serious_illness_insurance: false,
         pension_insurance: false,
         phone: String::new(),
-        left: r.opt_text(9).filter(|c| !c.is_empty()).map(|c| MemberChange::parse(&c)).transpose().map_err(corrupt)?,
-        birth_date: r.opt_text(10).filter(|d| !d.is_empty()).map(|d| Date::parse(&d)).transpose().map_err(corrupt)?,
+        left: r.opt_text(9)?.filter(|c| !c.is_empty()).map(|c| MemberChange::parse(&c)).transpose().map_err(corrupt)?,
+        birth_date: r.opt_text(10)?.filter(|d| !d.is_empty()).map(|d| Date::parse(&d)).transpose().map_err(corrupt)?,
     })
 }
 
-fn income(r: &Row) -> Income {
-    let y = |i: usize| Yuan::from_fen(r.int(i));
-    Income {
-        year: r.int(1) as i32,
-        wage: y(2),
-        business: y(3),
-        property: y(4),
-        transfer: y(5),
-        transfer_excluded: y(6),
-        expenses: y(7),
-        hard_expenses: y(8),
-    }
+fn income(r: &Row) -> Result<Income> {
+    let y = |i: usize| r.int(i).map(Yuan::from_fen);
+    Ok(Income {
+        year: r.int(1)? as i32,
+        wage: y(2)?,
+        business: y(3)?,
+        property: y(4)?,
+        transfer: y(5)?,
+        transfer_excluded: y(6)?,
+        expenses: y(7)?,
+        hard_expenses: y(8)?,
+    })
 }
 
 /// Reads, judges and checks the files with ids in `[lo, hi)`.
@@ -129,18 +122,18 @@ fn scan_unit(tx: &mut dyn Tx, rules: &Rules, lo: &str, hi: &str, year: i32, as_o
     let mut part = Part::default();
     for r in tx.query(H_SQL, &range)? {
         let mut h = household(&r)?;
-        while mi < members.len() && text(&members[mi].0[0]) < h.id.as_str() {
+        while mi < members.len() && members[mi].str(0)? < h.id.as_str() {
             mi += 1;
         }
-        while mi < members.len() && text(&members[mi].0[0]) == h.id {
+        while mi < members.len() && members[mi].str(0)? == h.id {
             h.members.push(member(&members[mi])?);
             mi += 1;
         }
-        while ii < incomes.len() && text(&incomes[ii].0[0]) < h.id.as_str() {
+        while ii < incomes.len() && incomes[ii].str(0)? < h.id.as_str() {
             ii += 1;
         }
-        while ii < incomes.len() && text(&incomes[ii].0[0]) == h.id {
-            h.incomes.push(income(&incomes[ii]));
+        while ii < incomes.len() && incomes[ii].str(0)? == h.id {
+            h.incomes.push(income(&incomes[ii])?);
             ii += 1;
         }
         part.households += 1;
@@ -153,7 +146,7 @@ fn scan_unit(tx: &mut dyn Tx, rules: &Rules, lo: &str, hi: &str, year: i32, as_o
             }
             _ => {}
         }
-        for (kind, detail) in file_problems(&h, text(&r.0[7]), dates) {
+        for (kind, detail) in file_problems(&h, r.str(7)?, dates) {
             let (n, listed) = part.problems.entry(kind).or_default();
             *n += 1;
             if listed.len() < PER_KIND as usize {
@@ -183,7 +176,7 @@ impl<B: Backend> SqlStore<B> {
                 &[lo.as_str().into(), hi.as_str().into()],
             )
         })?;
-        Ok(counties.iter().map(|r| RegionCode::parse(&r.text(0)).map(|c| c.code_range())).collect::<std::result::Result<_, _>>()?)
+        counties.iter().map(|r| Ok(RegionCode::parse(&r.text(0)?).map_err(corrupt)?.code_range())).collect()
     }
 
     /// Judges and checks every file in `region` as of `as_of` for `year`, counties in parallel.
@@ -261,7 +254,7 @@ impl<B: Backend> SqlStore<B> {
                             "SELECT name FROM members WHERE household_id = $1 AND member_no = $2",
                             &[ids[*h as usize].as_str().into(), i64::from(*no).into()],
                         )?;
-                        Ok(r.map(|r| r.text(0)).unwrap_or_default())
+                        Ok(r.map(|r| r.text(0)).transpose()?.unwrap_or_default())
                     })
                     .collect::<Result<Vec<String>>>()
             })?;

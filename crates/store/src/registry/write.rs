@@ -191,7 +191,7 @@ fn existing(tx: &mut dyn Tx, sql_prefix: &str, values: &[&str]) -> Result<HashSe
         let params: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
         let vals: Vec<Val> = chunk.iter().map(|s| (*s).into()).collect();
         for r in tx.query(&format!("{sql_prefix} ({})", params.join(", ")), &vals)? {
-            out.insert(r.text(0));
+            out.insert(r.text(0)?);
         }
     }
     Ok(out)
@@ -240,14 +240,14 @@ pub(crate) fn apply_to_in_tx(
             &[helper_id.as_str().into()],
         )?;
         match load {
-            Some(r) if !already.contains(&helper_id.as_str()) && r.int(4) >= rules.helper_household_cap => {
+            Some(r) if !already.contains(&helper_id.as_str()) && r.int(4)? >= rules.helper_household_cap => {
                 return Err(DomainError::new(
                     "helper.cap",
-                    format!("帮扶责任人{}已结对{}户，达到上限{}户", r.text(1), r.int(4), rules.helper_household_cap),
+                    format!("帮扶责任人{}已结对{}户，达到上限{}户", r.text(1)?, r.int(4)?, rules.helper_household_cap),
                 )
                 .into())
             }
-            Some(r) => helpers.push(Helper { id: r.text(0), name: r.text(1), unit: r.text(2), phone: r.text(3) }),
+            Some(r) => helpers.push(Helper { id: r.text(0)?, name: r.text(1)?, unit: r.text(2)?, phone: r.text(3)? }),
             None if matches!(req.change, Change::Replace { .. }) => {
                 return Err(DomainError::new("helper.not_found", format!("帮扶责任人{helper_id}不存在")).into())
             }

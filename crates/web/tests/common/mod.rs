@@ -64,7 +64,7 @@ fn pg_database() -> String {
     let old = admin
         .transaction(false, &mut |tx| tx.query("SELECT datname FROM pg_database WHERE datname LIKE 'fupin_http_%'", &[]))
         .expect("list databases");
-    for name in old.iter().map(|r| r.text(0)) {
+    for name in old.iter().map(|r| r.text(0).expect("a database name")) {
         let ended = name
             .strip_prefix("fupin_http_")
             .and_then(|p| p.parse::<u32>().ok())
