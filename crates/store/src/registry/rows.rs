@@ -154,13 +154,11 @@ pub fn measure_row(h: &Household, m: &Measure) -> Vec<Val> {
     ]
 }
 
-/// A stored value failed to parse: the database holds something no command could have written.
 /// A stored code or date that no longer parses, named by table and household (the Row layer
-/// names its own column errors).
-fn corrupt(table: &str, r: &Row) -> impl Fn(StoreError) -> StoreError {
-    let at = format!("{table} (household_id = {})", r.str(0).unwrap_or("?"));
-    move |e| match e {
-        StoreError::Invalid(d) => StoreError::Corrupt(format!("{at}: {}", d.message)),
+/// names its own column errors). Called only on the error path: nothing is formatted per row.
+fn corrupt(table: &str, r: &Row, e: StoreError) -> StoreError {
+    match e {
+        StoreError::Invalid(d) => StoreError::Corrupt(format!("{table} (household_id = {}): {}", r.str(0).unwrap_or("?"), d.message)),
         other => other,
     }
 }
@@ -299,14 +297,14 @@ fn load_households_where(
     let wanted: std::collections::HashSet<&str> = ids.iter().map(String::as_str).collect();
     for r in tx.query(&sql, range)? {
         if wanted.contains(r.str(0)?) {
-            let h = parse_household(&r).map_err(corrupt("households", &r))?;
+            let h = parse_household(&r).map_err(|e| corrupt("households", &r, e))?;
             by_id.insert(h.id.clone(), h);
         }
     }
     let sql = format!("SELECT {} FROM members WHERE {} ORDER BY household_id, member_no", MEMBER_COLS.join(", "), filter("household_id"));
     for r in tx.query(&sql, range)? {
         if let Some(h) = by_id.get_mut(&r.text(0)?) {
-            h.members.push(parse_member(&r).map_err(corrupt("members", &r))?);
+            h.members.push(parse_member(&r).map_err(|e| corrupt("members", &r, e))?);
         }
     }
     let sql = format!("SELECT {} FROM incomes WHERE {} ORDER BY household_id, year", INCOME_COLS.join(", "), filter("household_id"));
@@ -340,7 +338,7 @@ fn load_households_where(
         if let Some(h) = by_id.get_mut(&r.text(0)?) {
             h.measures.push(Measure {
                 no: r.int(1)?,
-                path: Path::parse(&r.text(2)?).map_err(|e| corrupt("measures", &r)(e.into()))?,
+                path: Path::parse(&r.text(2)?).map_err(|e| corrupt("measures", &r, e.into()))?,
                 name: r.text(3)?,
                 amount: Yuan::from_fen(r.int(4)?),
                 unit: r.text(5)?,
