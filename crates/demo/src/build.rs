@@ -40,6 +40,21 @@ pub struct DemoAccount {
     pub helper_id: Option<String>,
 }
 
+impl DemoAccount {
+    /// The stored user; a helper's account shows the paired helper's own name and unit.
+    pub fn user_record(&self, store: &dyn fupin_store::Store, password_hash: &str) -> Result<fupin_store::UserRecord, StoreError> {
+        let helper = self.helper_id.as_deref().map(|id| store.helper(id)).transpose()?.flatten();
+        Ok(fupin_store::UserRecord {
+            username: self.username.clone(),
+            display_name: helper.map(|h| format!("{}（{}）", h.name, h.unit)).unwrap_or_else(|| self.display_name.clone()),
+            role: self.role,
+            region: fupin_domain::RegionCode::parse(&self.region)?,
+            helper_id: self.helper_id.clone(),
+            password_hash: password_hash.to_string(),
+        })
+    }
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct BuildReport {
     pub regions: usize,
@@ -242,23 +257,24 @@ fn accounts(regions: &[Region], villages: &HashMap<String, (u64, Option<String>)
         .unwrap_or_else(|| "371521100001".into());
     let town = village[..9].to_string();
     let helper = villages.get(&village).and_then(|(_, h)| h.clone());
-    let acct = |u: &str, d: String, role: Role, region: &str, helper_id: Option<String>| DemoAccount {
-        username: u.into(),
-        display_name: d,
-        role,
-        region: region.into(),
-        helper_id,
+    // Accounts are people: the page header shows the person's name and unit.
+    let mut rng = ChaCha8Rng::seed_from_u64(20151029);
+    let mut acct = |u: &str, unit: String, role: Role, region: &str, helper_id: Option<String>| {
+        let male = rng.random_bool(0.6);
+        let person = format!("{}{}", crate::names::surname(&mut rng), crate::names::given(&mut rng, male, 1975));
+        DemoAccount { username: u.into(), display_name: format!("{person}（{unit}）"), role, region: region.into(), helper_id }
     };
     vec![
         acct("province", "山东省扶贫办".into(), Role::ProvinceOfficial, "37", None),
         acct("liaocheng", format!("{}扶贫办", name("3715")), Role::CityOfficial, "3715", None),
         acct("yanggu", format!("{}扶贫办", name("371521")), Role::CountyOfficial, "371521", None),
         acct("township", format!("{}扶贫工作站", name(&town)), Role::TownshipOfficial, &town, None),
-        acct("village", name(&village), Role::VillageOfficial, &village, None),
+        acct("village", format!("{}村委会", name(&village).trim_end_matches('村')), Role::VillageOfficial, &village, None),
+        // The helper's name and unit are the paired helper's own (set when the account is stored).
         acct("helper", "帮扶责任人".into(), Role::Helper, "371521", helper),
         acct("department", "阳谷县卫生和计划生育局".into(), Role::Department, "371521", None),
-        acct("donor", "爱心企业（社会帮扶）".into(), Role::Donor, "37", None),
-        acct("evaluator", "第三方评估机构".into(), Role::Evaluator, "3715", None),
+        acct("donor", "山东鲁信爱心扶贫基金会".into(), Role::Donor, "37", None),
+        acct("evaluator", "山东大学第三方评估中心".into(), Role::Evaluator, "3715", None),
     ]
 }
 

@@ -5,10 +5,9 @@ use anyhow::{bail, Context};
 use fupin_demo::{BuildOptions, BuildReport};
 use fupin_domain::config::Rules;
 use fupin_domain::id_number::Date;
-use fupin_domain::RegionCode;
 use fupin_store::prelude::*;
 use fupin_store::sql_store::SqlStore;
-use fupin_store::{sqlite::Sqlite, UserRecord};
+use fupin_store::sqlite::Sqlite;
 
 fn print_report(r: &BuildReport) {
     let pct = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 * 100.0 / b as f64 };
@@ -28,14 +27,7 @@ fn print_report(r: &BuildReport) {
 fn create_accounts(store: &dyn Store, r: &BuildReport, password: &str) -> anyhow::Result<()> {
     let hash = fupin_web::auth::hash_password(password);
     for a in &r.accounts {
-        store.put_user(&UserRecord {
-            username: a.username.clone(),
-            display_name: a.display_name.clone(),
-            role: a.role,
-            region: RegionCode::parse(&a.region)?,
-            helper_id: a.helper_id.clone(),
-            password_hash: hash.clone(),
-        })?;
+        store.put_user(&a.user_record(store, &hash)?)?;
     }
     Ok(())
 }

@@ -96,18 +96,7 @@ fn start() -> Server {
     };
     store.set_meta("as_of", "2017-06-30").unwrap();
     let hash = fupin_web::auth::hash_password(PASSWORD);
-    let mut users: Vec<UserRecord> = report
-        .accounts
-        .iter()
-        .map(|a| UserRecord {
-            username: a.username.clone(),
-            display_name: a.display_name.clone(),
-            role: a.role,
-            region: RegionCode::parse(&a.region).unwrap(),
-            helper_id: a.helper_id.clone(),
-            password_hash: hash.clone(),
-        })
-        .collect();
+    let mut users: Vec<UserRecord> = report.accounts.iter().map(|a| a.user_record(&*store, &hash).unwrap()).collect();
     // Officials of another county (莘县) and another city (济南), for the jurisdiction probes.
     for (u, role, region) in [
         ("shenxian_village", Role::VillageOfficial, "371522100001"),
