@@ -81,19 +81,26 @@ impl Role {
         }
     }
 
-    /// Donors see figures, never individual files.
-    pub fn reads_households(self) -> bool {
-        self != Role::Donor
-    }
-
-    /// Who reads the PII audit (who unmasked whose data, when): the province's administrators.
-    pub fn reads_pii_audit(self) -> bool {
-        self == Role::ProvinceOfficial
-    }
-
-    /// Village officials keep the files (the field work is theirs).
-    pub fn edits_households(self) -> bool {
-        self == Role::VillageOfficial
+    /// What this role may do: the one table both the store's checks and the pages' links read,
+    /// so a link is never shown for what the store would refuse.
+    pub fn may(self, action: Action) -> bool {
+        use Action::*;
+        let official = self.official_level().is_some();
+        match action {
+            // Donors see figures, never individual files.
+            ReadFiles => self != Role::Donor,
+            // Village officials keep the files (the field work is theirs).
+            EditFiles => self == Role::VillageOfficial,
+            HandleCases => official,
+            // Checks and the yearly update run over a region, not over one helper's households.
+            RunChecks => official,
+            ImportFiles => official,
+            ReadFigures => true,
+            Dispatch => official,
+            SetTargets => matches!(self, Role::ProvinceOfficial | Role::CityOfficial),
+            // Who unmasked whose data, when: the province's administrators.
+            ReadPiiAudit => self == Role::ProvinceOfficial,
+        }
     }
 
     pub fn pii(self) -> PiiView {
@@ -118,6 +125,29 @@ impl Role {
             None => self.pii(),
         }
     }
+}
+
+/// What a user may do on the platform; `Role::may` is the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// 贫困户档案: read files, their history and cases (a helper only its own households).
+    ReadFiles,
+    /// 建档 and edit files.
+    EditFiles,
+    /// 业务办理: take a step of a case, resolve an objection.
+    HandleCases,
+    /// 数据核查 and 动态调整 over a region.
+    RunChecks,
+    /// 导入 files from the county offices' spreadsheets.
+    ImportFiles,
+    /// Figures without personal data: the region dashboard, the three maps, indicators.
+    ReadFigures,
+    /// 调度: 倒排工期 and (later) the key tasks an official dispatches and tracks.
+    Dispatch,
+    /// 下达减贫目标.
+    SetTargets,
+    /// 个人信息查阅记录.
+    ReadPiiAudit,
 }
 
 /// Which personal fields a role sees unmasked.
@@ -198,8 +228,9 @@ mod tests {
 
     #[test]
     fn only_village_officials_edit() {
-        assert!(Role::ALL.iter().filter(|r| r.edits_households()).eq([Role::VillageOfficial].iter()));
-        assert!(!Role::Donor.reads_households());
+        assert!(Role::ALL.iter().filter(|r| r.may(Action::EditFiles)).eq([Role::VillageOfficial].iter()));
+        assert!(!Role::Donor.may(Action::ReadFiles));
+        assert!(!Role::Helper.may(Action::RunChecks) && Role::TownshipOfficial.may(Action::RunChecks));
         assert!(!Role::ProvinceOfficial.pii().any());
     }
 }

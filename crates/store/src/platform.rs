@@ -6,8 +6,8 @@ use crate::core::ledger::{self, VerifyReport};
 use crate::core::query::{require, Query};
 use crate::sql_store::SqlStore;
 use crate::{Page, Result, StoreError, COUNT_CAP};
-use fupin_domain::access::Caller;
 use fupin_domain::access::Role;
+use fupin_domain::access::{Action, Caller};
 use fupin_domain::config::Rules;
 use fupin_domain::{Level, RegionCode};
 use serde::Serialize;
@@ -248,7 +248,7 @@ impl<B: Backend> PlatformStore for SqlStore<B> {
     }
 
     fn pii_audit(&self, caller: &Caller, aq: &AuditQuery) -> Result<Page<AuditEntry>> {
-        require(caller.role.reads_pii_audit(), "只有省级管理员可以查看个人信息查阅记录")?;
+        require(caller.role.may(Action::ReadPiiAudit), "只有省级管理员可以查看个人信息查阅记录")?;
         let region = aq.region.clone().unwrap_or_else(|| caller.scope.region.clone());
         if !caller.scope.contains_region(&region) {
             return Err(StoreError::NotFound);

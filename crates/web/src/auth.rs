@@ -126,6 +126,16 @@ impl FromRequestParts<Arc<AppState>> for PageAuth {
     }
 }
 
+/// For pages open to everyone that show more to a logged-in user (the front page).
+pub struct MaybeAuth(pub Option<Auth>);
+
+impl FromRequestParts<Arc<AppState>> for MaybeAuth {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        load(parts, state).await.map(MaybeAuth).map_err(|e| e.into_response())
+    }
+}
+
 /// Checks a password, with the per-username failure limit; on success opens a session and
 /// returns `(token, csrf, user)`.
 pub async fn login(state: &Arc<AppState>, username: &str, password: &str) -> Result<(String, String, UserRecord), ApiError> {

@@ -68,7 +68,10 @@ pub fn openapi_router() -> OpenApiRouter<Arc<AppState>> {
 
 fn platform_pages() -> Router<Arc<AppState>> {
     Router::new()
-        .route("/", get(platform::pages::home))
+        .route("/", get(platform::home::home))
+        .route("/public", get(platform::home::public_portal))
+        .route("/favicon.svg", get(platform::home::favicon))
+        .route("/favicon.ico", get(|| async { Redirect::permanent("/favicon.svg") }))
         .route("/login", get(platform::pages::login_page).post(platform::pages::login_submit))
         .route("/logout", post(platform::pages::logout))
         .route("/audit", get(platform::pages::audit_page))

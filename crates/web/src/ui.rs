@@ -37,8 +37,40 @@ pub(crate) struct Nav {
     pub as_of: String,
     /// The demo's business clock can be advanced by the province official.
     pub demo_clock: bool,
-    /// The PII audit link, for the roles that may read it.
-    pub audit: bool,
+    /// The links this user's role may follow, from the permission table.
+    pub items: Vec<NavItem>,
+}
+
+pub(crate) struct NavItem {
+    pub id: &'static str,
+    pub label: &'static str,
+    pub href: String,
+}
+
+/// The navigation of a role: an item is shown only where `Role::may` allows what it leads to,
+/// so no link leads to a refusal.
+pub(crate) fn nav_items(user: &fupin_store::UserRecord) -> Vec<NavItem> {
+    use fupin_domain::access::{Action, Role};
+    let role = user.role;
+    let region = &user.region;
+    let files = if role == Role::Helper { "我的帮扶户" } else { "贫困户档案" };
+    let items: [(Option<Action>, &'static str, &'static str, String); 10] = [
+        (None, "nav-home", "首页", "/".into()),
+        (Some(Action::ReadFiles), "nav-households", files, "/households".into()),
+        (Some(Action::ReadFigures), "nav-maps", "三张图", format!("/maps/distribution/{region}")),
+        (Some(Action::Dispatch), "nav-schedule", "倒排工期", format!("/maps/schedule/{region}")),
+        (Some(Action::ReadFiles), "nav-cases", "业务办理", "/cases".into()),
+        (Some(Action::RunChecks), "nav-yearly", "动态调整", "/yearly".into()),
+        (Some(Action::RunChecks), "nav-checks", "数据核查", "/checks".into()),
+        (Some(Action::ImportFiles), "nav-exchange", "导入导出", "/households/import".into()),
+        (Some(Action::ReadPiiAudit), "nav-audit", "查阅记录", "/audit".into()),
+        (None, "nav-notices", "公示公告", format!("/public/notices?region={region}")),
+    ];
+    items
+        .into_iter()
+        .filter(|(action, ..)| action.is_none_or(|x| role.may(x)))
+        .map(|(_, id, label, href)| NavItem { id, label, href })
+        .collect()
 }
 
 pub(crate) fn nav(a: &Auth, state: &AppState) -> Nav {
@@ -48,7 +80,7 @@ pub(crate) fn nav(a: &Auth, state: &AppState) -> Nav {
         csrf: a.csrf.clone(),
         as_of: state.today().to_string(),
         demo_clock: state.demo_mode && a.user.role == fupin_domain::access::Role::ProvinceOfficial,
-        audit: a.user.role.reads_pii_audit(),
+        items: nav_items(&a.user),
     }
 }
 
@@ -79,4 +111,46 @@ pub(crate) fn enc(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// Filters the templates share (`{{ n|thousands }}`); a page module brings them in with
+/// `use crate::ui::filters;`.
+pub(crate) mod filters {
+    /// 2398463 → 2,398,463: large counts are read at a glance.
+    pub fn thousands<T: std::fmt::Display>(n: T, _: &dyn askama::Values) -> askama::Result<String> {
+        Ok(super::thousands(&n.to_string()))
+    }
+}
+
+/// Groups the digits of a number's integer part in threes.
+pub(crate) fn thousands(s: &str) -> String {
+    let (sign, rest) = s.strip_prefix('-').map(|r| ("-", r)).unwrap_or(("", s));
+    let (int, frac) = rest.split_once('.').map(|(i, f)| (i, Some(f))).unwrap_or((rest, None));
+    if !int.bytes().all(|b| b.is_ascii_digit()) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + int.len() / 3);
+    out.push_str(sign);
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn thousands_group_the_integer_part() {
+        assert_eq!(super::thousands("2398463"), "2,398,463");
+        assert_eq!(super::thousands("-1234.50"), "-1,234.50");
+        assert_eq!(super::thousands("999"), "999");
+        assert_eq!(super::thousands("n/a"), "n/a");
+    }
 }

@@ -9,7 +9,7 @@ use crate::core::rollups::figures_by;
 use crate::platform::{parse_region, Region, REGION_COLS};
 use crate::sql_store::SqlStore;
 use crate::{Result, StoreError};
-use fupin_domain::access::{Caller, Role};
+use fupin_domain::access::{Action, Caller};
 use fupin_domain::maps::rollup::Tally;
 use fupin_domain::{DomainError, Level, RegionCode};
 use std::collections::BTreeMap;
@@ -27,6 +27,10 @@ pub struct RegionFigures {
 pub trait MapsStore: Send + Sync {
     /// The region with rollup figures for it and each child; NotFound outside the caller's scope.
     fn region_figures(&self, caller: &Caller, code: &RegionCode) -> Result<RegionFigures>;
+    /// The same figures for the public portal: counts only, never a file, for the province, a
+    /// city or a county (whose children are townships: a village's few households could be
+    /// told apart by their counts). `None` is the province.
+    fn public_figures(&self, code: Option<&RegionCode>) -> Result<RegionFigures>;
     /// Yearly exit targets (persons) of `code`'s children, or of `code` itself when it is a
     /// county; sums of county targets above the county. NotFound outside the caller's scope.
     fn targets(&self, caller: &Caller, code: &RegionCode, year: i32) -> Result<BTreeMap<String, i64>>;
@@ -39,37 +43,22 @@ impl<B: Backend> MapsStore for SqlStore<B> {
         if !caller.scope.contains_region(code) {
             return Err(StoreError::NotFound);
         }
+        self.read(|tx| figures_of(tx, code))
+    }
+
+    fn public_figures(&self, code: Option<&RegionCode>) -> Result<RegionFigures> {
+        if code.is_some_and(|c| matches!(c.level(), Level::Township | Level::Village)) {
+            return Err(StoreError::NotFound);
+        }
         self.read(|tx| {
-            let sql = format!("SELECT {REGION_COLS} FROM regions WHERE code = $1");
-            let region = tx.query_one(&sql, &[code.as_str().into()])?.map(|r| parse_region(&r)).ok_or(StoreError::NotFound)??;
-            let sql = format!("SELECT {REGION_COLS} FROM regions WHERE parent_code = $1 ORDER BY code");
-            let children: Vec<Region> = tx.query(&sql, &[code.as_str().into()])?.iter().map(parse_region).collect::<Result<_>>()?;
-            // Rollup rows exist for villages, townships and counties; above the county the
-            // children's figures are sums over county rows. A region's own total is the sum of its
-            // children's (equal by construction), so one range read answers both.
-            let mut by_child = match region.level.child() {
-                Some(child) => figures_by(tx, (child.code_len() as i64).max(6), child.code_len(), code)?,
-                None => BTreeMap::new(),
-            };
-            let total = match region.level.child() {
-                Some(_) => {
-                    let mut t = Figures::new();
-                    for f in by_child.values() {
-                        for (metric, x) in f {
-                            let e = t.entry(metric.clone()).or_default();
-                            e.households += x.households;
-                            e.persons += x.persons;
-                        }
-                    }
-                    t
+            let code = match code {
+                Some(c) => c.clone(),
+                None => {
+                    let top = tx.query_one("SELECT code FROM regions WHERE parent_code IS NULL ORDER BY code LIMIT 1", &[])?;
+                    RegionCode::parse(&top.ok_or(StoreError::NotFound)?.text(0)?)?
                 }
-                None => figures_by(tx, 12, 12, code)?.remove(code.as_str()).unwrap_or_default(),
             };
-            let children = children.into_iter().map(|r| {
-                let f = by_child.remove(&r.code).unwrap_or_default();
-                (r, f)
-            });
-            Ok(RegionFigures { region: region.clone(), total: total.clone(), children: children.collect() })
+            figures_of(tx, &code)
         })
     }
 
@@ -96,7 +85,7 @@ impl<B: Backend> MapsStore for SqlStore<B> {
     }
 
     fn set_target(&self, caller: &Caller, county: &RegionCode, year: i32, persons: i64) -> Result<()> {
-        require(matches!(caller.role, Role::ProvinceOfficial | Role::CityOfficial), "只有省、市管理员可以下达减贫目标")?;
+        require(caller.role.may(Action::SetTargets), "只有省、市管理员可以下达减贫目标")?;
         if !caller.scope.contains_region(county) {
             return Err(StoreError::NotFound);
         }
@@ -112,4 +101,38 @@ impl<B: Backend> MapsStore for SqlStore<B> {
             .map(|_| ())
         })
     }
+}
+
+/// A region's figures and its children's, read from the rollups (one range read).
+fn figures_of(tx: &mut dyn crate::core::db::Tx, code: &RegionCode) -> Result<RegionFigures> {
+    let sql = format!("SELECT {REGION_COLS} FROM regions WHERE code = $1");
+    let region = tx.query_one(&sql, &[code.as_str().into()])?.map(|r| parse_region(&r)).ok_or(StoreError::NotFound)??;
+    let sql = format!("SELECT {REGION_COLS} FROM regions WHERE parent_code = $1 ORDER BY code");
+    let children: Vec<Region> = tx.query(&sql, &[code.as_str().into()])?.iter().map(parse_region).collect::<Result<_>>()?;
+    // Rollup rows exist for villages, townships and counties; above the county the
+    // children's figures are sums over county rows. A region's own total is the sum of its
+    // children's (equal by construction), so one range read answers both.
+    let mut by_child = match region.level.child() {
+        Some(child) => figures_by(tx, (child.code_len() as i64).max(6), child.code_len(), code)?,
+        None => BTreeMap::new(),
+    };
+    let total = match region.level.child() {
+        Some(_) => {
+            let mut t = Figures::new();
+            for f in by_child.values() {
+                for (metric, x) in f {
+                    let e = t.entry(metric.clone()).or_default();
+                    e.households += x.households;
+                    e.persons += x.persons;
+                }
+            }
+            t
+        }
+        None => figures_by(tx, 12, 12, code)?.remove(code.as_str()).unwrap_or_default(),
+    };
+    let children = children.into_iter().map(|r| {
+        let f = by_child.remove(&r.code).unwrap_or_default();
+        (r, f)
+    });
+    Ok(RegionFigures { region: region.clone(), total: total.clone(), children: children.collect() })
 }

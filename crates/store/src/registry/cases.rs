@@ -82,6 +82,18 @@ impl Case {
     pub fn next(&self) -> Option<&'static StepDef> {
         self.steps.get(self.next_step)
     }
+
+    /// Whether the next step is the caller's to take: an official of the step's level whose
+    /// region holds the step's place (the household's village; a transfer's target village for
+    /// the target's step). The store's step check decides the rest (notice periods, versions).
+    pub fn awaits(&self, caller: &Caller) -> bool {
+        let Some(step) = self.next() else { return false };
+        if self.state.is_closed() || caller.role.official_level() != Some(step.level) {
+            return false;
+        }
+        let place = if step.at_target { self.target_village.as_deref() } else { Some(self.village_code.as_str()) };
+        place.and_then(|p| RegionCode::parse(p).ok()).is_some_and(|p| caller.scope.contains_region(&p))
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -20,12 +20,12 @@ use crate::sql_store::SqlStore;
 use crate::{Page, Result, StoreError, COUNT_CAP};
 use cases::*;
 use checks::CheckReport;
-use fupin_domain::access::Caller;
+use fupin_domain::access::{Action, Caller};
 use fupin_domain::maps::rollup::{self, Delta, Tally};
 use fupin_domain::registry::codes::{Attribute, Cause, Path, Status};
 use fupin_domain::registry::household::{Change, Helper, Household};
 use fupin_domain::registry::lifecycle::CaseKind;
-use fupin_domain::{DomainError, Level, RegionCode};
+use fupin_domain::{DomainError, RegionCode};
 use import::*;
 use rows::load_household;
 use serde::Serialize;
@@ -184,7 +184,7 @@ pub trait RegistryStore: Send + Sync {
 
 impl<B: Backend> RegistryStore for SqlStore<B> {
     fn search_households(&self, caller: &Caller, hq: &HouseholdQuery) -> Result<Page<HouseholdSummary>> {
-        require(caller.role.reads_households(), "该角色不能查看贫困户档案")?;
+        require(caller.role.may(Action::ReadFiles), "该角色不能查看贫困户档案")?;
         let region = hq.region.clone().unwrap_or_else(|| caller.scope.region.clone());
         if !caller.scope.contains_region(&region) {
             return Err(StoreError::NotFound);
@@ -253,7 +253,7 @@ impl<B: Backend> RegistryStore for SqlStore<B> {
     }
 
     fn household(&self, caller: &Caller, id: &str) -> Result<Household> {
-        require(caller.role.reads_households(), "该角色不能查看贫困户档案")?;
+        require(caller.role.may(Action::ReadFiles), "该角色不能查看贫困户档案")?;
         self.read(|tx| {
             ensure_in_scope(tx, caller, id)?;
             load_household(tx, id)?.ok_or(StoreError::NotFound)
@@ -261,7 +261,7 @@ impl<B: Backend> RegistryStore for SqlStore<B> {
     }
 
     fn history(&self, caller: &Caller, id: &str) -> Result<Vec<Event>> {
-        require(caller.role.reads_households(), "该角色不能查看贫困户档案")?;
+        require(caller.role.may(Action::ReadFiles), "该角色不能查看贫困户档案")?;
         self.read(|tx| {
             ensure_in_scope(tx, caller, id)?;
             // A file that moved in carries the history of the numbers it had before.
@@ -284,7 +284,7 @@ impl<B: Backend> RegistryStore for SqlStore<B> {
     }
 
     fn transfer_links(&self, caller: &Caller, id: &str) -> Result<(Option<String>, Option<String>)> {
-        require(caller.role.reads_households(), "该角色不能查看贫困户档案")?;
+        require(caller.role.may(Action::ReadFiles), "该角色不能查看贫困户档案")?;
         self.read(|tx| {
             ensure_in_scope(tx, caller, id)?;
             let from = tx.query_one("SELECT from_id FROM transfers WHERE to_id = $1", &[id.into()])?.map(|r| r.text(0)).transpose()?;
@@ -294,12 +294,12 @@ impl<B: Backend> RegistryStore for SqlStore<B> {
     }
 
     fn create_household(&self, caller: &Caller, h: Household, reason: &str, at: &str) -> Result<Household> {
-        require(caller.role.edits_households(), "只有村级管理员可以建档")?;
+        require(caller.role.may(Action::EditFiles), "只有村级管理员可以建档")?;
         self.write(|tx| create_in_tx(tx, caller, h.clone(), reason, at))
     }
 
     fn change_household(&self, caller: &Caller, req: &ChangeRequest) -> Result<Household> {
-        require(caller.role.edits_households(), "只有村级管理员可以修改贫困户档案")?;
+        require(caller.role.may(Action::EditFiles), "只有村级管理员可以修改贫困户档案")?;
         // Status and monitoring change only by the last step of their workflow (open_case …).
         require(!req.change.is_transition(), "脱贫、返贫、清退和监测标识须通过相应的业务办理流程变更")?;
         self.write(|tx| change_in_tx(tx, caller, req, &self.rules))
@@ -345,7 +345,7 @@ impl<B: Backend> RegistryStore for SqlStore<B> {
     }
 
     fn helper_load(&self, caller: &Caller, code: &RegionCode, limit: u32) -> Result<Vec<HelperLoad>> {
-        require(caller.role.reads_households(), "该角色不能查看帮扶责任人")?;
+        require(caller.role.may(Action::ReadFiles), "该角色不能查看帮扶责任人")?;
         if !caller.scope.contains_region(code) {
             return Err(StoreError::NotFound);
         }
@@ -404,7 +404,7 @@ impl<B: Backend> RegistryStore for SqlStore<B> {
     }
 
     fn record_household(&self, caller: &Caller, h: Household, reason: &str, at: &str) -> Result<Household> {
-        require(caller.role.official_level() == Some(Level::Village), "非建档立卡户由村级管理员录入")?;
+        require(caller.role.may(Action::EditFiles), "非建档立卡户由村级管理员录入")?;
         if reason.trim().is_empty() {
             return Err(DomainError::new("household.reason", "须填写录入原因（如入户排查、部门筛查、本人申请）").into());
         }
@@ -421,17 +421,17 @@ impl<B: Backend> RegistryStore for SqlStore<B> {
     }
 
     fn case(&self, caller: &Caller, id: &str) -> Result<Case> {
-        require(caller.role.reads_households(), "该角色不能查看业务办理")?;
+        require(caller.role.may(Action::ReadFiles), "该角色不能查看业务办理")?;
         self.read(|tx| Ok(scoped_case(tx, caller, id)?.0))
     }
 
     fn case_file(&self, caller: &Caller, id: &str) -> Result<Option<Household>> {
-        require(caller.role.reads_households(), "该角色不能查看业务办理")?;
+        require(caller.role.may(Action::ReadFiles), "该角色不能查看业务办理")?;
         self.read(|tx| Ok(scoped_case(tx, caller, id)?.1))
     }
 
     fn cases(&self, caller: &Caller, region: &RegionCode, open_only: bool) -> Result<Vec<Case>> {
-        require(caller.role.reads_households(), "该角色不能查看业务办理")?;
+        require(caller.role.may(Action::ReadFiles), "该角色不能查看业务办理")?;
         if !caller.scope.contains_region(region) {
             return Err(StoreError::NotFound);
         }
@@ -439,12 +439,12 @@ impl<B: Backend> RegistryStore for SqlStore<B> {
     }
 
     fn household_cases(&self, caller: &Caller, household_id: &str) -> Result<Vec<Case>> {
-        require(caller.role.reads_households(), "该角色不能查看业务办理")?;
+        require(caller.role.may(Action::ReadFiles), "该角色不能查看业务办理")?;
         self.read(|tx| household_cases_in(tx, caller, household_id))
     }
 
     fn advance_case(&self, caller: &Caller, id: &str, expected_version: i64, decision: &Decision, at: &str) -> Result<Case> {
-        require(caller.role.official_level().is_some(), "只有各级扶贫管理员可以办理业务")?;
+        require(caller.role.may(Action::HandleCases), "只有各级扶贫管理员可以办理业务")?;
         self.write(|tx| advance_case_in_tx(tx, &self.rules, caller, id, expected_version, decision, at))
     }
 
@@ -453,7 +453,7 @@ impl<B: Backend> RegistryStore for SqlStore<B> {
     }
 
     fn resolve_objection(&self, caller: &Caller, objection_id: &str, upheld: bool, resolution: &str, at: &str) -> Result<Case> {
-        require(caller.role.official_level().is_some(), "只有乡镇扶贫管理员可以处理异议")?;
+        require(caller.role.may(Action::HandleCases), "只有乡镇扶贫管理员可以处理异议")?;
         self.write(|tx| resolve_objection_in_tx(tx, caller, objection_id, upheld, resolution, at))
     }
 
@@ -462,7 +462,7 @@ impl<B: Backend> RegistryStore for SqlStore<B> {
     }
 
     fn files_in(&self, caller: &Caller, region: &RegionCode, after: Option<&str>, limit: u32) -> Result<Vec<Household>> {
-        require(caller.role.reads_households(), "该角色不能查看贫困户档案")?;
+        require(caller.role.may(Action::ReadFiles), "该角色不能查看贫困户档案")?;
         if !caller.scope.contains_region(region) {
             return Err(StoreError::NotFound);
         }
@@ -490,7 +490,7 @@ impl<B: Backend> RegistryStore for SqlStore<B> {
     }
 
     fn data_checks(&self, caller: &Caller, region: &RegionCode, today: fupin_domain::id_number::Date) -> Result<CheckReport> {
-        require(caller.role.reads_households(), "该角色不能查看贫困户档案")?;
+        require(caller.role.may(Action::RunChecks), "只有各级扶贫管理员可以查看数据核查和动态调整")?;
         if !caller.scope.contains_region(region) || caller.scope.helper_id.is_some() {
             return Err(StoreError::NotFound);
         }
@@ -504,7 +504,7 @@ impl<B: Backend> RegistryStore for SqlStore<B> {
         year: i32,
         as_of: fupin_domain::id_number::Date,
     ) -> Result<yearly::YearlyUpdate> {
-        require(caller.role.reads_households(), "该角色不能查看贫困户档案")?;
+        require(caller.role.may(Action::RunChecks), "只有各级扶贫管理员可以查看数据核查和动态调整")?;
         if !caller.scope.contains_region(region) || caller.scope.helper_id.is_some() {
             return Err(StoreError::NotFound);
         }

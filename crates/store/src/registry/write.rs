@@ -8,7 +8,7 @@ use crate::core::ledger::{self, Event};
 use crate::core::query::{require, year_of, Query};
 use crate::core::rollups::apply_deltas;
 use crate::*;
-use fupin_domain::access::Caller;
+use fupin_domain::access::{Action, Caller};
 use fupin_domain::config::Rules;
 use fupin_domain::maps::rollup::{self, Delta};
 use fupin_domain::registry::household::apply_change;
@@ -36,7 +36,7 @@ pub(crate) enum Checks {
 
 /// Imports are an official's work, on their own region.
 pub(crate) fn require_importer(caller: &Caller) -> Result<()> {
-    require(caller.role.official_level().is_some() && caller.scope.helper_id.is_none(), "只有各级扶贫管理员可以导入贫困户档案")
+    require(caller.role.may(Action::ImportFiles) && caller.scope.helper_id.is_none(), "只有各级扶贫管理员可以导入贫困户档案")
 }
 
 /// NotFound unless the household exists inside the caller's scope (checked in SQL).

@@ -35,3 +35,16 @@ pub fn summary(f: &Figures) -> Summary {
         helped: sum(f, &["helped"]),
     }
 }
+
+/// One line of a "下级区域" table: the child region, where its name links to, its figures.
+pub struct ChildRow {
+    pub code: String,
+    pub name: String,
+    pub href: Option<String>,
+    pub s: Summary,
+}
+
+/// The children table of a page; `href` says where each child's name leads (none: plain text).
+pub fn child_rows(children: &[(fupin_store::Region, Figures)], href: impl Fn(&fupin_store::Region) -> Option<String>) -> Vec<ChildRow> {
+    children.iter().map(|(r, f)| ChildRow { code: r.code.clone(), name: r.name.clone(), href: href(r), s: summary(f) }).collect()
+}

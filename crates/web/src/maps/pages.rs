@@ -2,12 +2,13 @@
 
 use crate::auth::PageAuth;
 use crate::error::ApiError;
-use crate::maps::figures::{summary, Summary};
+use crate::maps::figures::{child_rows, summary, ChildRow, Summary};
 use crate::ui::*;
 use crate::{blocking, AppState};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
+use fupin_domain::access::Action;
 use fupin_domain::RegionCode;
 use fupin_store::Region;
 use serde::Deserialize;
@@ -20,7 +21,9 @@ struct RegionPage {
     region: Region,
     crumbs: Vec<(String, String)>,
     s: Summary,
-    children: Vec<(String, String, Summary)>,
+    children: Vec<ChildRow>,
+    may_files: bool,
+    may_cases: bool,
 }
 
 pub async fn region_page(State(state): State<Arc<AppState>>, PageAuth(a): PageAuth, Path(code): Path<String>) -> Response {
@@ -34,9 +37,11 @@ pub async fn region_page(State(state): State<Arc<AppState>>, PageAuth(a): PageAu
         Ok::<_, ApiError>(RegionPage {
             nav: n,
             s: summary(&f.total),
-            children: f.children.iter().map(|(r, fig)| (r.code.clone(), r.name.clone(), summary(fig))).collect(),
+            children: child_rows(&f.children, |r| Some(format!("/regions/{}", r.code))),
             region: f.region,
             crumbs,
+            may_files: a.user.role.may(Action::ReadFiles),
+            may_cases: a.user.role.may(Action::HandleCases),
         })
     }
     .await;

@@ -2,5 +2,6 @@
 //! (pages and API), health and metrics.
 
 pub mod api;
+pub mod home;
 pub mod ops;
 pub mod pages;

@@ -1,4 +1,4 @@
-//! The pages every visitor meets first: the front page, login and logout.
+//! Login and logout pages, and the PII audit page.
 
 use crate::auth::{self, PageAuth};
 use crate::error::ApiError;
@@ -7,14 +7,10 @@ use crate::{blocking, AppState};
 use askama::Template;
 use axum::extract::{Form, Query, State};
 use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use fupin_domain::RegionCode;
 use serde::Deserialize;
 use std::sync::Arc;
-
-pub async fn home(PageAuth(a): PageAuth) -> Redirect {
-    Redirect::to(&format!("/regions/{}", a.user.region))
-}
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -49,12 +45,9 @@ pub async fn login_submit(State(state): State<Arc<AppState>>, headers: axum::htt
         return login_form(&state, Some("页面已过期，请重新登录".into()), StatusCode::FORBIDDEN);
     }
     match auth::login(&state, f.username.trim(), &f.password).await {
-        Ok((token, _, user)) => (
+        Ok((token, _, _)) => (
             StatusCode::SEE_OTHER,
-            [
-                (header::SET_COOKIE, auth::session_cookie(&state, &token, auth::SESSION_SECONDS)),
-                (header::LOCATION, format!("/regions/{}", user.region)),
-            ],
+            [(header::SET_COOKIE, auth::session_cookie(&state, &token, auth::SESSION_SECONDS)), (header::LOCATION, "/".to_string())],
         )
             .into_response(),
         Err(e) => login_form(&state, Some(e.message), e.status),

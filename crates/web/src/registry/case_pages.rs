@@ -122,18 +122,7 @@ async fn show_case(state: &Arc<AppState>, a: &crate::auth::Auth, id: String, err
     match loaded {
         Ok((c, household_exists)) => {
             let level = a.user.role.official_level();
-            // A transfer's last step is the target's; the others belong where the household lives.
-            let place_of = |s: &fupin_domain::registry::lifecycle::StepDef| {
-                if s.at_target {
-                    c.target_village.clone()
-                } else {
-                    Some(c.village_code.clone())
-                }
-            };
-            let here = |s: &fupin_domain::registry::lifecycle::StepDef| {
-                place_of(s).and_then(|p| RegionCode::parse(&p).ok()).is_some_and(|p| a.caller.scope.contains_region(&p))
-            };
-            let can_act = !c.state.is_closed() && c.next().is_some_and(|s| Some(s.level) == level && here(s));
+            let can_act = c.awaits(&a.caller);
             let can_resolve = level == Some(fupin_domain::Level::Township);
             let notice_days = c.kind.notice_days(state.store.rules());
             let overdue = c.overdue(&state.today().to_string());
@@ -197,7 +186,11 @@ pub(crate) async fn resolve(
 struct NoticesPage {
     region: String,
     region_name: String,
+    /// Above the township the page lists the regions below to choose from.
+    choices: Vec<(String, String)>,
     notices: Vec<PublicNotice>,
+    /// Some notice is running, so objections can be lodged on this page.
+    objections_open: bool,
     csrf: String,
     message: Option<String>,
     error: Option<String>,
@@ -206,6 +199,9 @@ struct NoticesPage {
 const PUBLIC_CSRF_COOKIE: &str = "fupin_public_csrf";
 
 async fn render_notices(state: &Arc<AppState>, region: &str, message: Option<String>, error: Option<String>) -> Response {
+    if region.is_empty() || region.len() < 9 {
+        return notice_picker(state, region).await.map(render).unwrap_or_else(error_page);
+    }
     let region = match notice_region(region) {
         Ok(r) => r,
         Err(e) => return error_page(e),
@@ -216,7 +212,16 @@ async fn render_notices(state: &Arc<AppState>, region: &str, message: Option<Str
         Ok((Some(reg), notices)) => {
             let csrf = auth::random_token();
             let cookie = format!("{PUBLIC_CSRF_COOKIE}={csrf}; Path=/public; HttpOnly; SameSite=Strict");
-            let page = NoticesPage { region: region.to_string(), region_name: reg.name, notices, csrf, message, error };
+            let page = NoticesPage {
+                region: region.to_string(),
+                region_name: reg.name,
+                choices: vec![],
+                objections_open: notices.iter().any(|n| n.state == "公示中"),
+                notices,
+                csrf,
+                message,
+                error,
+            };
             ([(header::SET_COOKIE, cookie)], render(page)).into_response()
         }
         Ok((None, _)) => error_page(ApiError::not_found()),
@@ -224,8 +229,25 @@ async fn render_notices(state: &Arc<AppState>, region: &str, message: Option<Str
     }
 }
 
+/// Notices are read by township or village; above that the visitor picks the way down.
+async fn notice_picker(state: &Arc<AppState>, region: &str) -> Result<NoticesPage, ApiError> {
+    let code = if region.is_empty() { None } else { Some(RegionCode::parse(region)?) };
+    let f = blocking(state, move |s| s.public_figures(code.as_ref())).await?;
+    Ok(NoticesPage {
+        region: f.region.code,
+        region_name: f.region.name,
+        choices: f.children.into_iter().map(|(r, _)| (r.code, r.name)).collect(),
+        notices: vec![],
+        objections_open: false,
+        csrf: String::new(),
+        message: None,
+        error: None,
+    })
+}
+
 #[derive(Deserialize)]
 pub struct NoticeQuery {
+    #[serde(default)]
     region: String,
 }
 

@@ -11,6 +11,7 @@ use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use fupin_domain::access::Action;
 use fupin_domain::registry::codes::{
     Attribute, Cause, Education, Health, Labour, MemberChange, Path as AidPath, Relation, Schooling, Status,
 };
@@ -154,7 +155,7 @@ pub(crate) async fn show_household(state: &Arc<AppState>, a: &Auth, id: String, 
         let n = nav(a, state);
         Ok::<_, ApiError>(HouseholdPage {
             nav: n,
-            can_edit: a.user.role.edits_households(),
+            can_edit: a.user.role.may(Action::EditFiles),
             h,
             crumbs,
             events,

@@ -370,10 +370,10 @@ fn every_rejection_answers_the_documented_error_shape() {
         let (code, message) = (body["error"]["code"].as_str().unwrap_or(""), body["error"]["message"].as_str().unwrap_or(""));
         assert!(!code.is_empty() && message.chars().any(|ch| ('\u{4e00}'..='\u{9fff}').contains(&ch)), "{what}: {body}");
     }
-    let page = client().get(format!("{base}/public/notices")).send().unwrap();
+    let page = client().get(format!("{base}/public/notices?region=37x")).send().unwrap();
     assert_eq!(page.status(), 400);
     assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
-    assert!(page.text().unwrap().contains("请求参数或内容格式错误"));
+    assert!(page.text().unwrap().contains("区划代码“37x”格式错误"));
 }
 
 /// The yearly update took a name of its own; the old page path redirects there.
@@ -1024,4 +1024,159 @@ fn generated_calls_get_only_documented_answers() {
         assert!(out.status.success(), "schemathesis as {user} found faults:\n{text}\n{}", String::from_utf8_lossy(&out.stderr));
         assert!(text.contains("passed") && !text.contains(" 0 generated"), "schemathesis as {user} tested nothing:\n{text}");
     }
+}
+
+/// The `href`s of local links in a piece of HTML, unescaped, without repeats.
+fn local_links(html: &str) -> Vec<String> {
+    let mut out: Vec<String> = vec![];
+    for part in html.split("href=\"").skip(1) {
+        let href = part.split('"').next().unwrap_or("").replace("&amp;", "&");
+        if href.starts_with('/') && !out.contains(&href) {
+            out.push(href);
+        }
+    }
+    out
+}
+
+fn menu_of(html: &str) -> &str {
+    let start = html.find("<nav class=\"menu\">").expect("a menu");
+    &html[start..start + html[start..].find("</nav>").expect("menu ends")]
+}
+
+const DEMO_USERS: [&str; 9] = ["province", "liaocheng", "yanggu", "township", "village", "helper", "department", "donor", "evaluator"];
+
+/// Each role lands on its own front page, and its menu and that page link only to what the
+/// role may open: every link answers 200, none a refusal or a missing page.
+#[test]
+fn every_link_a_role_is_shown_opens() {
+    for user in DEMO_USERS {
+        let c = login(user);
+        let r = c.get(format!("{}/", server().base)).send().unwrap();
+        assert_eq!(r.status(), 200, "{user}: front page");
+        let html = r.text().unwrap();
+        assert!(html.contains("工作台") && html.contains("registered-persons"), "{user}: a landing page, not the portal");
+        // Landing pages list households by name, never by whole ID number.
+        assert!(!html.as_bytes().windows(17).any(|w| w.iter().all(u8::is_ascii_digit)), "{user}: an ID number on the front page");
+        let menu = local_links(menu_of(&html));
+        assert!(menu.len() >= 3, "{user}: menu {menu:?}");
+        // The page links at most 60 distinct places (tables are capped); all of them are opened.
+        let links = local_links(&html);
+        for link in links.iter().filter(|l| !l.starts_with("/logout") && !l.starts_with("/clock")) {
+            let status = c.get(format!("{}{link}", server().base)).send().unwrap().status();
+            assert_eq!(status, 200, "{user}: {link}");
+        }
+    }
+}
+
+/// The front pages of another county's and another city's officials list nothing of 阳谷县.
+#[test]
+fn a_front_page_keeps_to_its_jurisdiction() {
+    for (user, region) in [("shenxian_village", "371522100001"), ("shenxian", "371522"), ("jinan", "3701")] {
+        let c = login(user);
+        let html = c.get(format!("{}/", server().base)).send().unwrap().text().unwrap();
+        assert!(!html.contains("阳谷县") && !html.contains("/regions/371521"), "{user}");
+        let files = local_links(&html).into_iter().filter(|l| {
+            let id = l.strip_prefix("/households/").or_else(|| l.strip_prefix("/cases/")).unwrap_or("import");
+            !matches!(id, "import" | "export" | "record")
+        });
+        let files: Vec<String> = files.collect();
+        let (_, mine) = get(&c, "/api/v1/households");
+        let listed = mine["total"].as_i64().unwrap() > 0;
+        assert!(user != "shenxian_village" || files.is_empty() != listed, "a village's front page lists its households: {files:?}");
+        for link in files {
+            let api = format!("/api/v1{link}");
+            let (status, body) = get(&c, &api);
+            assert_eq!(status, 200, "{user}: {link}");
+            assert!(body["village_code"].as_str().unwrap().starts_with(region), "{user}: {link} is outside {region}");
+        }
+    }
+}
+
+/// The menu follows the permission table: a donor reads no file, only the province reads the
+/// PII audit, a helper's files are "my households", only officials import and check.
+#[test]
+fn each_role_has_its_own_menu() {
+    let menu = |user: &str| {
+        let html = login(user).get(format!("{}/", server().base)).send().unwrap().text().unwrap();
+        menu_of(&html).to_string()
+    };
+    let donor = menu("donor");
+    assert!(!donor.contains("/households") && !donor.contains("/cases") && donor.contains("/maps/"), "{donor}");
+    let helper = menu("helper");
+    assert!(helper.contains("我的帮扶户") && !helper.contains("/checks") && !helper.contains("/households/import"), "{helper}");
+    let village = menu("village");
+    assert!(village.contains("贫困户档案") && village.contains("/checks") && !village.contains("/audit"), "{village}");
+    assert!(menu("province").contains("/audit"));
+    for user in ["liaocheng", "yanggu", "township", "department", "evaluator"] {
+        assert!(!menu(user).contains("/audit"), "{user}");
+    }
+}
+
+/// The front page of a logged-in official lists the case steps waiting for that official's
+/// level, and only those.
+#[test]
+fn an_officials_front_page_lists_the_steps_waiting_for_it() {
+    let c = login("township");
+    let html = c.get(format!("{}/", server().base)).send().unwrap().text().unwrap();
+    let (s, cases) = get(&c, "/api/v1/cases");
+    assert_eq!(s, 200);
+    let waiting: Vec<&Value> = cases
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| {
+            let step = &k["steps"][k["next_step"].as_u64().unwrap() as usize];
+            step["level"] == "township" && step["at_target"] == false && k["state"] != "done" && k["state"] != "rejected"
+        })
+        .collect();
+    let shown = html.split("id=\"todo-total\">").nth(1).and_then(|t| t.split('<').next()).unwrap().trim().parse::<usize>().unwrap();
+    assert_eq!(shown, waiting.len(), "to-do count");
+    for k in waiting.iter().take(20) {
+        assert!(html.contains(&format!("/cases/{}", k["id"].as_str().unwrap())), "{k}");
+    }
+    if waiting.is_empty() {
+        assert!(html.contains("id=\"no-todos\""));
+    }
+}
+
+/// A visitor's front page is the public portal: counts by city, no personal data, a way to
+/// the notices and to login; it drills down to a county and no further.
+#[test]
+fn the_public_portal_shows_counts_and_nothing_personal() {
+    let c = client();
+    let r = c.get(format!("{}/", server().base)).send().unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().unwrap();
+    assert!(html.contains("山东省脱贫攻坚公开数据") && html.contains("聊城市") && html.contains("href=\"/login\""), "portal");
+    // The portal's figures are the province's own.
+    let (_, fig) = get(&login("province"), "/api/v1/regions/37");
+    let registered = fig["region"]["summary"]["registered"]["persons"].as_i64().unwrap();
+    let shown = html.split("id=\"registered-persons\">").nth(1).and_then(|t| t.split('<').next()).unwrap().replace(',', "");
+    assert_eq!(shown.parse::<i64>().unwrap(), registered);
+    // No ID number (18 characters of digits) anywhere on the portal.
+    let digits = html.as_bytes().windows(17).any(|w| w.iter().all(u8::is_ascii_digit));
+    assert!(!digits, "no long digit runs on the portal");
+    // City → county → townships (plain text), a township itself is not published.
+    let city = c.get(format!("{}/public?region=3715", server().base)).send().unwrap().text().unwrap();
+    assert!(city.contains("href=\"/public?region=371521\""), "counties link down");
+    let county = c.get(format!("{}/public?region=371521", server().base)).send().unwrap().text().unwrap();
+    assert!(county.contains("阳谷县") && !county.contains("href=\"/public?region=371521"), "townships are not links");
+    assert!(county.contains("/public/notices?region=371521"));
+    assert_eq!(c.get(format!("{}/public?region=371521100", server().base)).send().unwrap().status(), 404);
+    assert_eq!(c.get(format!("{}/public?region=x", server().base)).send().unwrap().status(), 400);
+}
+
+/// Notices are read by township; above it the page offers the regions below.
+#[test]
+fn the_notices_page_leads_down_to_a_township() {
+    let c = client();
+    let html = c.get(format!("{}/public/notices", server().base)).send().unwrap().text().unwrap();
+    assert!(html.contains("href=\"/public/notices?region=3715\""), "cities offered");
+    let html = c.get(format!("{}/public/notices?region=371521", server().base)).send().unwrap().text().unwrap();
+    let town = html.split("href=\"/public/notices?region=").nth(1).and_then(|t| t.split('"').next()).unwrap().to_string();
+    assert_eq!(town.len(), 9, "townships offered");
+    let r = c.get(format!("{}/public/notices?region={town}", server().base)).send().unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().unwrap();
+    assert!(html.contains("id=\"notices\"") || html.contains("id=\"no-notices\""));
 }
