@@ -269,7 +269,7 @@ fn accounts(regions: &[Region], villages: &HashMap<String, (u64, Option<String>)
         acct("liaocheng", format!("{}扶贫办", name("3715")), Role::CityOfficial, "3715", None),
         acct("yanggu", format!("{}扶贫办", name("371521")), Role::CountyOfficial, "371521", None),
         acct("township", format!("{}扶贫工作站", name(&town)), Role::TownshipOfficial, &town, None),
-        acct("village", format!("{}村委会", name(&village).trim_end_matches('村')), Role::VillageOfficial, &village, None),
+        acct("village", name(&village), Role::VillageOfficial, &village, None),
         // The helper's name and unit are the paired helper's own (set when the account is stored).
         acct("helper", "帮扶责任人".into(), Role::Helper, "371521", helper),
         acct("department", "阳谷县卫生和计划生育局".into(), Role::Department, "371521", None),

@@ -215,9 +215,77 @@ pub fn mask_account(a: &str) -> String {
     format!("****{}", chars[chars.len() - 4..].iter().collect::<String>())
 }
 
+/// Masks the personal values inside a ledger payload (`{"before": …, "after": …}` of any
+/// change) as a role's view of the file masks them: by field name at any depth, so a member, the
+/// household fields and a whole snapshot are all covered. Other values (codes, village and
+/// household numbers) are left as they are. A payload that is not JSON is starred whole.
+pub fn mask_payload(payload: &str, pii: PiiView) -> String {
+    if pii == PiiView::ALL {
+        return payload.to_string();
+    }
+    match serde_json::from_str::<serde_json::Value>(payload) {
+        Ok(mut v) => {
+            mask_value(&mut v, pii);
+            v.to_string()
+        }
+        Err(_) => "*".repeat(payload.chars().count().min(16)),
+    }
+}
+
+fn mask_value(v: &mut serde_json::Value, pii: PiiView) {
+    use serde_json::Value;
+    match v {
+        Value::Object(fields) => {
+            for (k, x) in fields.iter_mut() {
+                let shown = match k.as_str() {
+                    "id_number" | "birth_date" => pii.id_number,
+                    "phone" => pii.phone,
+                    "bank_account" => pii.bank,
+                    "health" => pii.health,
+                    _ => {
+                        mask_value(x, pii);
+                        continue;
+                    }
+                };
+                if shown || x.is_null() {
+                    continue;
+                }
+                let text = x.as_str().map(str::to_string).unwrap_or_else(|| x.to_string());
+                *x = Value::String(match k.as_str() {
+                    "id_number" => crate::IdNumber::parse(&text).map(|i| i.masked()).unwrap_or_else(|_| "*".repeat(text.chars().count())),
+                    "birth_date" => "****-**-**".into(),
+                    "phone" => mask_phone(&text),
+                    "bank_account" => mask_account(&text),
+                    _ => "***".into(),
+                });
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|x| mask_value(x, pii)),
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn payloads_are_masked_by_field_at_any_depth() {
+        let p = r#"{"after":{"members":[{"no":2,"id_number":"37152119500301011X","health":"2","phone":"13812345678","birth_date":"1950-03-01"}],"bank_account":"6228480012345678","village":"371521100001"},"before":null}"#;
+        let none = PiiView { id_number: false, phone: false, bank: false, health: false };
+        let m = mask_payload(p, none);
+        for secret in ["19500301", "13812345678", "12345678\"", "1950-03-01", "\"health\":\"2\""] {
+            assert!(!m.contains(secret), "{secret} in {m}");
+        }
+        assert!(m.contains("\"village\":\"371521100001\"") && m.contains("\"no\":2"), "{m}");
+        assert!(m.contains("5678\""), "the last four of the account stay: {m}");
+        // A township official sees ID numbers and phones, not the bank account or health.
+        let township = PiiView { id_number: true, phone: true, bank: false, health: false };
+        let t = mask_payload(p, township);
+        assert!(t.contains("37152119500301011X") && t.contains("13812345678") && !t.contains("6228480012345678"), "{t}");
+        assert_eq!(mask_payload(p, PiiView::ALL), p);
+        assert!(!mask_payload("not json 37152119500301011X", none).contains("1950"));
+    }
 
     #[test]
     fn masks() {

@@ -276,7 +276,10 @@ impl<B: Backend> RegistryStore for SqlStore<B> {
             let mut events = vec![];
             for id in ids.iter().rev() {
                 for r in tx.query(&sql, &[id.as_str().into()])? {
-                    events.push(Event::from_row(&r)?);
+                    let mut e = Event::from_row(&r)?;
+                    // Payloads quote the file's personal data: they leave masked as the file does.
+                    e.payload = fupin_domain::access::mask_payload(&e.payload, caller.role.pii());
+                    events.push(e);
                 }
             }
             Ok(events)

@@ -123,7 +123,19 @@ pub async fn get_household(State(state): State<Arc<AppState>>, a: Auth, Path(id)
 #[utoipa::path(get, path = "/api/v1/households/{id}/history", params(("id" = String, Path, description = "household id (the village code and four digits)", pattern = "^[0-9]{16}$")),
     responses((status = 200, body = Vec<Event>, description = "ledger events"), (status = 404, description = "unknown or outside jurisdiction")))]
 pub async fn get_history(State(state): State<Arc<AppState>>, a: Auth, Path(id): Path<String>) -> Result<Json<Vec<Event>>, ApiError> {
-    Ok(Json(blocking(&state, move |s| s.history(&a.caller, &id)).await?))
+    let pii = a.user.role.pii();
+    let at = state.today().to_string();
+    // The store masks what the role may not see; what it may see is audited like the file.
+    Ok(Json(
+        blocking(&state, move |s| {
+            let events = s.history(&a.caller, &id)?;
+            if pii.any() {
+                s.audit_pii(&a.caller, &id, &pii.fields(), &at)?;
+            }
+            Ok(events)
+        })
+        .await?,
+    ))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

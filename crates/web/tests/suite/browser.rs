@@ -328,3 +328,59 @@ async fn an_exit_runs_from_proposal_through_an_objection_to_announcement() {
     c.close().await.ok();
     result.expect("exit scenario");
 }
+
+/// How far the page is wider than the window (0: nothing to scroll sideways but a table's own box).
+async fn overflow(c: &fantoccini::Client) -> Result<i64, fantoccini::error::CmdError> {
+    let v = c.execute("return document.documentElement.scrollWidth - document.documentElement.clientWidth", vec![]).await?;
+    Ok(v.as_i64().unwrap_or(0))
+}
+
+/// Every demo role logs in on a desktop and on a phone, lands on its own front page and opens
+/// every item of its menu: no page is an error, none is wider than the screen.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_role_walks_its_menu_on_a_desktop_and_a_phone() {
+    let _serial = one_at_a_time();
+    let Some((_driver, port)) = chromedriver() else { return };
+    let base = server().base.clone();
+    let c = browser(port, "1400,1000").await;
+    let shots = screenshot_dir();
+    let result: Result<(), fantoccini::error::CmdError> = async {
+        for (w, h) in [(1400u32, 1000u32), (390, 844)] {
+            c.set_window_size(w, h).await?;
+            for user in ["province", "liaocheng", "yanggu", "township", "village", "helper", "department", "donor", "evaluator"] {
+                login_as(&c, &base, user).await?;
+                c.wait().for_element(Locator::Id("home-title")).await?;
+                std::fs::write(shots.join(format!("home-{user}-{w}.png")), c.screenshot().await?).unwrap();
+                assert_eq!(overflow(&c).await?, 0, "{user} front page at {w}px");
+                let mut hrefs = vec![];
+                for a in c.find_all(Locator::Css("nav.menu a")).await? {
+                    hrefs.push(a.attr("href").await?.expect("a menu link has an href"));
+                }
+                assert!(hrefs.len() >= 3, "{user}: {hrefs:?}");
+                for href in hrefs {
+                    c.goto(&format!("{base}{href}")).await?;
+                    c.wait().for_element(Locator::Css("main")).await?;
+                    let title = c.title().await?;
+                    assert!(!title.starts_with("错误"), "{user} {href}: {title}");
+                    assert_eq!(overflow(&c).await?, 0, "{user} {href} at {w}px");
+                }
+            }
+        }
+        // A visitor: the portal and the notices, on the phone.
+        c.delete_all_cookies().await?;
+        c.goto(&format!("{base}/")).await?;
+        c.wait().for_element(Locator::Id("portal-title")).await?;
+        assert_eq!(overflow(&c).await?, 0, "portal at 390px");
+        std::fs::write(shots.join("portal-390.png"), c.screenshot().await?).unwrap();
+        c.find(Locator::Css("#children a")).await?.click().await?;
+        c.wait().for_element(Locator::Css(".crumbs")).await?;
+        assert_eq!(overflow(&c).await?, 0, "a city on the portal at 390px");
+        c.find(Locator::Id("nav-public-notices")).await?.click().await?;
+        c.wait().for_element(Locator::Id("notice-regions")).await?;
+        std::fs::write(shots.join("notices-pick-390.png"), c.screenshot().await?).unwrap();
+        Ok(())
+    }
+    .await;
+    c.close().await.ok();
+    result.expect("every role's menu");
+}
