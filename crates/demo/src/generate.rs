@@ -22,10 +22,10 @@ pub struct VillageTarget {
 
 pub struct CountyPlan {
     pub county: String,
-    /// Registered poor people to place in the county.
+    /// Registered poor people to place in the county, and their households.
     pub people: u32,
+    pub households: u32,
     pub villages: Vec<VillageTarget>,
-    pub mean_size: f64,
     pub as_of: Date,
 }
 
@@ -549,9 +549,24 @@ pub fn county(plan: &CountyPlan, rules: &fupin_domain::config::Rules) -> CountyO
         helper_slots: None,
         events: vec![],
     };
-    let size_dist = Poisson::new((plan.mean_size - 1.0).max(0.05)).expect("positive mean");
     let cap = rules.helper_household_cap.max(2) as u32;
     let mut rollups: BTreeMap<String, Delta> = BTreeMap::new();
+    // Household sizes: one person each, then each of the county's other people joins a household
+    // drawn uniformly (one holds at most eight). Each size is then 1 + Poisson(mean − 1)
+    // conditioned on the county's total (iid Poisson counts given their sum are multinomial), so
+    // the sizes vary as before while the county has exactly the planned people and households.
+    let n = if plan.villages.is_empty() { 0 } else { plan.households as usize };
+    let mut sizes = vec![1usize; n];
+    if n > 0 {
+        let mut extra = plan.people.saturating_sub(n as u32).min(7 * n as u32);
+        while extra > 0 {
+            let i = g.rng.random_range(0..n);
+            if sizes[i] < 8 {
+                sizes[i] += 1;
+                extra -= 1;
+            }
+        }
+    }
     // Households are placed one by one in villages drawn by weight, so household sizes do not
     // depend on how many people a village gets (tiny villages at small scales).
     let mut cumulative = Vec::with_capacity(plan.villages.len());
@@ -561,36 +576,39 @@ pub fn county(plan: &CountyPlan, rules: &fupin_domain::config::Rules) -> CountyO
         cumulative.push(total);
     }
     let mut seqs = vec![0u32; plan.villages.len()];
-    // A new household in a village drawn by weight, with the village's next file number (None
-    // when that village's numbers are used up).
-    let mut draw = |g: &mut Gen| -> Option<Household> {
+    // A new household of `size` in a village drawn by weight, with the village's next file number
+    // (None when that village's numbers are used up).
+    let mut draw = |g: &mut Gen, size: usize| -> Option<Household> {
         let x = g.rng.random::<f64>() * total;
         let vi = cumulative.partition_point(|c| *c <= x).min(plan.villages.len() - 1);
         if seqs[vi] >= 9999 {
             return None;
         }
         seqs[vi] += 1;
-        let size = (1 + size_dist.sample(&mut g.rng) as usize).min(8);
         Some(g.household(&plan.villages[vi].code, seqs[vi], size))
     };
-    let mut placed = 0u32;
-    while placed < plan.people && total > 0.0 {
-        let Some(mut h) = draw(&mut g) else { continue };
+    for size in sizes {
+        let mut h = loop {
+            if let Some(h) = draw(&mut g, size) {
+                break h;
+            }
+        };
         let code = &h.village.to_string();
-        let size = h.members.len();
         g.measures(&mut h, code);
         g.assign_helper(&mut h, cap);
         g.history(&mut h, rules);
         g.current_year(&mut h, rules);
-        placed += size as u32;
         let d = rollups.entry(code.clone()).or_default();
         rollup::add(d, &rollup::contributions(&h), h.size(), 1);
         g.out.households.push(h);
     }
     // About one recorded rural household (边缘户) for every thirty registered ones.
     let recorded = g.out.households.len() / 30;
+    let mean = if n > 0 { plan.people as f64 / n as f64 } else { 2.0 };
+    let size_dist = Poisson::new((mean - 1.0).max(0.05)).expect("positive mean");
     for _ in 0..recorded {
-        let Some(mut h) = draw(&mut g) else { continue };
+        let size = (1 + size_dist.sample(&mut g.rng) as usize).min(8);
+        let Some(mut h) = draw(&mut g, size) else { continue };
         g.recorded(&mut h, rules);
         let d = rollups.entry(h.village.to_string()).or_default();
         rollup::add(d, &rollup::contributions(&h), h.size(), 1);
