@@ -431,12 +431,16 @@ impl Gen<'_> {
 
     fn status_event(&mut self, h: &mut Household, to: Status, year: i32, at: Date, reason: &str) {
         let before = json!({"status": h.status, "exited_year": h.exited_year});
+        let was = (h.status, h.size());
         h.status = to;
         h.exited_year = matches!(to, Status::Exited | Status::ExitedNoPolicy).then_some(year);
         let after = json!({"status": h.status, "exited_year": h.exited_year});
         let flow = rollup::flow(to, year);
         h.version += 1;
-        let payload = json!({"before": before, "after": after, "size": h.size(), "flow": flow});
+        let mut payload =
+            rollup::flow_fields(flow.as_deref(), h.size(), rollup::remaining_change(Some(was), (to, h.size()), year).as_ref());
+        payload["before"] = before;
+        payload["after"] = after;
         self.event(h, "set_status", at, "demo", reason, payload);
     }
 
@@ -488,7 +492,9 @@ impl Gen<'_> {
     fn history(&mut self, h: &mut Household, rules: &fupin_domain::config::Rules) {
         let as_of = self.plan.as_of;
         let reg_at = random_date(&mut self.rng, 2015, 10, 12);
-        let payload = json!({"after": fupin_store::registry::rows::registration_summary(h), "size": h.size(), "flow": rollup::flow(Status::Poor, 2015)});
+        let flow = rollup::flow(Status::Poor, 2015);
+        let mut payload = rollup::flow_fields(flow.as_deref(), h.size(), rollup::remaining_flow(None, h, 2015).as_ref());
+        payload["after"] = fupin_store::registry::rows::registration_summary(h);
         self.event(h, "register", reg_at, "demo", "2015年建档立卡", payload);
         let income2015 = self.income(h, 2015, None);
         h.incomes.push(income2015);
@@ -501,12 +507,16 @@ impl Gen<'_> {
         }
         // A member dies in about 1.5% of files.
         if as_of >= date(2016, 12, 31) && self.rng.random::<f64>() < 0.015 {
+            let was = (h.status, h.size());
             if let Some(m) = h.members.iter_mut().find(|m| m.relation != Relation::Head && m.is_active()) {
                 m.left = Some(MemberChange::Death);
                 let no = m.no;
                 h.version += 1;
                 let at = random_date(&mut self.rng, 2016, 1, 12);
-                let payload = json!({"before": {"no": no, "left": null}, "after": {"no": no, "left": MemberChange::Death, "date": at.to_string()}, "size": h.size()});
+                let mut payload =
+                    rollup::flow_fields(None, h.size(), rollup::remaining_change(Some(was), (h.status, h.size()), at.year).as_ref());
+                payload["before"] = json!({"no": no, "left": null});
+                payload["after"] = json!({"no": no, "left": MemberChange::Death, "date": at.to_string()});
                 self.event(h, "member_left", at, "demo", "成员死亡", payload);
             }
         }
@@ -629,9 +639,11 @@ pub fn county(plan: &CountyPlan, rules: &fupin_domain::config::Rules) -> CountyO
     let village_of: BTreeMap<&str, &str> = g.out.households.iter().map(|h| (h.id.as_str(), h.village.as_str())).collect();
     for ev in &g.events {
         let p: serde_json::Value = serde_json::from_str(&ev.payload).expect("generated JSON");
-        if let Some(flow) = p["flow"].as_str() {
-            let v = village_of[ev.household_id.as_str()];
-            rollup::add(rollups.entry(v.to_string()).or_default(), &[flow.to_string()], p["size"].as_i64().unwrap_or(0), 1);
+        let v = village_of[ev.household_id.as_str()];
+        for (metric, t) in rollup::payload_flows(&p) {
+            let e = rollups.entry(v.to_string()).or_default().entry(metric).or_default();
+            e.households += t.households;
+            e.persons += t.persons;
         }
     }
     let mut by_level: BTreeMap<(i64, String, String), Tally> = BTreeMap::new();

@@ -75,7 +75,7 @@
         visualMap: { min: min, max: max, left: 10, bottom: 20, calculable: true, text: ['高', '低'], inRange: { color: VIRIDIS }, formatter: function (v) { return fmt(v, data.unit); } },
         toolbox: { feature: { saveAsImage: { title: '保存图片' } } },
         series: [{ type: 'map', map: 'r' + code, nameProperty: 'adcode', roam: true,
-          label: { show: true, formatter: function (p) { return names[p.name] || ''; }, fontSize: 10 },
+          label: { show: true, formatter: function (p) { return names[p.name] || ''; }, fontSize: 10, color: '#111', textBorderColor: '#fff', textBorderWidth: 2 },
           data: data.children.filter(function (c) { return c.has_polygon; }).map(function (c) { return { name: c.code, value: c.value }; }) }]
       };
     } else {
@@ -143,7 +143,10 @@
       byId('hint').innerHTML += ' · <a id="gap-list" href="/households?region=' + code + '&gap=measure">查看无帮扶措施的未脱贫户名单</a>';
     }
     if (map === 'dynamics') {
-      byId('hint').innerHTML += ' · 年度：' + data.series.map(function (y) { return y.year + ' 脱贫' + fmt(y.exited) + ' 年末剩余' + fmt(y.remaining); }).join('；');
+      var thisYear = Number(data.as_of.slice(0, 4));
+      byId('hint').innerHTML += ' · 年度：' + data.series.map(function (y) {
+        return y.year + ' 脱贫' + fmt(y.exited) + (y.year >= thisYear ? ' 截至' + esc(data.as_of) + '剩余' : ' 年末剩余') + fmt(y.remaining);
+      }).join('；');
     }
   }
 
@@ -159,8 +162,21 @@
 
   async function render() {
     controls();
-    await draw();
-    table();
+    // A village has no children to draw: say so and lead to its households instead of an
+    // empty chart and an empty table.
+    var empty = data.children.length === 0 && !(map === 'schedule' && data.schedule.length > 0);
+    byId('chart').style.display = empty ? 'none' : '';
+    byId('no-children').style.display = empty ? '' : 'none';
+    if (empty) {
+      byId('no-children').innerHTML = esc(data.region.name) + '是最小的统计单元，没有下级区域可以画图。本区域' + esc(data.metric_label) + '：' +
+        fmt(data.total, data.unit) + (data.unit === '%' ? '' : ' ' + data.unit) + '。<a href="/households?region=' + code + '">查看本区域贫困户名单 →</a>';
+      byId('table-title').style.display = 'none';
+      byId('map-table').innerHTML = '';
+    } else {
+      byId('table-title').style.display = '';
+      await draw();
+      table();
+    }
     await helperLoad();
   }
 

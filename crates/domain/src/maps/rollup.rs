@@ -74,6 +74,48 @@ pub fn flow(to: Status, year: i32) -> Option<String> {
     Some(format!("{name}:{year}"))
 }
 
+/// What an event did to the remaining poor (未脱贫 + 返贫), as the flow `remaining:Y`: the
+/// households and persons it added (or, negative, took away). Every event counts, not only
+/// status changes: a member born or gone, a file moved in or out, a file replaced by an import.
+/// So the sum of `remaining:y` over the years up to Y is the remaining poor at the end of Y, and
+/// for the current year equals the state counters `status:1` + `status:4` exactly.
+pub fn remaining_flow(before: Option<&Household>, after: &Household, year: i32) -> Option<(String, Tally)> {
+    remaining_change(before.map(|h| (h.status, h.size())), (after.status, after.size()), year)
+}
+
+/// `remaining_flow` from the status and size before (none: a new file) and after the event.
+pub fn remaining_change(before: Option<(Status, i64)>, after: (Status, i64), year: i32) -> Option<(String, Tally)> {
+    let count = |x: Option<(Status, i64)>| x.filter(|(s, _)| s.is_remaining()).map_or((0, 0), |(_, size)| (1, size));
+    let ((bh, bp), (ah, ap)) = (count(before), count(Some(after)));
+    (bh != ah || bp != ap).then(|| (format!("remaining:{year}"), Tally { households: ah - bh, persons: ap - bp }))
+}
+
+/// The payload fields that carry an event's flows, read back by `payload_flows`: `flow` (a
+/// status flow, counted with the file's `size`) and `remaining` (see `remaining_flow`).
+pub fn flow_fields(flow: Option<&str>, size: i64, remaining: Option<&(String, Tally)>) -> serde_json::Value {
+    let mut v = serde_json::json!({"size": size, "flow": flow});
+    if let Some((metric, t)) = remaining {
+        v["remaining"] = serde_json::json!({"metric": metric, "households": t.households, "persons": t.persons});
+    }
+    v
+}
+
+/// The flow counters an event's payload adds: what a recount reads back from the ledger.
+pub fn payload_flows(payload: &serde_json::Value) -> Vec<(String, Tally)> {
+    let mut out = vec![];
+    if let Some(flow) = payload["flow"].as_str() {
+        out.push((flow.to_string(), Tally { households: 1, persons: payload["size"].as_i64().unwrap_or(0) }));
+    }
+    let r = &payload["remaining"];
+    if let Some(metric) = r["metric"].as_str() {
+        out.push((
+            metric.to_string(),
+            Tally { households: r["households"].as_i64().unwrap_or(0), persons: r["persons"].as_i64().unwrap_or(0) },
+        ));
+    }
+    out
+}
+
 /// Adds `sign` × the household's contributions to `delta`.
 pub fn add(delta: &mut Delta, metrics: &[String], persons: i64, sign: i64) {
     for m in metrics {
@@ -98,6 +140,23 @@ pub fn delta(before: Option<&Household>, after: &Household, flow: Option<String>
     d
 }
 
+/// `delta` with the event's `remaining:Y` flow (see `remaining_flow`) added.
+pub fn delta_with_remaining(
+    before: Option<&Household>,
+    after: &Household,
+    flow: Option<String>,
+    remaining: Option<&(String, Tally)>,
+) -> Delta {
+    let mut d = delta(before, after, flow);
+    if let Some((metric, t)) = remaining {
+        let e = d.entry(metric.clone()).or_default();
+        e.households += t.households;
+        e.persons += t.persons;
+    }
+    d.retain(|_, t| t.households != 0 || t.persons != 0);
+    d
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,6 +166,32 @@ mod tests {
     fn unchanged_state_gives_empty_delta() {
         let h = household();
         assert!(delta(Some(&h), &h, None).is_empty());
+    }
+
+    #[test]
+    fn the_remaining_flow_follows_every_event_that_changes_the_remaining_poor() {
+        let before = household();
+        assert!(before.status.is_remaining());
+        // A member gone from a poor household: one person fewer among the remaining poor.
+        let mut smaller = before.clone();
+        smaller.members[1].left = Some(crate::registry::codes::MemberChange::Death);
+        let r = remaining_flow(Some(&before), &smaller, 2016).unwrap();
+        assert_eq!(r, ("remaining:2016".to_string(), Tally { households: 0, persons: -1 }));
+        // Its exit takes the rest; registering it first added all of it.
+        let mut exited = smaller.clone();
+        exited.status = Status::Exited;
+        assert_eq!(remaining_flow(Some(&smaller), &exited, 2016).unwrap().1, Tally { households: -1, persons: -(smaller.size()) });
+        assert_eq!(remaining_flow(None, &before, 2015).unwrap().1, Tally { households: 1, persons: before.size() });
+        assert_eq!(remaining_flow(Some(&exited), &exited, 2017), None);
+        // Read back from a payload exactly as written.
+        let p = flow_fields(Some("exited:2016"), 2, remaining_flow(Some(&smaller), &exited, 2016).as_ref());
+        assert_eq!(
+            payload_flows(&p),
+            vec![
+                ("exited:2016".to_string(), Tally { households: 1, persons: 2 }),
+                ("remaining:2016".to_string(), Tally { households: -1, persons: -(smaller.size()) })
+            ]
+        );
     }
 
     #[test]

@@ -162,19 +162,23 @@ pub(crate) fn insert_files_in_tx(
         hs().flat_map(|h| h.helpers.iter().map(move |x| vec![Val::from(h.id.as_str()), Val::from(x.id.as_str())])),
     )?;
     db::insert_many(tx, "measures", MEASURE_COLS, hs().flat_map(|h| h.measures.iter().map(move |m| measure_row(h, m))))?;
+    let remaining: Vec<_> = files.iter().map(|(h, flow)| rollup::remaining_flow(None, h, flow_year(flow.as_deref(), at))).collect();
     let mut events: Vec<Event> = files
         .iter()
-        .map(|(h, flow)| {
-            let payload = json!({"after": super::rows::registration_summary(h), "size": h.size(), "flow": flow, "from": from});
+        .zip(&remaining)
+        .map(|((h, flow), rem)| {
+            let mut payload = rollup::flow_fields(flow.as_deref(), h.size(), rem.as_ref());
+            payload["after"] = super::rows::registration_summary(h);
+            payload["from"] = json!(from);
             let county = h.village.county().expect("villages have counties");
             Event::new(county.as_str(), &h.id, kind, &caller.username, at, reason, payload.to_string())
         })
         .collect();
     ledger::append_many(tx, &mut events)?;
     let mut by_village: BTreeMap<&RegionCode, Delta> = BTreeMap::new();
-    for (h, flow) in &files {
+    for ((h, flow), rem) in files.iter().zip(&remaining) {
         let d = by_village.entry(&h.village).or_default();
-        for (metric, t) in rollup::delta(None, h, flow.clone()) {
+        for (metric, t) in rollup::delta_with_remaining(None, h, flow.clone(), rem.as_ref()) {
             let e = d.entry(metric).or_default();
             e.households += t.households;
             e.persons += t.persons;
@@ -275,8 +279,11 @@ pub(crate) fn apply_to_in_tx(
         Change::SetStatus { status, year } => rollup::flow(*status, *year),
         _ => None,
     };
-    let payload = json!({"before": effect.before, "after": effect.after, "size": after.size(), "flow": flow});
-    let delta = rollup::delta(Some(&before), &after, flow);
+    let remaining = rollup::remaining_flow(Some(&before), &after, flow_year(flow.as_deref(), &req.at));
+    let mut payload = rollup::flow_fields(flow.as_deref(), after.size(), remaining.as_ref());
+    payload["before"] = effect.before;
+    payload["after"] = effect.after;
+    let delta = rollup::delta_with_remaining(Some(&before), &after, flow, remaining.as_ref());
     match batch {
         Some(b) => {
             let county = after.village.county().expect("villages have counties");
@@ -290,4 +297,12 @@ pub(crate) fn apply_to_in_tx(
         }
     }
     Ok(after)
+}
+
+/// The year an event's flows count in: its status flow's (`exited:2016` proposed in 2017 counts
+/// in 2016), otherwise the business date's.
+fn flow_year(flow: Option<&str>, at: &str) -> i32 {
+    flow.and_then(|f| f.rsplit_once(':'))
+        .and_then(|(_, y)| y.parse().ok())
+        .unwrap_or_else(|| at.get(..4).and_then(|y| y.parse().ok()).unwrap_or(0))
 }

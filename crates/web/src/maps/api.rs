@@ -92,7 +92,7 @@ pub fn metrics(kind: MapKind) -> Vec<MetricDef> {
             m
         }
         MapKind::Dynamics => vec![
-            def("remaining", "年末剩余贫困人口", "人"),
+            def("remaining", "剩余贫困人口（年末；当年截至业务日期）", "人"),
             def("exited", "当年脱贫人口", "人"),
             def("registered", "当年新识别人口", "人"),
             def("returned", "当年返贫人口", "人"),
@@ -126,9 +126,10 @@ fn flow(f: &Figures, kind: &str, year: i32) -> i64 {
     f.get(&format!("{kind}:{year}")).map_or(0, |t: &Tally| t.persons)
 }
 
-/// Remaining poor at the end of `year`, from the flows up to it.
+/// Remaining poor at the end of `year` (at the business date for the current year): the sum of
+/// every event's `remaining:Y` flow up to it, which equals the state counters by construction.
 fn remaining_at(f: &Figures, year: i32) -> i64 {
-    (2013..=year).map(|y| flow(f, "registered", y) + flow(f, "returned", y) - flow(f, "exited", y) - flow(f, "removed", y)).sum()
+    (2013..=year).map(|y| flow(f, "remaining", y)).sum()
 }
 
 /// The value of `metric` for one region's figures.
@@ -222,6 +223,8 @@ pub struct MapResponse {
     pub geo: Option<String>,
     pub series: Vec<YearPoint>,
     pub schedule: Vec<ScheduleRow>,
+    /// The business date: the current year's figures are "截至" this date, not the year's end.
+    pub as_of: String,
 }
 
 fn day_of_year(d: Date) -> i64 {
@@ -250,6 +253,17 @@ pub fn schedule_row(code: &str, name: &str, target: i64, f: &Figures, year: i32,
         "red"
     };
     ScheduleRow { code: code.into(), name: name.into(), target, done, left: (target - done).max(0), days_left, projected, status, pace }
+}
+
+/// The remaining poor of a year that has not ended are counted up to the business date.
+fn period_label(kind: MapKind, metric: &str, period: i32, as_of: Date) -> Option<String> {
+    (kind == MapKind::Dynamics && metric == "remaining").then(|| {
+        if period >= as_of.year {
+            format!("截至{as_of}剩余贫困人口")
+        } else {
+            format!("{period}年末剩余贫困人口")
+        }
+    })
 }
 
 /// Builds a map answer for `region` from its figures (and targets for the schedule).
@@ -367,7 +381,7 @@ pub async fn build(state: &Arc<AppState>, a: &Auth, kind: MapKind, code: &str, p
         },
         crumbs,
         metric: metric.clone(),
-        metric_label: def.label.clone(),
+        metric_label: period_label(kind, &metric, period, as_of).unwrap_or_else(|| def.label.clone()),
         unit: def.unit,
         metrics: all.clone(),
         period,
@@ -378,6 +392,7 @@ pub async fn build(state: &Arc<AppState>, a: &Auth, kind: MapKind, code: &str, p
         geo: drawn.then(|| format!("/api/v1/geo/{code}")),
         series,
         schedule,
+        as_of: as_of.to_string(),
     })
 }
 
