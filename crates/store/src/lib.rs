@@ -27,7 +27,7 @@ pub use backend::{pg, sqlite};
 pub use maps::{Figures, MapsStore, RegionFigures};
 pub use platform::{AuditEntry, AuditQuery, PlatformStore, Region, SessionRecord, UserRecord};
 pub use registry::cases::{Case, CaseExtra, Decision, Objection, PublicNotice};
-pub use registry::checks::{CheckReport, Finding};
+pub use registry::checks::{CheckReport, CheckRun, Finding};
 pub use registry::import::{ImportOutcome, ImportSet};
 pub use registry::{conformance, yearly, ChangeRequest, HelperLoad, HouseholdQuery, HouseholdSummary, RegistryStore};
 

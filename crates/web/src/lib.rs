@@ -71,6 +71,8 @@ pub struct AppState {
     pub login_failures: Mutex<HashMap<String, (u32, Instant)>>,
     /// Error reports of recent rejected uploads, by random token (the newest 20).
     reports: Mutex<Vec<(String, Vec<u8>)>>,
+    /// 数据核查 runs in progress, by region, with their start.
+    pub check_jobs: Mutex<HashMap<String, Instant>>,
 }
 
 impl AppState {
@@ -89,6 +91,7 @@ impl AppState {
             metrics: Metrics::default(),
             login_failures: Mutex::new(HashMap::new()),
             reports: Mutex::new(vec![]),
+            check_jobs: Mutex::new(HashMap::new()),
         })
     }
 

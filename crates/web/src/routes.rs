@@ -49,6 +49,7 @@ fn registry_api() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(case_api::notices))
         .routes(routes!(case_api::advance_clock))
         .routes(routes!(checks::get_checks))
+        .routes(routes!(checks::post_run))
         .routes(routes!(yearly::get_yearly))
 }
 
@@ -103,6 +104,8 @@ fn registry_pages() -> Router<Arc<AppState>> {
         .route("/public/notices/{case_id}/objection", post(case_pages::object))
         .route("/clock", post(case_pages::clock))
         .route("/checks", get(checks::checks_page))
+        .route("/checks/run", post(checks::run_page))
+        .route("/checks/export.xlsx", get(checks::export))
         .route("/yearly", get(yearly::yearly_page))
         // The yearly update was called "evaluation" before 成效评估 needed the name.
         .route(

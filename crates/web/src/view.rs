@@ -64,7 +64,10 @@ pub struct HouseholdView {
     pub form_version: String,
     pub size: i64,
     pub conditions: fupin_domain::registry::household::Conditions,
-    pub unmet_conditions: Vec<&'static str>,
+    /// 两不愁三保障 not met: the exit check's own judgement (`lifecycle::guarantees_unmet`).
+    pub unmet_conditions: Vec<String>,
+    /// 危房等级: "", "C" or "D".
+    pub dangerous_house: String,
     pub members: Vec<MemberView>,
     pub incomes: Vec<IncomeView>,
     pub helpers: Vec<fupin_domain::registry::household::Helper>,
@@ -107,7 +110,8 @@ pub fn household_view(h: &Household, pii: PiiView, as_of: fupin_domain::id_numbe
         form_version: h.form_version.clone(),
         size: h.size(),
         conditions: h.conditions.clone(),
-        unmet_conditions: h.conditions.unmet(),
+        unmet_conditions: fupin_domain::registry::lifecycle::guarantees_unmet(h, as_of),
+        dangerous_house: h.details.dangerous_house.clone(),
         members: h
             .members
             .iter()

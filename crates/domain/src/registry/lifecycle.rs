@@ -279,6 +279,18 @@ pub fn exit_unmet(h: &Household, year: i32, as_of: Date, rules: &Rules) -> Vec<S
         }
         _ => {}
     }
+    unmet.extend(guarantees_unmet(h, as_of));
+    if h.head().is_none_or(|m| m.relation != Relation::Head) {
+        unmet.push("户内无在册户主".into());
+    }
+    unmet
+}
+
+/// 两不愁三保障 and safe water: which are not met, judged from the recorded checks and from the
+/// file's own facts (a school-age member out of school, a member without medical insurance, a
+/// dangerous house), so the file page and the exit check can never disagree.
+pub fn guarantees_unmet(h: &Household, as_of: Date) -> Vec<String> {
+    let mut unmet = vec![];
     let c = &h.conditions;
     if !c.food_clothing {
         unmet.push("不愁吃、不愁穿未实现".into());
@@ -304,9 +316,6 @@ pub fn exit_unmet(h: &Household, year: i32, as_of: Date, rules: &Rules) -> Vec<S
     }
     if !c.safe_water {
         unmet.push("饮水安全未解决".into());
-    }
-    if h.head().is_none_or(|m| m.relation != Relation::Head) {
-        unmet.push("户内无在册户主".into());
     }
     unmet
 }

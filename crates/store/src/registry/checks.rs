@@ -9,7 +9,7 @@ use fupin_domain::registry::codes::{Health, Labour, Relation, Schooling, Status}
 use fupin_domain::registry::household::Household;
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Finding {
     /// Stable kind code.
@@ -19,7 +19,7 @@ pub struct Finding {
     pub message: String,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CheckReport {
     /// Kind code → (label, total found). Findings are listed up to `PER_KIND` each.
@@ -40,6 +40,47 @@ pub const KINDS: &[(&str, &str)] = &[
     ("id_in_two_files", "同一身份证号在两户中在册"),
     ("person_in_two_households", "疑似同一人在两户（姓名与出生日期相同）"),
 ];
+
+/// One kept run of the checks over a region.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CheckRun {
+    pub region: String,
+    /// The business date the files were judged on.
+    pub computed_on: String,
+    /// When the run ended (Unix seconds).
+    pub finished_secs: i64,
+    /// How long it took.
+    pub millis: i64,
+    pub report: CheckReport,
+}
+
+impl CheckReport {
+    /// Reads back a kept report; kinds this version no longer knows are dropped.
+    pub fn from_json(v: &serde_json::Value) -> CheckReport {
+        let kind = |k: &str| KINDS.iter().find(|(c, _)| *c == k).copied();
+        let mut counts = BTreeMap::new();
+        for (k, c) in v["counts"].as_object().into_iter().flatten() {
+            if let Some((code, label)) = kind(k) {
+                counts.insert(code, (label, c[1].as_i64().unwrap_or(0)));
+            }
+        }
+        let findings = v["findings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|f| {
+                Some(Finding {
+                    kind: kind(f["kind"].as_str()?)?.0,
+                    household_id: f["household_id"].as_str()?.to_string(),
+                    village_code: f["village_code"].as_str()?.to_string(),
+                    message: f["message"].as_str()?.to_string(),
+                })
+            })
+            .collect();
+        CheckReport { counts, findings }
+    }
+}
 
 pub fn label(kind: &str) -> &'static str {
     KINDS.iter().find(|(k, _)| *k == kind).map_or("", |(_, l)| l)
@@ -157,4 +198,23 @@ pub fn cross_file_problems(people: &[Person]) -> (BTreeMap<&'static str, i64>, V
     }
     flagged.sort_unstable_by_key(|(kind, h, no)| (*kind, *h, *no));
     (totals, flagged)
+}
+
+#[cfg(test)]
+mod kept_tests {
+    use super::*;
+
+    #[test]
+    fn a_kept_report_reads_back_as_it_was() {
+        let mut r = CheckReport::default();
+        r.counts.insert("stale", ("超过一年未更新的未脱贫户档案", 3));
+        r.findings.push(Finding {
+            kind: "stale",
+            household_id: "3715211001010001".into(),
+            village_code: "371521100101".into(),
+            message: "x".into(),
+        });
+        let v = serde_json::to_value(&r).unwrap();
+        assert_eq!(CheckReport::from_json(&v), r);
+    }
 }

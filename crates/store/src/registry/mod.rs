@@ -175,6 +175,11 @@ pub trait RegistryStore: Send + Sync {
     ) -> Result<yearly::YearlyUpdate>;
     /// 数据核查 over the caller's region (or a part of it), as of `today`.
     fn data_checks(&self, caller: &Caller, region: &RegionCode, today: fupin_domain::id_number::Date) -> Result<CheckReport>;
+    /// Runs 数据核查 over `region` and keeps the result as the region's last run (`now`: Unix
+    /// seconds, the caller's clock).
+    fn run_checks(&self, caller: &Caller, region: &RegionCode, today: fupin_domain::id_number::Date, now: i64) -> Result<checks::CheckRun>;
+    /// The region's last kept run, if the checks ran there.
+    fn last_checks(&self, caller: &Caller, region: &RegionCode) -> Result<Option<checks::CheckRun>>;
 
     /// The maintained rollups, for checking them (operators and tests; no caller).
     fn rollup_table(&self) -> Result<RollupTable>;
@@ -500,6 +505,58 @@ impl<B: Backend> RegistryStore for SqlStore<B> {
         Ok(self.scan(region, today.year, today)?.1)
     }
 
+    fn run_checks(&self, caller: &Caller, region: &RegionCode, today: fupin_domain::id_number::Date, now: i64) -> Result<checks::CheckRun> {
+        let started = std::time::Instant::now();
+        let report = self.data_checks(caller, region, today)?;
+        let run = checks::CheckRun {
+            region: region.to_string(),
+            computed_on: today.to_string(),
+            finished_secs: now + started.elapsed().as_secs() as i64,
+            millis: started.elapsed().as_millis() as i64,
+            report,
+        };
+        let json = serde_json::to_string(&run.report).map_err(|e| StoreError::Db(e.to_string()))?;
+        self.write(|tx| {
+            tx.exec("DELETE FROM check_runs WHERE region_code = $1", &[region.as_str().into()])?;
+            tx.exec(
+                "INSERT INTO check_runs (region_code, computed_on, finished_secs, millis, report) VALUES ($1, $2, $3, $4, $5)",
+                &[
+                    region.as_str().into(),
+                    run.computed_on.as_str().into(),
+                    run.finished_secs.into(),
+                    run.millis.into(),
+                    json.as_str().into(),
+                ],
+            )?;
+            Ok(())
+        })?;
+        Ok(run)
+    }
+
+    fn last_checks(&self, caller: &Caller, region: &RegionCode) -> Result<Option<checks::CheckRun>> {
+        require(caller.role.may(Action::RunChecks), "只有各级扶贫管理员可以查看数据核查和动态调整")?;
+        if !caller.scope.contains_region(region) || caller.scope.helper_id.is_some() {
+            return Err(StoreError::NotFound);
+        }
+        self.read(|tx| {
+            let Some(r) = tx.query_one(
+                "SELECT computed_on, finished_secs, millis, report FROM check_runs WHERE region_code = $1",
+                &[region.as_str().into()],
+            )?
+            else {
+                return Ok(None);
+            };
+            let report: serde_json::Value = serde_json::from_str(&r.text(3)?).map_err(|e| StoreError::Db(e.to_string()))?;
+            Ok(Some(checks::CheckRun {
+                region: region.to_string(),
+                computed_on: r.text(0)?,
+                finished_secs: r.int(1)?,
+                millis: r.int(2)?,
+                report: CheckReport::from_json(&report),
+            }))
+        })
+    }
+
     fn yearly_update(
         &self,
         caller: &Caller,
@@ -538,12 +595,15 @@ impl<B: Backend> RegistryStore for SqlStore<B> {
                 rollup::add(d, &rollup::contributions(&h), h.size(), 1);
                 village_of.insert(id, h.village.to_string());
             }
-            // Flow counters (registered:Y, exited:Y …) are what the events said they added.
-            for r in tx.query("SELECT household_id, payload FROM ledger WHERE kind IN ('register', 'set_status', 'transfer_in')", &[])? {
+            // Flow counters (registered:Y, exited:Y, remaining:Y …) are what the events said
+            // they added; every event may carry one.
+            for r in tx.query("SELECT household_id, payload FROM ledger", &[])? {
                 let payload: serde_json::Value = serde_json::from_str(&r.text(1)?).map_err(|e| StoreError::Db(e.to_string()))?;
-                if let (Some(flow), Some(village)) = (payload["flow"].as_str(), village_of.get(&r.text(0)?)) {
-                    let d = per_village.entry(village.clone()).or_default();
-                    rollup::add(d, &[flow.to_string()], payload["size"].as_i64().unwrap_or(0), 1);
+                let Some(village) = village_of.get(&r.text(0)?) else { continue };
+                for (metric, t) in rollup::payload_flows(&payload) {
+                    let e = per_village.entry(village.clone()).or_default().entry(metric).or_default();
+                    e.households += t.households;
+                    e.persons += t.persons;
                 }
             }
             let mut t = RollupTable::new();

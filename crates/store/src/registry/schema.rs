@@ -144,6 +144,15 @@ CREATE TABLE IF NOT EXISTS objections (
     resolved_by TEXT NOT NULL,
     resolved_at TEXT NOT NULL
 ) {keyed};
+-- 数据核查 results kept per region: the last run, opened without running the checks again.
+CREATE TABLE IF NOT EXISTS check_runs (
+    region_code TEXT PRIMARY KEY,
+    -- The business date the checks judged the files on, and when the run ended (Unix seconds).
+    computed_on TEXT NOT NULL,
+    finished_secs BIGINT NOT NULL,
+    millis BIGINT NOT NULL,
+    report TEXT NOT NULL
+) {keyed};
 "#,
     indexes: r#"
 CREATE INDEX IF NOT EXISTS households_village ON households (village_code, status);

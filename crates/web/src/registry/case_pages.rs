@@ -69,6 +69,8 @@ struct CasesPage {
     today: String,
     region: String,
     notice_region: String,
+    /// Closed cases are listed too.
+    all: bool,
     cases: Vec<Case>,
 }
 
@@ -86,12 +88,16 @@ pub(crate) async fn cases_page(State(state): State<Arc<AppState>>, PageAuth(a): 
     let (caller, r, open_only) = (a.caller.clone(), region.clone(), q.all.is_none());
     match blocking(&state, move |s| s.cases(&caller, &r, open_only)).await {
         Ok(cases) => {
-            let notice_region = if region.as_str().len() >= 9 {
-                region.to_string()
-            } else {
-                cases.first().map(|c| c.village_code[..9].to_string()).unwrap_or_default()
-            };
-            render(CasesPage { nav: nav(&a, &state), today: state.today().to_string(), region: region.to_string(), notice_region, cases })
+            // The notices page leads down from any level to the township's notices.
+            let notice_region = region.to_string();
+            render(CasesPage {
+                nav: nav(&a, &state),
+                today: state.today().to_string(),
+                region: region.to_string(),
+                notice_region,
+                all: !open_only,
+                cases,
+            })
         }
         Err(e) => error_page(e),
     }

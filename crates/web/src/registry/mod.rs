@@ -7,6 +7,7 @@ pub mod case_api;
 pub mod case_pages;
 pub mod checks;
 pub mod exchange_pages;
+pub mod history;
 pub mod member_pages;
 pub mod pages;
 pub mod yearly;

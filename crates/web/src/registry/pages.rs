@@ -17,7 +17,8 @@ use fupin_domain::registry::codes::{
 };
 use fupin_domain::registry::household::{Change, HouseholdFields};
 use fupin_domain::{DomainError, RegionCode};
-use fupin_store::{Event, HouseholdSummary};
+use fupin_store::HouseholdSummary;
+use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -104,7 +105,10 @@ struct HouseholdPage {
     nav: Nav,
     h: HouseholdView,
     crumbs: Vec<(String, String)>,
-    events: Vec<Event>,
+    events: Vec<crate::registry::history::HistoryLine>,
+    history_groups: &'static [(&'static str, &'static str)],
+    /// The group of events shown ("" for all).
+    history_filter: String,
     can_edit: bool,
     error: Option<String>,
     notice: Option<String>,
@@ -127,10 +131,41 @@ struct HouseholdPage {
 }
 
 pub(crate) async fn show_household(state: &Arc<AppState>, a: &Auth, id: String, error: Option<String>, notice: Option<String>) -> Response {
+    household_with_history(state, a, id, error, notice, None).await
+}
+
+async fn household_with_history(
+    state: &Arc<AppState>,
+    a: &Auth,
+    id: String,
+    error: Option<String>,
+    notice: Option<String>,
+    history: Option<String>,
+) -> Response {
     let result = async {
         let h = load_view(state, a, id.clone()).await?;
         let caller = a.caller.clone();
-        let events = blocking(state, move |s| s.history(&caller, &id)).await?;
+        let (events, actors) = blocking(state, move |s| {
+            let events = s.history(&caller, &id)?;
+            // Actors are named as the person and role they are (officials act in public office).
+            let mut actors = HashMap::new();
+            for e in &events {
+                if !actors.contains_key(&e.actor) {
+                    let name = match s.user(&e.actor)? {
+                        Some(u) => format!("{} {}", u.role.label(), u.display_name),
+                        None if e.actor == "public" => "公众（公示异议）".to_string(),
+                        None if e.actor == "demo" => "系统（演示数据生成）".to_string(),
+                        None => e.actor.clone(),
+                    };
+                    actors.insert(e.actor.clone(), name);
+                }
+            }
+            Ok((events, actors))
+        })
+        .await?;
+        let history_filter = history.clone().unwrap_or_default();
+        let events =
+            crate::registry::history::lines(events, history.as_deref(), |u: &str| actors.get(u).cloned().unwrap_or_else(|| u.to_string()));
         let village = RegionCode::parse(&h.village)?;
         let today = state.today();
         let (caller, hid) = (a.caller.clone(), h.id.clone());
@@ -155,6 +190,8 @@ pub(crate) async fn show_household(state: &Arc<AppState>, a: &Auth, id: String, 
             h,
             crumbs,
             events,
+            history_groups: crate::registry::history::GROUPS,
+            history_filter,
             error,
             notice,
             causes: options(Cause::ALL, Cause::code, Cause::label),
@@ -181,8 +218,19 @@ pub(crate) async fn show_household(state: &Arc<AppState>, a: &Auth, id: String, 
     }
 }
 
-pub async fn household_page(State(state): State<Arc<AppState>>, PageAuth(a): PageAuth, Path(id): Path<String>) -> Response {
-    show_household(&state, &a, id, None, None).await
+#[derive(Deserialize)]
+pub struct HouseholdQuery {
+    /// Shows only this group of the history (see `history::GROUPS`).
+    history: Option<String>,
+}
+
+pub async fn household_page(
+    State(state): State<Arc<AppState>>,
+    PageAuth(a): PageAuth,
+    Path(id): Path<String>,
+    Query(q): Query<HouseholdQuery>,
+) -> Response {
+    household_with_history(&state, &a, id, None, None, q.history.filter(|h| !h.is_empty())).await
 }
 
 /// Builds the new fields from the form over the current file; checkboxes absent mean unchecked.

@@ -134,6 +134,7 @@ fn every_operation_of_the_openapi_document_refuses_other_jurisdictions() {
         ("/api/v1/cases/{id}/steps", json!({"expected_version": case.version, "approve": true, "note": ""})),
         ("/api/v1/objections/{id}/resolve", json!({"upheld": false, "resolution": "探测"})),
         ("/api/v1/clock", json!({"days": 1})),
+        ("/api/v1/checks/runs", json!({})),
     ];
     let fill = |path: &str, name: &str| -> String {
         match name {
@@ -622,6 +623,60 @@ fn data_checks_by_region() {
     assert!(page.contains("数据核查") && page.contains("超过一年未更新"));
 }
 
+/// The checks run as a job: the first visit starts it and shows its progress, the page then
+/// opens from the kept result, which equals a fresh run; a rerun replaces it; findings filter
+/// by kind and export to xlsx; other jurisdictions and non-officials are refused.
+#[test]
+fn checks_run_in_the_background_and_open_from_the_kept_result() {
+    let c = login("township");
+    let store = &server().store;
+    let user = store.user("township").unwrap().unwrap();
+    let town = user.region.to_string();
+    let first = c.get(format!("{}/checks", server().base)).send().unwrap().text().unwrap();
+    assert!(first.contains("id=\"checks-running\"") && first.contains("http-equiv=\"refresh\""), "the first visit starts the job");
+    let mut page = String::new();
+    for _ in 0..300 {
+        page = c.get(format!("{}/checks", server().base)).send().unwrap().text().unwrap();
+        if page.contains("id=\"checks-when\"") && !page.contains("checks-running") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(page.contains("id=\"check-counts\""), "the kept result: {page}");
+    // The kept result is what a fresh run finds.
+    let caller = fupin_web::auth::caller_of(&user);
+    let fresh = store.data_checks(&caller, &user.region, fupin_domain::id_number::Date::new(2017, 6, 30).unwrap()).unwrap();
+    let (_, kept) = get(&c, "/api/v1/checks");
+    assert_eq!(kept, serde_json::to_value(&fresh).unwrap());
+    for (kind, (_, n)) in &fresh.counts {
+        assert!(page.contains(&format!("data-kind=\"{kind}\"")), "{kind} listed");
+        if *n > 0 {
+            let only = c.get(format!("{}/checks?kind={kind}", server().base)).send().unwrap().text().unwrap();
+            let rows = only.matches(">去修改</a>").count();
+            assert_eq!(rows as i64, (*n).min(50), "{kind}: one row per finding, 50 a page");
+        }
+    }
+    // A rerun through the API replaces the kept run.
+    let r = c.post(format!("{}/api/v1/checks/runs", server().base)).send().unwrap();
+    assert_eq!(r.status(), 200);
+    let run: Value = r.json().unwrap();
+    assert_eq!((run["region"].as_str(), run["computed_on"].as_str()), (Some(town.as_str()), Some("2017-06-30")));
+    // The form starts one in the background and returns to the page.
+    let csrf = csrf_of(&c, "/checks");
+    let r = c.post(format!("{}/checks/run", server().base)).form(&[("csrf", csrf.as_str()), ("region", town.as_str())]).send().unwrap();
+    assert_eq!(r.status(), 303, "back to the page");
+    assert_eq!(r.headers()["location"], format!("/checks?region={town}"));
+    let x = c.get(format!("{}/checks/export.xlsx", server().base)).send().unwrap();
+    assert_eq!(x.status(), 200);
+    assert!(x.headers()["content-type"].to_str().unwrap().contains("spreadsheetml"));
+    assert_eq!(login("shenxian").get(format!("{}/checks/export.xlsx?region={town}", server().base)).send().unwrap().status(), 404);
+    assert_eq!(login("shenxian").get(format!("{}/checks?region={town}", server().base)).send().unwrap().status(), 404);
+    assert_eq!(login("helper").get(format!("{}/checks", server().base)).send().unwrap().status(), 403);
+    let h = login("helper");
+    let csrf = csrf_of(&h, "/");
+    assert_eq!(h.post(format!("{}/checks/run", server().base)).form(&[("csrf", csrf.as_str()), ("region", town.as_str())]).send().unwrap().status(), 403);
+}
+
 fn csrf_of(c: &reqwest::blocking::Client, page: &str) -> String {
     let html = c.get(format!("{}{page}", server().base)).send().unwrap().text().unwrap();
     let at = html.find("name=\"csrf\" value=\"").expect("a form with a CSRF token") + "name=\"csrf\" value=\"".len();
@@ -1059,6 +1114,14 @@ fn every_link_a_role_is_shown_opens() {
         assert!(!html.as_bytes().windows(17).any(|w| w.iter().all(u8::is_ascii_digit)), "{user}: an ID number on the front page");
         let menu = local_links(menu_of(&html));
         assert!(menu.len() >= 3, "{user}: menu {menu:?}");
+        // The role's own content: a village's households, a helper's, an official's to-dos.
+        let own = match user {
+            "village" => "id=\"village-households\"",
+            "helper" => "id=\"my-households\"",
+            "donor" | "department" | "evaluator" => "class=\"intro\"",
+            _ => "id=\"todo-total\"",
+        };
+        assert!(html.contains(own), "{user}: {own} on the front page");
         // The page links at most 60 distinct places (tables are capped); all of them are opened.
         let links = local_links(&html);
         for link in links.iter().filter(|l| !l.starts_with("/logout") && !l.starts_with("/clock")) {
@@ -1256,4 +1319,25 @@ fn no_read_shows_a_role_the_personal_data_it_may_not_see() {
     // The village official, who keeps the file, sees them whole in its history.
     let (_, history) = get(&village, &format!("/api/v1/households/{hid}/history"));
     assert!(history.to_string().contains("13955550124"), "the keeper's history is whole");
+}
+
+/// One definition for the remaining poor: the dynamics map's figure for the current year (from
+/// every event's flows) equals the dashboard's (from the state counters), in every region, and
+/// the current year is labelled as counted up to the business date, not as the year's end.
+#[test]
+fn the_remaining_poor_agree_between_the_flows_and_the_state() {
+    let c = login("province");
+    for code in ["37", "3715", "371521"] {
+        let (_, region) = get(&c, &format!("/api/v1/regions/{code}"));
+        let state = region["region"]["summary"]["remaining"]["persons"].as_f64().unwrap();
+        let (_, map) = get(&c, &format!("/api/v1/maps/dynamics/{code}?metric=remaining&period=2017"));
+        assert_eq!(map["total"].as_f64().unwrap(), state, "{code}");
+        assert_eq!(map["metric_label"], "截至2017-06-30剩余贫困人口");
+        for child in map["children"].as_array().unwrap() {
+            let (_, r) = get(&c, &format!("/api/v1/regions/{}", child["code"].as_str().unwrap()));
+            assert_eq!(child["value"].as_f64().unwrap(), r["region"]["summary"]["remaining"]["persons"].as_f64().unwrap(), "{child}");
+        }
+    }
+    let (_, past) = get(&c, "/api/v1/maps/dynamics/37?metric=remaining&period=2016");
+    assert_eq!(past["metric_label"], "2016年末剩余贫困人口");
 }
