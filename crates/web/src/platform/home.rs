@@ -140,14 +140,19 @@ async fn portal(state: &Arc<AppState>, region: Option<&str>, logged_in: bool) ->
         None => None,
     };
     let f = blocking(state, move |s| s.public_figures(code.as_ref())).await?;
-    let mut crumbs = vec![];
-    let mut up = f.region.parent_code.clone();
-    while let Some(code) = up {
-        let c = RegionCode::parse(&code)?;
-        let parent = blocking(state, move |s| s.public_figures(Some(&c))).await?.region;
-        up = parent.parent_code.clone();
-        crumbs.insert(0, (parent.code, parent.name));
-    }
+    // The names above, from the divisions (no figures are summed for them).
+    let chain: Vec<RegionCode> =
+        RegionCode::parse(&f.region.code)?.ancestors_and_self().into_iter().filter(|c| c.as_str() != f.region.code).collect();
+    let crumbs = blocking(state, move |s| {
+        let mut out = vec![];
+        for c in chain {
+            if let Some(r) = s.region(&c)? {
+                out.push((r.code, r.name));
+            }
+        }
+        Ok(out)
+    })
+    .await?;
     Ok(PortalPage {
         s: summary(&f.total),
         children: child_rows(&f.children, portal_link),

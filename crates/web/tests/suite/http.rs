@@ -1225,6 +1225,7 @@ fn the_public_portal_shows_counts_and_nothing_personal() {
     let county = c.get(format!("{}/public?region=371521", server().base)).send().unwrap().text().unwrap();
     assert!(county.contains("阳谷县") && !county.contains("href=\"/public?region=371521"), "townships are not links");
     assert!(county.contains("/public/notices?region=371521"));
+    assert!(county.contains("href=\"/public?region=37\">山东省</a>") && county.contains("href=\"/public?region=3715\">聊城市</a>"), "the way back up");
     assert_eq!(c.get(format!("{}/public?region=371521100", server().base)).send().unwrap().status(), 404);
     assert_eq!(c.get(format!("{}/public?region=x", server().base)).send().unwrap().status(), 400);
 }
