@@ -12,7 +12,7 @@ cargo build --release -q -p fupin-cli
 data="${1:-target/bench-data}"
 [ -f "$data/fupin.db" ] || target/release/fupin demo --scale 1 --no-serve --data "$data" >/dev/null
 port=18081
-target/release/fupin serve --data "$data" --listen 127.0.0.1:$port >/dev/null &
+target/release/fupin serve --data "$data" --listen 127.0.0.1:$port >/dev/null 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null' EXIT
 for _ in $(seq 50); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.2; done
