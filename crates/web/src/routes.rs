@@ -107,6 +107,7 @@ fn registry_pages() -> Router<Arc<AppState>> {
         .route("/checks/run", post(checks::run_page))
         .route("/checks/export.xlsx", get(checks::export))
         .route("/yearly", get(yearly::yearly_page))
+        .route("/yearly/export.xlsx", get(yearly::export))
         // The yearly update was called "evaluation" before 成效评估 needed the name.
         .route(
             "/evaluation",

@@ -1,6 +1,7 @@
 //! The conformance suite: scenarios every backend must pass, run by `tests/` against SQLite and
 //! PostgreSQL alike (atuin's pattern). Each takes a fresh, empty store.
 
+use crate::yearly::YearlyUpdate;
 use crate::*;
 use fupin_domain::access::Scope;
 use fupin_domain::access::{Caller, Role};
@@ -949,7 +950,7 @@ pub fn evaluation_equals_file_by_file(store: Arc<dyn Store>) {
     }
     let prov = official(Role::ProvinceOfficial, "37");
     let e = store.yearly_update(&prov, &code("37"), 2017, as_of).unwrap();
-    let mut expected: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut expected: BTreeMap<String, u64> = BTreeMap::new();
     let mut after = None;
     let mut n = 0;
     loop {
@@ -965,11 +966,26 @@ pub fn evaluation_equals_file_by_file(store: Arc<dyn Store>) {
                 Verdict::Stable => "stable",
                 Verdict::Other => "other",
             };
-            *expected.entry(k).or_default() += 1;
+            *expected.entry(k.to_string()).or_default() += 1;
         }
     }
     assert_eq!((e.households, e.counts.clone()), (n, expected));
     assert!(e.counts.len() >= 3, "the sample covers several verdicts: {:?}", e.counts);
+    // Each listed file names its head and village; the per-city counts add up to the lists'.
+    for f in e.meets_exit.iter().chain(&e.at_risk) {
+        assert!(f.household_id.starts_with(&f.village_code) && !f.head_name.is_empty() && !f.reasons.is_empty(), "{f:?}");
+    }
+    let count = |k: &str| e.counts.get(k).copied().unwrap_or(0);
+    assert_eq!(e.by_child.values().map(|c| c.0).sum::<u64>(), count("meets_exit"));
+    assert_eq!(e.by_child.values().map(|c| c.1).sum::<u64>(), count("at_risk"));
+    assert!(e.by_child.keys().all(|c| c.len() == 4), "children of the province are cities: {:?}", e.by_child);
+    // The checks' run keeps the same update, read back whole.
+    assert!(store.last_yearly(&prov, &code("37")).unwrap().is_none(), "nothing kept before a run");
+    store.run_checks(&prov, &code("37"), as_of, 1_500_000_000).unwrap();
+    let kept = store.last_yearly(&prov, &code("37")).unwrap().expect("kept by the run");
+    assert_eq!(kept.computed_on, as_of.to_string());
+    assert_eq!(YearlyUpdate { seconds: (0.0, 0.0), ..kept.update }, YearlyUpdate { seconds: (0.0, 0.0), ..e.clone() });
+    assert!(matches!(store.last_yearly(&official(Role::CountyOfficial, "371522"), &code("371521")), Err(StoreError::NotFound)));
     let county = store.yearly_update(&official(Role::CountyOfficial, "371522"), &code("371522"), 2017, as_of).unwrap();
     assert_eq!(county.households, 4);
     assert!(matches!(

@@ -181,6 +181,9 @@ pub trait RegistryStore: Send + Sync {
     /// The region's last kept run, if the checks ran there.
     fn last_checks(&self, caller: &Caller, region: &RegionCode) -> Result<Option<checks::CheckRun>>;
 
+    /// The yearly update kept by the region's last `run_checks`, if any.
+    fn last_yearly(&self, caller: &Caller, region: &RegionCode) -> Result<Option<yearly::YearlyRun>>;
+
     /// The maintained rollups, for checking them (operators and tests; no caller).
     fn rollup_table(&self) -> Result<RollupTable>;
     /// The rollups recomputed from the files and the ledger, for checking the maintained ones.
@@ -498,46 +501,57 @@ impl<B: Backend> RegistryStore for SqlStore<B> {
     }
 
     fn data_checks(&self, caller: &Caller, region: &RegionCode, today: fupin_domain::id_number::Date) -> Result<CheckReport> {
-        require(caller.role.may(Action::RunChecks), "只有各级扶贫管理员可以查看数据核查和动态调整")?;
-        if !caller.scope.contains_region(region) || caller.scope.helper_id.is_some() {
-            return Err(StoreError::NotFound);
-        }
+        may_check(caller, region)?;
         Ok(self.scan(region, today.year, today)?.1)
     }
 
     fn run_checks(&self, caller: &Caller, region: &RegionCode, today: fupin_domain::id_number::Date, now: i64) -> Result<checks::CheckRun> {
+        may_check(caller, region)?;
+        // One pass judges the files for the yearly update and checks them; both are kept.
         let started = std::time::Instant::now();
-        let report = self.data_checks(caller, region, today)?;
-        let run = checks::CheckRun {
-            region: region.to_string(),
-            computed_on: today.to_string(),
-            finished_secs: now + started.elapsed().as_secs() as i64,
-            millis: started.elapsed().as_millis() as i64,
-            report,
-        };
-        let json = serde_json::to_string(&run.report).map_err(|e| StoreError::Db(e.to_string()))?;
+        let (update, report) = self.scan(region, today.year, today)?;
+        let (finished_secs, millis) = (now + started.elapsed().as_secs() as i64, started.elapsed().as_millis() as i64);
+        let run = checks::CheckRun { region: region.to_string(), computed_on: today.to_string(), finished_secs, millis, report };
+        let corrupt = |e: serde_json::Error| StoreError::Db(e.to_string());
+        let (checks_json, yearly_json) =
+            (serde_json::to_string(&run.report).map_err(corrupt)?, serde_json::to_string(&update).map_err(corrupt)?);
         self.write(|tx| {
-            tx.exec("DELETE FROM check_runs WHERE region_code = $1", &[region.as_str().into()])?;
-            tx.exec(
-                "INSERT INTO check_runs (region_code, computed_on, finished_secs, millis, report) VALUES ($1, $2, $3, $4, $5)",
-                &[
-                    region.as_str().into(),
-                    run.computed_on.as_str().into(),
-                    run.finished_secs.into(),
-                    run.millis.into(),
-                    json.as_str().into(),
-                ],
-            )?;
+            for (table, report) in [("check_runs", &checks_json), ("yearly_runs", &yearly_json)] {
+                tx.exec(&format!("DELETE FROM {table} WHERE region_code = $1"), &[region.as_str().into()])?;
+                tx.exec(
+                    &format!("INSERT INTO {table} (region_code, computed_on, finished_secs, millis, report) VALUES ($1, $2, $3, $4, $5)"),
+                    &[region.as_str().into(), run.computed_on.as_str().into(), finished_secs.into(), millis.into(), report.as_str().into()],
+                )?;
+            }
             Ok(())
         })?;
         Ok(run)
     }
 
+    fn last_yearly(&self, caller: &Caller, region: &RegionCode) -> Result<Option<yearly::YearlyRun>> {
+        may_check(caller, region)?;
+        self.read(|tx| {
+            let Some(r) = tx.query_one(
+                "SELECT computed_on, finished_secs, millis, report FROM yearly_runs WHERE region_code = $1",
+                &[region.as_str().into()],
+            )?
+            else {
+                return Ok(None);
+            };
+            // A run kept by a version whose report this one cannot read is as good as none.
+            let Ok(update) = serde_json::from_str::<yearly::YearlyUpdate>(&r.text(3)?) else { return Ok(None) };
+            Ok(Some(yearly::YearlyRun {
+                region: region.to_string(),
+                computed_on: r.text(0)?,
+                finished_secs: r.int(1)?,
+                millis: r.int(2)?,
+                update,
+            }))
+        })
+    }
+
     fn last_checks(&self, caller: &Caller, region: &RegionCode) -> Result<Option<checks::CheckRun>> {
-        require(caller.role.may(Action::RunChecks), "只有各级扶贫管理员可以查看数据核查和动态调整")?;
-        if !caller.scope.contains_region(region) || caller.scope.helper_id.is_some() {
-            return Err(StoreError::NotFound);
-        }
+        may_check(caller, region)?;
         self.read(|tx| {
             let Some(r) = tx.query_one(
                 "SELECT computed_on, finished_secs, millis, report FROM check_runs WHERE region_code = $1",
@@ -564,10 +578,7 @@ impl<B: Backend> RegistryStore for SqlStore<B> {
         year: i32,
         as_of: fupin_domain::id_number::Date,
     ) -> Result<yearly::YearlyUpdate> {
-        require(caller.role.may(Action::RunChecks), "只有各级扶贫管理员可以查看数据核查和动态调整")?;
-        if !caller.scope.contains_region(region) || caller.scope.helper_id.is_some() {
-            return Err(StoreError::NotFound);
-        }
+        may_check(caller, region)?;
         Ok(self.scan(region, year, as_of)?.0)
     }
 
@@ -620,4 +631,13 @@ impl<B: Backend> RegistryStore for SqlStore<B> {
             Ok(t)
         })
     }
+}
+
+/// 数据核查 and 动态调整 run over a region, for its officials only.
+fn may_check(caller: &Caller, region: &RegionCode) -> Result<()> {
+    require(caller.role.may(Action::RunChecks), "只有各级扶贫管理员可以查看数据核查和动态调整")?;
+    if !caller.scope.contains_region(region) || caller.scope.helper_id.is_some() {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
 }

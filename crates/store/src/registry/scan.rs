@@ -6,7 +6,7 @@
 //! `monitoring_risks`), then checked, and the members kept for the cross-file checks.
 
 use super::checks::{cross_file_problems, file_problems, label, CheckDates, CheckReport, Finding, Flagged, Person, KINDS, PER_KIND};
-use super::yearly::{key, YearlyUpdate, LISTED};
+use super::yearly::{key, YearlyFile, YearlyUpdate, LISTED};
 use crate::core::db::{Backend, Row, Tx, Val};
 use crate::sql_store::SqlStore;
 use crate::*;
@@ -15,7 +15,7 @@ use fupin_domain::id_number::Date;
 use fupin_domain::registry::codes::*;
 use fupin_domain::registry::household::Household;
 use fupin_domain::registry::household::{Income, Member};
-use fupin_domain::registry::lifecycle::{monitoring_risks, verdict, Verdict};
+use fupin_domain::registry::lifecycle::{exit_met, monitoring_risks, verdict, Verdict};
 use fupin_domain::{DomainError, Level, RegionCode};
 use fupin_domain::{IdNumber, Yuan};
 use std::collections::BTreeMap;
@@ -27,8 +27,10 @@ use std::time::Instant;
 struct Part {
     households: u64,
     counts: BTreeMap<&'static str, u64>,
-    meets_exit: Vec<String>,
-    at_risk: Vec<super::yearly::AtRisk>,
+    meets_exit: Vec<YearlyFile>,
+    at_risk: Vec<YearlyFile>,
+    /// Village code → (meets exit, at risk).
+    by_village: BTreeMap<String, (u64, u64)>,
     problems: BTreeMap<&'static str, (i64, Vec<(String, String)>)>,
     ids: Vec<String>,
     people: Vec<Person>,
@@ -139,11 +141,24 @@ fn scan_unit(tx: &mut dyn Tx, rules: &Rules, lo: &str, hi: &str, year: i32, as_o
         part.households += 1;
         let v = verdict(&h, year, as_of, rules);
         *part.counts.entry(key(v)).or_default() += 1;
-        match v {
-            Verdict::MeetsExit if part.meets_exit.len() < LISTED => part.meets_exit.push(h.id.clone()),
-            Verdict::AtRisk if part.at_risk.len() < LISTED => {
-                part.at_risk.push(super::yearly::AtRisk { household_id: h.id.clone(), reasons: monitoring_risks(&h, year, rules) })
+        let listed = |reasons: Vec<String>| YearlyFile {
+            household_id: h.id.clone(),
+            village_code: h.village.to_string(),
+            head_name: h.head().map(|m| m.name.clone()).unwrap_or_default(),
+            size: h.size(),
+            reasons,
+        };
+        if matches!(v, Verdict::MeetsExit | Verdict::AtRisk) {
+            let n = part.by_village.entry(h.village.to_string()).or_default();
+            if v == Verdict::MeetsExit {
+                n.0 += 1;
+            } else {
+                n.1 += 1;
             }
+        }
+        match v {
+            Verdict::MeetsExit if part.meets_exit.len() < LISTED => part.meets_exit.push(listed(vec![exit_met(&h, year, rules)])),
+            Verdict::AtRisk if part.at_risk.len() < LISTED => part.at_risk.push(listed(monitoring_risks(&h, year, rules))),
             _ => {}
         }
         for (kind, detail) in file_problems(&h, r.str(7)?, dates) {
@@ -210,7 +225,14 @@ impl<B: Backend> SqlStore<B> {
         for p in parts {
             e.households += p.households;
             for (k, n) in p.counts {
-                *e.counts.entry(k).or_default() += n;
+                *e.counts.entry(k.to_string()).or_default() += n;
+            }
+            if let Some(len) = region.level().child().map(|l| l.code_len()) {
+                for (village, (m, r)) in p.by_village {
+                    let n = e.by_child.entry(village[..len].to_string()).or_default();
+                    n.0 += m;
+                    n.1 += r;
+                }
             }
             e.meets_exit.extend(p.meets_exit);
             e.at_risk.extend(p.at_risk);
@@ -266,7 +288,7 @@ impl<B: Backend> SqlStore<B> {
                 message: format!("{l}：{name}"),
             }));
         }
-        e.inconsistent = report.counts.clone();
+        e.inconsistent = report.counts.iter().map(|(k, (l, n))| (k.to_string(), (l.to_string(), *n))).collect();
         e.seconds = (judged, crossing.elapsed().as_secs_f64());
         Ok((e, report))
     }

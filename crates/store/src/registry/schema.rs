@@ -153,6 +153,14 @@ CREATE TABLE IF NOT EXISTS check_runs (
     millis BIGINT NOT NULL,
     report TEXT NOT NULL
 ) {keyed};
+-- 动态调整 kept per region from the same run (its year is the business year it ran in).
+CREATE TABLE IF NOT EXISTS yearly_runs (
+    region_code TEXT PRIMARY KEY,
+    computed_on TEXT NOT NULL,
+    finished_secs BIGINT NOT NULL,
+    millis BIGINT NOT NULL,
+    report TEXT NOT NULL
+) {keyed};
 "#,
     indexes: r#"
 CREATE INDEX IF NOT EXISTS households_village ON households (village_code, status);

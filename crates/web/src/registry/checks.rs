@@ -2,6 +2,7 @@
 //! opens at once afterwards; findings grouped by kind and village, paginated, each linked to the
 //! part of the file that fixes it, and exportable to xlsx.
 
+use super::by_village::{self, VillageGroup};
 use crate::auth::{self, Auth, PageAuth};
 use crate::error::ApiError;
 use crate::ui::{error_page, filters, nav, render, Nav};
@@ -14,7 +15,6 @@ use axum::Json;
 use fupin_domain::RegionCode;
 use fupin_store::{CheckReport, CheckRun, Finding};
 use serde::Deserialize;
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -24,7 +24,7 @@ pub struct CheckParams {
     pub region: Option<String>,
 }
 
-fn region_of(a: &Auth, region: Option<&str>) -> Result<RegionCode, ApiError> {
+pub(crate) fn region_of(a: &Auth, region: Option<&str>) -> Result<RegionCode, ApiError> {
     match region.filter(|r| !r.is_empty()) {
         Some(r) => Ok(RegionCode::parse(r)?),
         None => Ok(a.caller.scope.region.clone()),
@@ -32,7 +32,7 @@ fn region_of(a: &Auth, region: Option<&str>) -> Result<RegionCode, ApiError> {
 }
 
 /// Runs the checks now and keeps the result.
-async fn run_now(state: &Arc<AppState>, a: &Auth, region: RegionCode) -> Result<CheckRun, ApiError> {
+pub(crate) async fn run_now(state: &Arc<AppState>, a: &Auth, region: RegionCode) -> Result<CheckRun, ApiError> {
     let (caller, today) = (a.caller.clone(), state.today());
     blocking(state, move |s| s.run_checks(&caller, &region, today, auth::now_secs())).await
 }
@@ -57,7 +57,7 @@ pub async fn post_run(State(state): State<Arc<AppState>>, a: Auth, Query(p): Que
 }
 
 /// Starts a run in the background unless one is running for the region.
-fn start(state: &Arc<AppState>, a: &Auth, region: RegionCode) {
+pub(crate) fn start(state: &Arc<AppState>, a: &Auth, region: RegionCode) {
     let key = region.to_string();
     {
         let mut jobs = state.check_jobs.lock().expect("not poisoned");
@@ -85,13 +85,6 @@ pub struct ChecksPageParams {
 
 const PER_PAGE: usize = 50;
 
-/// Findings of one village on the page.
-struct VillageGroup {
-    code: String,
-    name: String,
-    findings: Vec<Finding>,
-}
-
 #[derive(Template)]
 #[template(path = "checks.html")]
 struct ChecksPage {
@@ -105,13 +98,13 @@ struct ChecksPage {
     running: Option<(u64, u64)>,
     kind: String,
     kind_label: String,
-    groups: Vec<VillageGroup>,
+    groups: Vec<VillageGroup<Finding>>,
     total: usize,
     page: usize,
     pages: usize,
 }
 
-fn age(secs: i64) -> String {
+pub(crate) fn age(secs: i64) -> String {
     let d = (auth::now_secs() - secs).max(0);
     match d {
         0..60 => "刚刚".into(),
@@ -148,31 +141,9 @@ pub async fn checks_page(State(state): State<Arc<AppState>>, PageAuth(a): PageAu
         let pages = total.div_ceil(PER_PAGE).max(1);
         let page = p.page.unwrap_or(1).clamp(1, pages);
         let mut on_page: Vec<Finding> = findings.into_iter().skip((page - 1) * PER_PAGE).take(PER_PAGE).cloned().collect();
-        // Grouped by village, in code order, so a township works through one village at a time.
-        on_page.sort_by(|x, y| (&x.village_code, &x.household_id).cmp(&(&y.village_code, &y.household_id)));
-        let mut codes: Vec<String> = on_page.iter().map(|f| f.village_code.clone()).collect();
-        codes.dedup();
-        let names: HashMap<String, String> = blocking(&state, move |s| {
-            let mut out = HashMap::new();
-            for c in codes {
-                if let Some(r) = s.region(&RegionCode::parse(&c)?)? {
-                    out.insert(c, r.name);
-                }
-            }
-            Ok(out)
-        })
-        .await?;
-        let mut groups: Vec<VillageGroup> = vec![];
-        for f in on_page {
-            match groups.last_mut() {
-                Some(g) if g.code == f.village_code => g.findings.push(f),
-                _ => groups.push(VillageGroup {
-                    name: names.get(&f.village_code).cloned().unwrap_or_default(),
-                    code: f.village_code.clone(),
-                    findings: vec![f],
-                }),
-            }
-        }
+        // Within a village, by household.
+        on_page.sort_by(|x, y| x.household_id.cmp(&y.household_id));
+        let groups = by_village::group(&state, on_page, |f| f.village_code.as_str()).await?;
         let expected = run.as_ref().map_or(10, |r| (r.millis as u64 / 1000).max(1));
         Ok::<_, ApiError>(ChecksPage {
             nav: nav(&a, &state),
@@ -200,9 +171,12 @@ pub async fn checks_page(State(state): State<Arc<AppState>>, PageAuth(a): PageAu
 pub struct RunForm {
     csrf: String,
     region: String,
+    /// The page to return to: the yearly update reruns through the same job.
+    back: Option<String>,
 }
 
-/// 重新核查: starts a run in the background and returns to the page, which shows its progress.
+/// 重新核查: starts a run in the background and returns to the page (数据核查 or 动态调整, both
+/// kept by the run), which shows its progress.
 pub async fn run_page(State(state): State<Arc<AppState>>, PageAuth(a): PageAuth, Form(f): Form<RunForm>) -> Response {
     if !auth::csrf_ok(&a, &f.csrf) {
         return error_page(ApiError::new(StatusCode::FORBIDDEN, "csrf", "请求已过期，请刷新页面后重试"));
@@ -217,7 +191,8 @@ pub async fn run_page(State(state): State<Arc<AppState>>, PageAuth(a): PageAuth,
         return error_page(e);
     }
     start(&state, &a, region.clone());
-    Redirect::to(&format!("/checks?region={region}")).into_response()
+    let page = if f.back.as_deref() == Some("yearly") { "yearly" } else { "checks" };
+    Redirect::to(&format!("/{page}?region={region}")).into_response()
 }
 
 /// The kept findings as a spreadsheet: one row per finding, with the village's name.

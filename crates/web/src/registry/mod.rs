@@ -3,6 +3,7 @@
 //! yearly update (动态调整).
 
 pub mod api;
+pub mod by_village;
 pub mod case_api;
 pub mod case_pages;
 pub mod checks;

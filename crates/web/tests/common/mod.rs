@@ -223,3 +223,13 @@ fn add_exit_ready_households(store: &dyn Store) {
         store.create_household(&caller, h, "测试建档", "2016-12-01").unwrap();
     }
 }
+
+/// Whole ID numbers in a text: words of letters and digits that are exactly a valid
+/// 18-character 身份证号 (check character included). A word is taken whole, so a session's hex
+/// token, which may hold a run of 17 digits by chance, is never mistaken for one.
+pub fn id_numbers_in(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| w.len() == 18 && fupin_domain::id_number::IdNumber::parse(w).is_ok())
+        .map(str::to_string)
+        .collect()
+}
