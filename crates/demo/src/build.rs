@@ -426,6 +426,7 @@ pub fn build<B: Backend>(backend: &B, opts: &BuildOptions) -> Result<BuildReport
 #[cfg(test)]
 mod tests {
     use super::*;
+    use fupin_domain::registry::codes::Relation;
     use fupin_store::prelude::*;
     use fupin_store::sql_store::SqlStore;
     use fupin_store::sqlite::Sqlite;
@@ -508,6 +509,38 @@ mod tests {
                 assert!(within(households[city], official / mean, 1.0, 0.0), "{city}: {} households", households[city]);
             }
         }
+    }
+
+    /// A province that updates its files yearly has few stale ones, and the duplicates the demo
+    /// plants (a daughter listed again in her husband's file) are what 数据核查 finds: rare, and
+    /// each pair within one county.
+    #[test]
+    fn the_data_checks_find_the_planted_duplicates_and_few_stale_files() {
+        let (_dir, r, store) = small();
+        let province = fupin_domain::RegionCode::parse("37").unwrap();
+        let caller = fupin_domain::access::Caller::system(province.clone());
+        let report = store.data_checks(&caller, &province, Date::new(2017, 6, 30).unwrap()).unwrap();
+        let count = |k: &str| report.counts[k].1 as u64;
+        let e = store.yearly_update(&caller, &province, 2017, Date::new(2017, 6, 30).unwrap()).unwrap();
+        let remaining = e.counts["still_poor"] + e.counts.get("meets_exit").copied().unwrap_or(0);
+        assert!(count("stale") > 0 && count("stale") * 50 <= remaining, "{} stale of {remaining} still poor", count("stale"));
+        let twins: Vec<&fupin_store::Finding> = report.findings.iter().filter(|f| f.kind == "person_in_two_households").collect();
+        assert_eq!(twins.len() as u64, count("person_in_two_households"), "all listed at this scale");
+        assert!(twins.len() >= 100 && twins.len() as u64 * 50 <= r.households, "{} flagged in {} files", twins.len(), r.households);
+        // Each flagged member has a partner in the same county, and most are the planted brides.
+        let mut pairs: BTreeMap<(String, &str), u32> = BTreeMap::new();
+        let mut planted = 0;
+        for f in &twins {
+            let name = f.message.rsplit('：').next().unwrap().to_string();
+            *pairs.entry((name.clone(), &f.household_id[..6])).or_default() += 1;
+            let h = store.household(&caller, &f.household_id).unwrap();
+            let m = h.active_members().find(|m| m.name == name).expect("the flagged member");
+            if matches!(m.relation, Relation::DaughterInLaw | Relation::Daughter) {
+                planted += 1;
+            }
+        }
+        assert!(pairs.values().all(|n| *n >= 2), "a flagged member without a partner in the county: {pairs:?}");
+        assert!(planted * 10 >= twins.len() * 9, "{planted} of {} flagged are the planted brides", twins.len());
     }
 
     #[test]

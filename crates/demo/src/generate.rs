@@ -85,6 +85,11 @@ struct Gen<'a> {
     /// The helper currently taking households, and how many more it takes.
     helper_slots: Option<(Helper, u32)>,
     events: Vec<Event>,
+    /// Recent daughters of marrying age, one of whom a later file lists again as a
+    /// daughter-in-law (the duplicate the data checks must find).
+    brides: Vec<Member>,
+    /// Duplicates still to plant.
+    twins_due: u32,
 }
 
 impl Gen<'_> {
@@ -464,6 +469,54 @@ impl Gen<'_> {
         }
     }
 
+    /// 动态调整 at the end of `year`: the year's income entered for a file still poor, which
+    /// touches the file; a few are missed and stay stale for 数据核查 to find.
+    fn review(&mut self, h: &mut Household, year: i32) {
+        if h.income(year).is_some() || self.rng.random::<f64>() < STALE_SHARE {
+            return;
+        }
+        let income = self.income(h, year, None);
+        h.incomes.push(income.clone());
+        h.version += 1;
+        let at = random_date(&mut self.rng, year, 10, 12).min(self.plan.as_of);
+        let reason = format!("{year}年度动态调整：录入年度收入");
+        self.event(h, "set_income", at, "demo", &reason, json!({"before": null, "after": income, "size": h.size()}));
+    }
+
+    /// A daughter married into this household is listed here as 之儿媳 under a new ID number
+    /// while her parents' file still lists her: the same name and birth date in two files of
+    /// one county, the duplicate 数据核查 exists to find. Planted where a file has a child or
+    /// grandchild in its last place (who gives the place up) and a daughter is at hand.
+    fn plant_twin(&mut self, h: &mut Household) {
+        if self.twins_due == 0 || h.members.len() < 3 {
+            return;
+        }
+        let last = h.members.last().expect("three members");
+        if !matches!(last.relation, Relation::Son | Relation::Daughter | Relation::Grandson | Relation::Granddaughter) {
+            return;
+        }
+        let Some(bride) = self.brides.pop() else { return };
+        let no = last.no;
+        let id_number = self.id_number(bride.id_number.birth_date(), false);
+        *h.members.last_mut().expect("three members") =
+            Member { no, relation: Relation::DaughterInLaw, id_number, phone: String::new(), ..bride };
+        self.twins_due -= 1;
+    }
+
+    /// Keeps the file's registered daughters of 20–35 as brides for `plant_twin`.
+    fn keep_brides(&mut self, h: &Household) {
+        if !h.status.is_registered() || self.twins_due == 0 && self.brides.len() >= 8 {
+            return;
+        }
+        let as_of = self.plan.as_of;
+        let daughters =
+            h.active_members().filter(|m| m.relation == Relation::Daughter && (20..=35).contains(&m.id_number.birth_date().age_on(as_of)));
+        self.brides.extend(daughters.cloned());
+        if self.brides.len() > 8 {
+            self.brides.remove(0);
+        }
+    }
+
     /// 边缘户: a rural household never registered, recorded this year for 防返贫监测 after a
     /// cadre's visit; its income lies near the line (1.3–2× of it), some with hard expenses.
     fn recorded(&mut self, h: &mut Household, rules: &fupin_domain::config::Rules) {
@@ -524,6 +577,9 @@ impl Gen<'_> {
             if !h.status.is_remaining() {
                 break;
             }
+            if year > 2016 && as_of.year >= year {
+                self.review(h, year - 1);
+            }
             let weight = if has_labour { 1.15 } else { 0.8 };
             if self.rng.random::<f64>() >= (share * weight).min(0.98) * progress(as_of, year) {
                 continue;
@@ -548,6 +604,12 @@ impl Gen<'_> {
     }
 }
 
+/// Files still poor that the yearly update missed (see `Gen::review`).
+pub const STALE_SHARE: f64 = 0.01;
+
+/// Files per planted duplicate person (see `Gen::plant_twin`).
+pub const TWIN_EVERY: usize = 2000;
+
 /// Generates one county; `cap` is the helper household cap.
 pub fn county(plan: &CountyPlan, rules: &fupin_domain::config::Rules) -> CountyOutput {
     let mut g = Gen {
@@ -558,6 +620,8 @@ pub fn county(plan: &CountyPlan, rules: &fupin_domain::config::Rules) -> CountyO
         helper_seq: 0,
         helper_slots: None,
         events: vec![],
+        brides: vec![],
+        twins_due: 0,
     };
     let cap = rules.helper_household_cap.max(2) as u32;
     let mut rollups: BTreeMap<String, Delta> = BTreeMap::new();
@@ -597,17 +661,24 @@ pub fn county(plan: &CountyPlan, rules: &fupin_domain::config::Rules) -> CountyO
         seqs[vi] += 1;
         Some(g.household(&plan.villages[vi].code, seqs[vi], size))
     };
-    for size in sizes {
+    // One duplicate planted per TWIN_EVERY files (at least one in a county of any size).
+    let twin_at = (n / 2).min(TWIN_EVERY / 2);
+    for (i, size) in sizes.into_iter().enumerate() {
         let mut h = loop {
             if let Some(h) = draw(&mut g, size) {
                 break h;
             }
         };
+        if i % TWIN_EVERY == twin_at {
+            g.twins_due += 1;
+        }
+        g.plant_twin(&mut h);
         let code = &h.village.to_string();
         g.measures(&mut h, code);
         g.assign_helper(&mut h, cap);
         g.history(&mut h, rules);
         g.current_year(&mut h, rules);
+        g.keep_brides(&h);
         let d = rollups.entry(code.clone()).or_default();
         rollup::add(d, &rollup::contributions(&h), h.size(), 1);
         g.out.households.push(h);

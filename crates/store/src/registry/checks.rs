@@ -38,7 +38,7 @@ pub const KINDS: &[(&str, &str)] = &[
     ("ill_but_labour", "患大病或残疾却登记为普通/技能劳动力"),
     ("exited_without_income", "已脱贫但缺少脱贫年度收入"),
     ("id_in_two_files", "同一身份证号在两户中在册"),
-    ("person_in_two_households", "疑似同一人在两户（姓名与出生日期相同）"),
+    ("person_in_two_households", "疑似同一人在本县两户（姓名与出生日期相同）"),
 ];
 
 /// One kept run of the checks over a region.
@@ -144,9 +144,11 @@ pub fn file_problems(h: &Household, updated_at: &str, d: &CheckDates) -> Vec<(&'
 
 /// One active member as the cross-file checks see them: two 64-bit keys instead of strings,
 /// because a province has millions of them. `id` encodes the ID number exactly (17 digits and
-/// the check character); `person` is a SipHash of name and birth date, whose accidental
+/// the check character); `person` is a SipHash of county, name and birth date, whose accidental
 /// collision among a province's members is a one-in-millions event that would only add a
-/// suspect pair to a list officials review.
+/// suspect pair to a list officials review. The county is part of the key because a name and
+/// birth date shared across a province of millions is mostly two people (Shandong villages
+/// share a few surnames and given names), while within one county it is worth a visit.
 #[derive(Debug, Clone, Copy)]
 pub struct Person {
     pub id: u64,
@@ -157,13 +159,13 @@ pub struct Person {
 }
 
 impl Person {
-    pub fn of(m: &fupin_domain::registry::household::Member, household: u32, removed: bool) -> Person {
+    pub fn of(m: &fupin_domain::registry::household::Member, county: &str, household: u32, removed: bool) -> Person {
         use std::hash::{Hash, Hasher};
         let b = m.id_number.as_str().as_bytes();
         let digits = b[..17].iter().fold(0u64, |v, d| v * 10 + u64::from(d - b'0'));
         let check = if b[17] == b'X' { 10 } else { u64::from(b[17] - b'0') };
         let mut h = std::collections::hash_map::DefaultHasher::new();
-        (m.name.as_str(), &b[6..14]).hash(&mut h);
+        (county, m.name.as_str(), &b[6..14]).hash(&mut h);
         Person { id: digits * 11 + check, person: (!removed).then(|| h.finish()), household, member_no: m.no as u16 }
     }
 }

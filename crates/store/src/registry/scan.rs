@@ -171,7 +171,7 @@ fn scan_unit(tx: &mut dyn Tx, rules: &Rules, lo: &str, hi: &str, year: i32, as_o
         if h.status != Status::TransferredOut {
             let index = part.ids.len() as u32;
             let removed = h.status == Status::Removed;
-            part.people.extend(h.members.iter().filter(|m| m.is_active()).map(|m| Person::of(m, index, removed)));
+            part.people.extend(h.members.iter().filter(|m| m.is_active()).map(|m| Person::of(m, &h.id[..6], index, removed)));
             part.ids.push(h.id);
         }
     }
