@@ -5,7 +5,7 @@
 use crate::auth::{self, PageAuth};
 use crate::error::ApiError;
 use crate::registry::case_api::{decision, notice_region};
-use crate::registry::pages::show_household;
+use crate::registry::pages::{show_household, FormError};
 use crate::ui::{error_page, nav, render, Nav};
 use crate::{blocking, AppState};
 use askama::Template;
@@ -47,7 +47,7 @@ pub(crate) async fn open_case(
     };
     let extra = match extra {
         Ok(x) => x,
-        Err(e) => return show_household(&state, &a, id, Some(e.message), None).await,
+        Err(e) => return show_household(&state, &a, id, Some(case_error(e.into(), &f)), None).await,
     };
     let (caller, hid, reason, at) = (a.caller.clone(), id.clone(), field(&f, "reason").to_string(), state.today().to_string());
     let opened = blocking(&state, move |s| match extra {
@@ -58,8 +58,15 @@ pub(crate) async fn open_case(
     match opened.await {
         Ok(c) => Redirect::to(&format!("/cases/{}", c.id)).into_response(),
         Err(e) if e.status == StatusCode::NOT_FOUND => error_page(e),
-        Err(e) => show_household(&state, &a, id, Some(e.message), None).await,
+        Err(e) => show_household(&state, &a, id, Some(case_error(e, &f)), None).await,
     }
+}
+
+/// A refused case form: the reason or the target village at fault, what was typed kept.
+fn case_error(e: ApiError, f: &HashMap<String, String>) -> FormError {
+    // Region codes name the target field by their area (`region.malformed`, `region.unknown`).
+    let e = if e.code.starts_with("region.") { ApiError { code: format!("target.{}", e.code), ..e } } else { e };
+    FormError::new("case", &["reason", "target"], e, crate::registry::member_pages::typed(f.clone()))
 }
 
 #[derive(Template)]

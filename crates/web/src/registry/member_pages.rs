@@ -4,7 +4,7 @@
 
 use crate::auth::{self, Auth, PageAuth};
 use crate::error::ApiError;
-use crate::registry::pages::show_household;
+use crate::registry::pages::{show_household, FormError};
 use crate::ui::{error_page, nav, render, Nav};
 use crate::{blocking, AppState};
 use askama::Template;
@@ -33,6 +33,7 @@ pub(crate) async fn apply_form_change(
     a: &Auth,
     id: String,
     f: FormMap,
+    (form, fields): (String, &[&str]),
     done: &str,
     build: impl FnOnce(&Household, &FormMap) -> Result<(Change, String), DomainError> + Send + 'static,
 ) -> Response {
@@ -42,7 +43,7 @@ pub(crate) async fn apply_form_change(
     let result = async {
         let version: i64 =
             f.get("version").and_then(|v| v.parse().ok()).ok_or_else(|| ApiError::bad_request("form.version", "表单缺少档案版本"))?;
-        let (caller, at, hid) = (a.caller.clone(), state.today().to_string(), id.clone());
+        let (caller, at, hid, f) = (a.caller.clone(), state.today().to_string(), id.clone(), f.clone());
         blocking(state, move |s| {
             let current = s.household(&caller, &hid)?;
             let (change, reason) = build(&current, &f)?;
@@ -58,9 +59,23 @@ pub(crate) async fn apply_form_change(
     match result {
         Ok(_) => show_household(state, a, id, None, Some(format!("{done}，变更已记入账本"))).await,
         Err(e) if e.status == StatusCode::NOT_FOUND || e.status == StatusCode::INTERNAL_SERVER_ERROR => error_page(e),
-        Err(e) => show_household(state, a, id, Some(e.message), None).await,
+        Err(e) => show_household(state, a, id, Some(FormError::new(form, fields, e, typed(f))), None).await,
     }
 }
+
+/// What was typed, without the form's machinery.
+pub(crate) fn typed(mut f: FormMap) -> FormMap {
+    f.remove("csrf");
+    f.remove("version");
+    f
+}
+
+/// The fields of each household form that an error can name.
+pub(crate) const MEMBER_FIELDS: &[&str] = &["name", "id_number", "birth_date", "reason"];
+pub(crate) const LEAVE_FIELDS: &[&str] = &["date", "reason"];
+pub(crate) const INCOME_FIELDS: &[&str] =
+    &["year", "wage", "business", "property", "transfer", "transfer_excluded", "expenses", "hard_expenses", "reason"];
+pub(crate) const EDIT_FIELDS: &[&str] = &["phone", "bank", "bank_account", "planned_exit_year", "reason"];
 
 /// 成员增加: a new member from the form; sex and (unless given) birth date come from the ID.
 fn member_from_form(h: &Household, f: &FormMap) -> Result<(Change, String), DomainError> {
@@ -70,7 +85,11 @@ fn member_from_form(h: &Household, f: &FormMap) -> Result<(Change, String), Doma
     }
     let id_number = IdNumber::parse(&get(f, "id_number"))?;
     let birth = get(f, "birth_date");
-    let birth_date = if birth.is_empty() { id_number.birth_date() } else { Date::parse(&birth)? };
+    let birth_date = if birth.is_empty() {
+        id_number.birth_date()
+    } else {
+        Date::parse(&birth).map_err(|e| DomainError::new("member.birth_date", e.message))?
+    };
     let no = h.members.iter().map(|m| m.no).max().unwrap_or(0) + 1;
     let member = Member {
         ethnicity: Some(get(f, "ethnicity")).filter(|e| !e.is_empty()).unwrap_or_else(|| "汉族".into()),
@@ -93,7 +112,7 @@ pub(crate) async fn add_member(
     Path(id): Path<String>,
     Form(f): Form<FormMap>,
 ) -> Response {
-    apply_form_change(&state, &a, id, f, "成员已增加", member_from_form).await
+    apply_form_change(&state, &a, id, f, ("member".into(), MEMBER_FIELDS), "成员已增加", member_from_form).await
 }
 
 pub(crate) async fn member_left(
@@ -102,7 +121,7 @@ pub(crate) async fn member_left(
     Path((id, no)): Path<(String, i64)>,
     Form(f): Form<FormMap>,
 ) -> Response {
-    apply_form_change(&state, &a, id, f, "成员减少已登记", move |_, f| {
+    apply_form_change(&state, &a, id, f, (format!("leave-{no}"), LEAVE_FIELDS), "成员减少已登记", move |_, f| {
         let change = MemberChange::parse(&get(f, "change"))?;
         let date = get(f, "date");
         let reason = format!("{}：{}", change.label(), get(f, "reason"));
@@ -111,15 +130,28 @@ pub(crate) async fn member_left(
     .await
 }
 
+/// The stable code of a refused amount of the income form.
+fn income_code(field: &str) -> &'static str {
+    match field {
+        "wage" => "income.wage",
+        "business" => "income.business",
+        "property" => "income.property",
+        "transfer" => "income.transfer",
+        "transfer_excluded" => "income.transfer_excluded",
+        "expenses" => "income.expenses",
+        _ => "income.hard_expenses",
+    }
+}
+
 /// 录入年度收入: amounts in 元 (blank is 0).
 fn income_from_form(_: &Household, f: &FormMap) -> Result<(Change, String), DomainError> {
-    let money = |k: &str| -> Result<Yuan, DomainError> {
+    // Each amount's error names its field, so the form marks the right box.
+    let money = |k: &'static str| -> Result<Yuan, DomainError> {
         let v = get(f, k);
         if v.is_empty() {
-            Ok(Yuan::ZERO)
-        } else {
-            Yuan::parse(&v)
+            return Ok(Yuan::ZERO);
         }
+        Yuan::parse(&v).map_err(|e| DomainError::new(INCOME_FIELDS.iter().find(|f| **f == k).map_or(e.code, |f| income_code(f)), e.message))
     };
     let year = get(f, "year");
     let year: i32 = year.parse().map_err(|_| DomainError::new("income.year", format!("收入年度“{year}”应为四位年份")))?;
@@ -142,7 +174,7 @@ pub(crate) async fn set_income(
     Path(id): Path<String>,
     Form(f): Form<FormMap>,
 ) -> Response {
-    apply_form_change(&state, &a, id, f, "年度收入已录入", income_from_form).await
+    apply_form_change(&state, &a, id, f, ("income".into(), INCOME_FIELDS), "年度收入已录入", income_from_form).await
 }
 
 #[derive(Template)]

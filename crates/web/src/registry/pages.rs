@@ -110,7 +110,7 @@ struct HouseholdPage {
     /// The group of events shown ("" for all).
     history_filter: String,
     can_edit: bool,
-    error: Option<String>,
+    error: Option<FormError>,
     notice: Option<String>,
     causes: Vec<(&'static str, &'static str)>,
     attributes: Vec<(&'static str, &'static str)>,
@@ -130,7 +130,79 @@ struct HouseholdPage {
     today: String,
 }
 
-pub(crate) async fn show_household(state: &Arc<AppState>, a: &Auth, id: String, error: Option<String>, notice: Option<String>) -> Response {
+/// A form of the household page that was refused: which form, the field at fault where the
+/// error names one, the message, and what was typed (shown again so nothing is lost).
+pub(crate) struct FormError {
+    pub form: String,
+    pub field: Option<String>,
+    pub message: String,
+    pub typed: HashMap<String, String>,
+}
+
+impl FormError {
+    /// The error of `form`: its field is the first of `fields` the error code names (codes are
+    /// `area.field` or `field.problem`, e.g. `household.phone`, `id_number.checksum`).
+    pub fn new(form: impl Into<String>, fields: &[&str], e: ApiError, typed: HashMap<String, String>) -> FormError {
+        let field = fields.iter().find(|f| e.code.split('.').any(|part| part == **f)).map(|f| f.to_string());
+        FormError { form: form.into(), field, message: e.message, typed }
+    }
+}
+
+impl HouseholdPage {
+    fn error_of(&self, form: &str) -> Option<&FormError> {
+        self.error.as_ref().filter(|e| e.form == form)
+    }
+
+    /// Whether the form's section opens by itself (it holds the error).
+    fn open(&self, form: &str) -> bool {
+        self.error.as_ref().is_some_and(|e| e.form.starts_with(form))
+    }
+
+    /// The message shown at the top of `form`, when no field of it is named.
+    fn form_error(&self, form: &str) -> Option<&str> {
+        self.error_of(form).filter(|e| e.field.is_none()).map(|e| e.message.as_str())
+    }
+
+    /// The message shown beside `field` of `form`.
+    fn field_error(&self, form: &str, field: &str) -> Option<&str> {
+        self.error_of(form).filter(|e| e.field.as_deref() == Some(field)).map(|e| e.message.as_str())
+    }
+
+    /// What the field shows: what was typed into a refused form, else `default`.
+    fn val(&self, form: &str, key: &str, default: &str) -> String {
+        match self.error_of(form) {
+            Some(e) => e.typed.get(key).cloned().unwrap_or_default(),
+            None => default.to_string(),
+        }
+    }
+
+    /// Where on the page the refused form is.
+    fn error_anchor(&self) -> &'static str {
+        match self.error.as_ref().map(|e| e.form.as_str()) {
+            Some("edit") => "#edit-details",
+            Some("income") => "#income-details",
+            Some("case") => "#case-form",
+            _ => "#members-details",
+        }
+    }
+
+    fn planned_year(&self) -> String {
+        self.h.planned_exit_year.map(|y| y.to_string()).unwrap_or_default()
+    }
+
+    /// A checkbox: as ticked in a refused form, else `default`.
+    fn ticked(&self, form: &str, key: &str, default: impl std::borrow::Borrow<bool>) -> bool {
+        self.error_of(form).map_or(*default.borrow(), |e| e.typed.contains_key(key))
+    }
+}
+
+pub(crate) async fn show_household(
+    state: &Arc<AppState>,
+    a: &Auth,
+    id: String,
+    error: Option<FormError>,
+    notice: Option<String>,
+) -> Response {
     household_with_history(state, a, id, error, notice, None).await
 }
 
@@ -138,7 +210,7 @@ async fn household_with_history(
     state: &Arc<AppState>,
     a: &Auth,
     id: String,
-    error: Option<String>,
+    error: Option<FormError>,
     notice: Option<String>,
     history: Option<String>,
 ) -> Response {
@@ -268,7 +340,8 @@ pub async fn household_edit(
     Path(id): Path<String>,
     Form(f): Form<HashMap<String, String>>,
 ) -> Response {
-    crate::registry::member_pages::apply_form_change(&state, &a, id, f, "已保存", |current, f| {
+    use crate::registry::member_pages::{apply_form_change, EDIT_FIELDS};
+    apply_form_change(&state, &a, id, f, ("edit".into(), EDIT_FIELDS), "已保存", |current, f| {
         let fields = fields_from_form(current, f)?;
         Ok((Change::EditFields { fields }, f.get("reason").map(|s| s.trim().to_string()).unwrap_or_default()))
     })

@@ -116,6 +116,11 @@ async fn village_official_searches_opens_edits_and_sees_history() {
         let err = c.wait().for_element(Locator::Id("edit-error")).await?.text().await?;
         assert!(err.contains("11位"), "{err}");
         assert_eq!(c.find(Locator::Id("phone")).await?.text().await?, "13912345678");
+        // The form is open again beside its message, with what was typed, the field marked.
+        let typed = c.find(Locator::Id("edit-phone")).await?;
+        assert_eq!(typed.prop("value").await?.as_deref(), Some("12345"));
+        assert_eq!(typed.attr("aria-invalid").await?.as_deref(), Some("true"));
+        assert!(typed.is_displayed().await?, "the edit section is open");
         std::fs::write(shots.join("4-refused-edit.png"), c.screenshot().await?).unwrap();
         Ok(())
     }

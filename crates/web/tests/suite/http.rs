@@ -986,6 +986,56 @@ fn member_changes_and_income_through_the_household_forms() {
     assert!(kinds.ends_with(&["put_member", "member_left", "set_income"]), "{kinds:?}");
 }
 
+/// A refused form says why beside the field at fault, in its own section (opened), and shows
+/// again what was typed; nothing is saved.
+#[test]
+fn a_refused_form_names_the_field_and_keeps_what_was_typed() {
+    let id = a_village_household()["id"].as_str().unwrap().to_string();
+    let c = login("village");
+    let page = format!("/households/{id}");
+    let (_, before) = get(&c, &format!("/api/v1/households/{id}"));
+    let v = before["version"].as_i64().unwrap().to_string();
+    let post = |path: &str, fields: &[(&str, &str)]| {
+        let mut f: Vec<(&str, String)> = vec![("csrf", csrf_of(&c, &page)), ("version", v.clone())];
+        f.extend(fields.iter().map(|(k, v)| (*k, v.to_string())));
+        c.post(format!("{}{page}{path}", server().base)).form(&f).send().unwrap().text().unwrap()
+    };
+    // The input named `name` of the form with id `form`, whole.
+    let input = |html: &str, form: &str, name: &str| -> String {
+        let from = html.find(&format!("id=\"{form}\"")).unwrap_or_else(|| panic!("no form {form}"));
+        let at = from + html[from..].find(&format!("name=\"{name}\"")).unwrap_or_else(|| panic!("no input {name} in {form}"));
+        let start = html[..at].rfind('<').unwrap();
+        html[start..at + html[at..].find('>').unwrap() + 1].to_string()
+    };
+    // A bad check character in the new member's ID number.
+    let html = post("/members", &[("change", "6"), ("name", "王小宝"), ("id_number", "371521201703090000"), ("relation", "07"), ("reason", "出生")]);
+    assert!(input(&html, "member-add-form", "id_number").contains("aria-invalid=\"true\"") && input(&html, "member-add-form", "id_number").contains("371521201703090000"), "{}", input(&html, "member-add-form", "id_number"));
+    assert!(input(&html, "member-add-form", "name").contains("value=\"王小宝\"") && !input(&html, "member-add-form", "name").contains("aria-invalid"));
+    let err = html.split("id=\"edit-error\"").nth(1).unwrap();
+    assert!(err.contains("校验位") || err.contains("18位"), "{err}");
+    assert!(html.contains("id=\"members-details\" open") && html.contains("id=\"page-error\""), "the section opens");
+    assert!(html.contains("value=\"07\" selected"), "the relation chosen stays chosen");
+    // A malformed amount: that box is marked, the others keep their figures.
+    let html = post("/income", &[("year", "2017"), ("wage", "6000"), ("business", "12abc"), ("reason", "入户核实")]);
+    assert!(input(&html, "income-form", "business").contains("aria-invalid=\"true\"") && input(&html, "income-form", "business").contains("12abc"));
+    assert!(input(&html, "income-form", "wage").contains("value=\"6000\"") && !input(&html, "income-form", "wage").contains("aria-invalid"));
+    assert!(html.contains("id=\"income-details\" open"));
+    // A short phone number in the edit form; the bank typed alongside is kept, boxes as ticked.
+    let html = post("/edit", &[("phone", "12345"), ("bank", "沂蒙农商银行"), ("attribute", "1"), ("main_cause", "01"), ("reason", "更正")]);
+    assert!(input(&html, "edit-form", "phone").contains("aria-invalid=\"true\"") && input(&html, "edit-form", "phone").contains("12345"), "{}", input(&html, "edit-form", "phone"));
+    assert!(input(&html, "edit-form", "bank").contains("沂蒙农商银行") && input(&html, "edit-form", "reason").contains("更正"));
+    assert!(!input(&html, "edit-form", "safe_water").contains("checked"), "unticked as sent");
+    assert!(html.contains("id=\"edit-details\" open"));
+    // An unknown target village for a transfer.
+    let html = post("/case", &[("kind", "transfer"), ("target", "379999999999"), ("reason", "投亲")]);
+    assert!(input(&html, "case-form", "target").contains("aria-invalid=\"true\"") && input(&html, "case-form", "target").contains("379999999999"), "{}", input(&html, "case-form", "target"));
+    assert!(input(&html, "case-form", "reason").contains("投亲"));
+    // Nothing was saved by any of them.
+    let (_, after) = get(&c, &format!("/api/v1/households/{id}"));
+    assert_eq!(after["version"], before["version"]);
+    assert_eq!(after["phone"], before["phone"]);
+}
+
 #[test]
 fn a_household_moves_to_another_county_with_its_history() {
     let id = a_village_household()["id"].as_str().unwrap().to_string();
