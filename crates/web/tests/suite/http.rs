@@ -1431,6 +1431,70 @@ fn no_read_shows_a_role_the_personal_data_it_may_not_see() {
 /// One definition for the remaining poor: the dynamics map's figure for the current year (from
 /// every event's flows) equals the dashboard's (from the state counters), in every region, and
 /// the current year is labelled as counted up to the business date, not as the year's end.
+/// The headline figures, recounted from the files themselves (statuses and sizes, not the
+/// rollups), are what every page and API that shows them says: the region API, the official's
+/// front page, the region page, the public portal, and the children tables of each.
+#[test]
+fn the_headline_figures_are_the_files_recount_on_every_page() {
+    use fupin_domain::registry::codes::Status;
+    let store = &server().store;
+    let system = fupin_domain::access::Caller::system(fupin_domain::RegionCode::parse("37").unwrap());
+    // (registered, remaining, exited) persons per city and for the province, from the files.
+    let mut count: std::collections::BTreeMap<String, [i64; 3]> = Default::default();
+    let mut after: Option<String> = None;
+    loop {
+        let files = store.files_in(&system, &fupin_domain::RegionCode::parse("37").unwrap(), after.as_deref(), 500).unwrap();
+        let Some(last) = files.last() else { break };
+        after = Some(last.id.clone());
+        for h in &files {
+            let size = h.size();
+            for key in ["37".to_string(), h.id[..4].to_string()] {
+                let c = count.entry(key).or_default();
+                if h.status.is_registered() {
+                    c[0] += size;
+                }
+                if matches!(h.status, Status::Poor | Status::Returned) {
+                    c[1] += size;
+                }
+                if matches!(h.status, Status::Exited | Status::ExitedNoPolicy) {
+                    c[2] += size;
+                }
+            }
+        }
+    }
+    let province = count["37"];
+    assert!(province[0] > 5000 && province[1] > 0 && province[2] > 0, "{province:?}");
+    // A card's figure on a page, by its id.
+    let card = |html: &str, id: &str| -> i64 {
+        let t = html.split(&format!("id=\"{id}\">")).nth(1).unwrap_or_else(|| panic!("no {id}"));
+        t.split('<').next().unwrap().replace(',', "").parse().unwrap()
+    };
+    let cards = |html: &str| [card(html, "registered-persons"), card(html, "remaining-persons"), card(html, "exited-persons")];
+    // A row of a children table: the cells after the code, by the code.
+    let child = |html: &str, code: &str| -> [i64; 3] {
+        let row = html.split(&format!("<td>{code}</td>")).nth(1).unwrap_or_else(|| panic!("no row {code}"));
+        let cells: Vec<i64> = row.split("<td class=\"num\">").skip(1).take(4).map(|c| c.split('<').next().unwrap().replace(',', "").parse().unwrap()).collect();
+        [cells[1], cells[2], cells[3]]
+    };
+    let (_, api) = get(&login("province"), "/api/v1/regions/37");
+    let sum = &api["region"]["summary"];
+    let p = |k: &str| sum[k]["persons"].as_i64().unwrap();
+    assert_eq!([p("registered"), p("remaining"), p("exited")], province, "the region API");
+    let official = login("province");
+    let public = client();
+    for (who, html) in [
+        ("front page", official.get(format!("{}/", server().base)).send().unwrap().text().unwrap()),
+        ("region page", official.get(format!("{}/regions/37", server().base)).send().unwrap().text().unwrap()),
+        ("portal", public.get(format!("{}/", server().base)).send().unwrap().text().unwrap()),
+        ("portal by region", public.get(format!("{}/public?region=37", server().base)).send().unwrap().text().unwrap()),
+    ] {
+        assert_eq!(cards(&html), province, "{who}");
+        for city in count.keys().filter(|k| k.len() == 4) {
+            assert_eq!(child(&html, city), count[city], "{who}: {city}");
+        }
+    }
+}
+
 #[test]
 fn the_remaining_poor_agree_between_the_flows_and_the_state() {
     let c = login("province");
