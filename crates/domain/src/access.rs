@@ -100,6 +100,10 @@ impl Role {
             SetTargets => matches!(self, Role::ProvinceOfficial | Role::CityOfficial),
             // Who unmasked whose data, when: the province's administrators.
             ReadPiiAudit => self == Role::ProvinceOfficial,
+            // Policies are issued by the province, cities and counties (their officials and the
+            // industry departments draft; the officials of the issuing level approve).
+            DraftPolicies => matches!(self, Role::ProvinceOfficial | Role::CityOfficial | Role::CountyOfficial | Role::Department),
+            ReviewPolicies => matches!(self, Role::ProvinceOfficial | Role::CityOfficial | Role::CountyOfficial),
         }
     }
 
@@ -148,6 +152,10 @@ pub enum Action {
     SetTargets,
     /// 个人信息查阅记录.
     ReadPiiAudit,
+    /// 政策发布: draft a policy of one's own region (province, city, county; departments too).
+    DraftPolicies,
+    /// 政策发布: approve or return a draft of one's own region and publish, repeal or revise.
+    ReviewPolicies,
 }
 
 /// Which personal fields a role sees unmasked.

@@ -11,6 +11,7 @@ pub mod error;
 pub mod id_number;
 pub mod maps;
 pub mod money;
+pub mod policy;
 pub mod region;
 pub mod registry;
 

@@ -55,6 +55,7 @@ macro_rules! code_enum {
         impl utoipa::ToSchema for $name {}
     };
 }
+pub(crate) use code_enum;
 
 code_enum!(
     /// 致贫原因

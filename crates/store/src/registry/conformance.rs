@@ -1058,7 +1058,16 @@ macro_rules! conformance_tests {
             monitoring_workflow, transfer_workflow, recorded_household_monitoring, evaluation_equals_file_by_file,
             a_households_cases_survive_a_busy_village, concurrent_numbers_never_collide, corrupt_rows_are_errors,
             a_helper_lists_only_their_households_cases);
+        $crate::conformance_tests!(@policy $fresh; policy_lifecycle, policy_jurisdiction);
     };
+    (@policy $fresh:path; $($name:ident),*) => {$(
+        #[test]
+        fn $name() {
+            if let Some((_guard, store)) = $fresh() {
+                $crate::policy::conformance::$name(store);
+            }
+        }
+    )*};
     (@each $fresh:path; $($name:ident),*) => {$(
         #[test]
         fn $name() {
