@@ -12,11 +12,12 @@
 mod tokenizer;
 
 use fupin_domain::policy::DocNumber;
+use std::ops::Bound;
 use std::path::Path;
 use std::sync::Mutex;
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
-use tantivy::schema::{Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, STORED, STRING};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, INDEXED, STORED, STRING};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 pub use tokenizer::Segmenter;
@@ -44,6 +45,10 @@ pub struct IndexedPolicy {
     pub category: String,
     pub validity: String,
     pub level: String,
+    /// The issuing region's code.
+    pub issuer: String,
+    /// 发布日期 as YYYYMMDD.
+    pub published: u64,
 }
 
 /// A search: words and quoted phrases (all must match), or a 文号; optional filters by code.
@@ -53,6 +58,10 @@ pub struct SearchQuery {
     pub category: Option<String>,
     pub validity: Option<String>,
     pub level: Option<String>,
+    pub issuer: Option<String>,
+    /// 发布日期 from and to, inclusive, as YYYYMMDD.
+    pub from: Option<u64>,
+    pub to: Option<u64>,
     pub offset: usize,
     pub limit: usize,
 }
@@ -80,6 +89,8 @@ struct Fields {
     category: Field,
     validity: Field,
     level: Field,
+    issuer: Field,
+    published: Field,
 }
 
 pub struct PolicyIndex {
@@ -110,6 +121,8 @@ fn schema() -> (Schema, Fields) {
         category: b.add_text_field("category", STRING),
         validity: b.add_text_field("validity", STRING),
         level: b.add_text_field("level", STRING),
+        issuer: b.add_text_field("issuer", STRING),
+        published: b.add_u64_field("published", INDEXED),
     };
     (b.build(), fields)
 }
@@ -186,6 +199,8 @@ impl PolicyIndex {
         d.add_text(f.category, &p.category);
         d.add_text(f.validity, &p.validity);
         d.add_text(f.level, &p.level);
+        d.add_text(f.issuer, &p.issuer);
+        d.add_u64(f.published, p.published);
         d
     }
 
@@ -253,16 +268,24 @@ impl PolicyIndex {
                 }
             }
         }
-        for (field, value) in [(f.category, &q.category), (f.validity, &q.validity), (f.level, &q.level)] {
+        // Filters narrow what the words found; alone they find nothing (the store lists).
+        if must.is_empty() {
+            return Box::new(BooleanQuery::new(vec![]));
+        }
+        for (field, value) in [(f.category, &q.category), (f.validity, &q.validity), (f.level, &q.level), (f.issuer, &q.issuer)] {
             if let Some(v) = value {
                 must.push((Occur::Must, Box::new(TermQuery::new(Term::from_field_text(field, v), IndexRecordOption::Basic))));
             }
         }
+        if q.from.is_some() || q.to.is_some() {
+            let bound = |v: Option<u64>| v.map_or(Bound::Unbounded, |v| Bound::Included(Term::from_field_u64(f.published, v)));
+            must.push((Occur::Must, Box::new(RangeQuery::new(bound(q.from), bound(q.to)))));
+        }
         Box::new(BooleanQuery::new(must))
     }
 
-    /// Ranked hits with highlighted title and snippet. An empty query (no words, no filter)
-    /// finds nothing: listing everything is the store's job.
+    /// Ranked hits with highlighted title and snippet. A query without words finds nothing:
+    /// listing by filters alone is the store's job.
     pub fn search(&self, q: &SearchQuery) -> Result<SearchResult> {
         let query = self.query(q);
         if query.as_any().downcast_ref::<BooleanQuery>().is_some_and(|b| b.clauses().is_empty()) {

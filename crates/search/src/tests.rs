@@ -11,6 +11,8 @@ fn doc(id: &str, title: &str, number: Option<&str>, category: &str, body: &str) 
         category: category.into(),
         validity: "1".into(),
         level: "province".into(),
+        issuer: "37".into(),
+        published: 20160301 + id[1..].parse::<u64>().unwrap(),
     }
 }
 
@@ -140,6 +142,11 @@ fn filters_snippets_updates_and_pages() {
     assert!(t.hits[0].title_html.contains("<b>雨露计划</b>"), "{}", t.hits[0].title_html);
     let page2 = i.search(&SearchQuery { text: "雨露计划".into(), offset: 1, limit: 1, ..Default::default() }).unwrap();
     assert_eq!(page2.hits[0].id, "P9");
+    // By 发布日期 and issuer (P1 is 2016-03-02, P9 2016-03-10).
+    let dated = SearchQuery { text: "雨露计划".into(), from: Some(20160305), limit: 5, ..Default::default() };
+    assert_eq!(i.search(&dated).unwrap().hits.iter().map(|h| h.id.as_str()).collect::<Vec<_>>(), ["P9"]);
+    let elsewhere = SearchQuery { text: "雨露计划".into(), issuer: Some("3715".into()), limit: 5, ..Default::default() };
+    assert_eq!(i.search(&elsewhere).unwrap().total, 0);
     // A revision replaces the document in place; markup in the text is escaped.
     let mut p1 = corpus().remove(0);
     p1.body = "每生每年补助3500元<script>".into();
