@@ -1,6 +1,6 @@
 //! `fupin`: the one binary. `demo` builds the demo province if absent and serves it; `serve`
 //! serves an existing database; `ledger verify` recomputes every hash chain; the registry's
-//! `check`, `yearly`, `export` and `import`. Each group's code is in `cmd/`.
+//! `check`, `yearly`, `export` and `import`; `policy reindex`. Each group's code is in `cmd/`.
 
 mod cmd;
 
@@ -105,6 +105,20 @@ enum Cmd {
         #[command(subcommand)]
         cmd: LedgerCmd,
     },
+    /// 政策发布: the policies' full-text index.
+    Policy {
+        #[command(subcommand)]
+        cmd: PolicyCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum PolicyCmd {
+    /// Rebuild the search index (beside the data) from the published documents in the database.
+    Reindex {
+        #[command(flatten)]
+        db: Db,
+    },
 }
 
 #[derive(Subcommand)]
@@ -151,7 +165,7 @@ fn main() {
             if store.meta(cmd::DEMO_MARK)?.is_none() && store.meta("schema_version")?.is_none() {
                 anyhow::bail!("数据库未完成初始化");
             }
-            cmd::serve::serve(store, &listen, public_url.as_deref(), None)
+            cmd::serve::serve(store, &listen, public_url.as_deref(), None, &cmd::index_dir(&db))
         }),
         Cmd::Check { db, region, show } => cmd::open(&db).and_then(|store| cmd::registry::check(&*store, &region, show)),
         Cmd::Export { what: ExportCmd::Households { db, region, output } } => {
@@ -162,6 +176,9 @@ fn main() {
             cmd::open(&db).and_then(|store| cmd::registry::import(&*store, &file, &user))
         }
         Cmd::Ledger { cmd: LedgerCmd::Verify { db } } => cmd::open(&db).and_then(|store| cmd::ledger::verify(&*store)),
+        Cmd::Policy { cmd: PolicyCmd::Reindex { db } } => {
+            cmd::open(&db).and_then(|store| cmd::policy::reindex(store, &cmd::index_dir(&db)))
+        }
     };
     if let Err(e) = result {
         eprintln!("错误：{e:#}");

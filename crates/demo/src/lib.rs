@@ -8,5 +8,6 @@ pub mod calibration;
 pub mod divisions;
 pub mod generate;
 pub mod names;
+pub mod policies;
 
 pub use build::{build, BuildOptions, BuildReport, DemoAccount};

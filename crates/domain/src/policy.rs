@@ -128,7 +128,7 @@ pub struct PolicyDraft {
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub expires_on: Option<Date>,
     pub body: String,
-    /// The higher-level policy this one implements (its id).
+    /// The policy this one implements (its id): of the issuer's own region or one above.
     pub implements: Option<String>,
 }
 

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod error;
 pub mod maps;
 pub mod platform;
+pub mod policy;
 pub mod registry;
 pub mod routes;
 pub mod ui;
@@ -73,6 +74,10 @@ pub struct AppState {
     reports: Mutex<Vec<(String, Vec<u8>)>>,
     /// 数据核查 runs in progress, by region, with their start.
     pub check_jobs: Mutex<HashMap<String, Instant>>,
+    /// The published policies' full-text index (derived from the store; see `policy::index`).
+    pub policy_index: fupin_search::PolicyIndex,
+    /// A rebuild of that index in progress: (documents done, documents in all).
+    pub index_rebuild: Mutex<Option<(usize, usize)>>,
 }
 
 impl AppState {
@@ -83,6 +88,26 @@ impl AppState {
     /// `secure_cookies`: the platform is served over TLS (its public URL is `https://…`), so
     /// cookies are marked `Secure` and never travel in clear text.
     pub fn with_cookies(store: Arc<dyn Store>, as_of: Date, demo_mode: bool, secure_cookies: bool) -> Arc<AppState> {
+        AppState::with_index(store, as_of, demo_mode, secure_cookies, None)
+    }
+
+    /// `index_dir`: where the policies' search index is kept (beside the data); in memory when
+    /// none is given or the folder cannot be used (it is rebuilt from the store either way).
+    pub fn with_index(
+        store: Arc<dyn Store>,
+        as_of: Date,
+        demo_mode: bool,
+        secure_cookies: bool,
+        index_dir: Option<&std::path::Path>,
+    ) -> Arc<AppState> {
+        let on_disk = index_dir.and_then(|d| match fupin_search::PolicyIndex::open(d) {
+            Ok(i) => Some(i),
+            Err(e) => {
+                tracing::warn!(dir = %d.display(), error = %e, "policy index kept in memory");
+                None
+            }
+        });
+        let policy_index = on_disk.unwrap_or_else(|| fupin_search::PolicyIndex::in_ram().expect("an index in memory"));
         Arc::new(AppState {
             store,
             clock: std::sync::RwLock::new(as_of),
@@ -92,6 +117,8 @@ impl AppState {
             login_failures: Mutex::new(HashMap::new()),
             reports: Mutex::new(vec![]),
             check_jobs: Mutex::new(HashMap::new()),
+            policy_index,
+            index_rebuild: Mutex::new(None),
         })
     }
 
@@ -151,5 +178,8 @@ pub async fn blocking<T: Send + 'static>(
 
 /// Serves until the process is stopped.
 pub async fn serve(state: Arc<AppState>, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    // The search index catches up with the store in the background; searches answer from the
+    // store's list (and say so) until it has.
+    policy::index::refresh_in_background(&state);
     axum::serve(listener, routes::router(state)).await
 }

@@ -53,6 +53,18 @@ fn registry_api() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(yearly::get_yearly))
 }
 
+fn policy_api() -> OpenApiRouter<Arc<AppState>> {
+    use crate::policy::api;
+    OpenApiRouter::new()
+        .routes(routes!(api::list))
+        .routes(routes!(api::get_public))
+        .routes(routes!(api::draft))
+        .routes(routes!(api::edit))
+        .routes(routes!(api::submit))
+        .routes(routes!(api::review))
+        .routes(routes!(api::repeal))
+}
+
 fn maps_api() -> OpenApiRouter<Arc<AppState>> {
     OpenApiRouter::new()
         .routes(routes!(maps::api::get_region))
@@ -64,7 +76,7 @@ fn maps_api() -> OpenApiRouter<Arc<AppState>> {
 
 /// The JSON API of every function, with its OpenAPI document.
 pub fn openapi_router() -> OpenApiRouter<Arc<AppState>> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(platform_api()).merge(registry_api()).merge(maps_api())
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(platform_api()).merge(registry_api()).merge(maps_api()).merge(policy_api())
 }
 
 fn platform_pages() -> Router<Arc<AppState>> {
@@ -117,6 +129,15 @@ fn registry_pages() -> Router<Arc<AppState>> {
         )
 }
 
+fn policy_pages() -> Router<Arc<AppState>> {
+    use crate::policy::pages;
+    Router::new()
+        .route("/public/policies", get(pages::list_page))
+        .route("/public/policies/{id}", get(pages::doc))
+        .route("/policies", get(pages::desk).post(pages::create))
+        .route("/policies/{id}/{action}", post(pages::act))
+}
+
 fn maps_pages() -> Router<Arc<AppState>> {
     Router::new()
         .route("/regions/{code}", get(maps::pages::region_page))
@@ -140,6 +161,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(platform_pages())
         .merge(registry_pages())
         .merge(maps_pages())
+        .merge(policy_pages())
         .layer(middleware::from_fn_with_state(state.clone(), ops::count_requests))
         .layer(middleware::from_fn(crate::error::uniform_errors))
         .layer(middleware::from_fn(ops::security_headers))

@@ -44,6 +44,8 @@ fn build_sqlite(db: &Db, opts: &BuildOptions, password: &str, mark: &str) -> any
     {
         let store = SqlStore::new(Sqlite::open(&partial)?, Rules::default())?;
         create_accounts(&store, &report, password)?;
+        let n = fupin_demo::policies::seed_demo(&store, opts.as_of)?;
+        println!("  政策文件 {n} 件（省、市、县，经起草、送审、审核发布）");
         store.set_meta("as_of", &opts.as_of.to_string())?;
         store.set_meta(DEMO_MARK, mark)?;
         store.exec_raw("PRAGMA wal_checkpoint(TRUNCATE)").ok();
@@ -60,6 +62,8 @@ fn build_pg(url: &str, opts: &BuildOptions, password: &str, mark: &str) -> anyho
     let report = fupin_demo::build(&pg, opts)?;
     let store = SqlStore::new(pg, Rules::default())?;
     create_accounts(&store, &report, password)?;
+    let n = fupin_demo::policies::seed_demo(&store, opts.as_of)?;
+    println!("  政策文件 {n} 件（省、市、县，经起草、送审、审核发布）");
     store.set_meta("as_of", &opts.as_of.to_string())?;
     store.set_meta(DEMO_MARK, mark)?;
     Ok(report)
@@ -103,7 +107,7 @@ pub fn demo(db: &Db, scale: f64, as_of: &str, password: &str, no_serve: bool, li
                 .filter_map(|u| store.user(u).ok().flatten())
                 .map(|u| (u.username.clone(), u.display_name.clone(), format!("{}，{}", u.role.label(), u.region)))
                 .collect();
-        super::serve::serve(store, listen, None, Some((&accounts, password)))?;
+        super::serve::serve(store, listen, None, Some((&accounts, password)), &index_dir(db))?;
     }
     Ok(())
 }

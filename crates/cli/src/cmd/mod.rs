@@ -3,6 +3,7 @@
 
 pub mod demo;
 pub mod ledger;
+pub mod policy;
 pub mod registry;
 pub mod serve;
 
@@ -26,6 +27,11 @@ pub struct Db {
 pub const DB_FILE: &str = "fupin.db";
 /// Marks a database whose demo build finished; its value records the options used.
 pub const DEMO_MARK: &str = "demo_complete";
+
+/// The policies' search index, derived from the database and kept beside it.
+pub fn index_dir(db: &Db) -> PathBuf {
+    db.data.join("policy-index")
+}
 
 pub fn sqlite_path(db: &Db) -> PathBuf {
     db.data.join(DB_FILE)

@@ -19,7 +19,13 @@ fn listen_banner(listen: &str, accounts: &Accounts, password: &str) {
 /// Serves until the process is stopped. Everything that reads the store happens here, before
 /// the async runtime starts: the PostgreSQL client is blocking and may not be called from async
 /// code (inside the server every store call runs on a blocking thread).
-pub fn serve(store: Arc<dyn Store>, listen: &str, public_url: Option<&str>, banner: Option<(&Accounts, &str)>) -> anyhow::Result<()> {
+pub fn serve(
+    store: Arc<dyn Store>,
+    listen: &str,
+    public_url: Option<&str>,
+    banner: Option<(&Accounts, &str)>,
+    index_dir: &std::path::Path,
+) -> anyhow::Result<()> {
     let secure = match public_url {
         None => false,
         Some(u) if u.starts_with("https://") => true,
@@ -28,7 +34,7 @@ pub fn serve(store: Arc<dyn Store>, listen: &str, public_url: Option<&str>, bann
     };
     let as_of: Date = business_date(&*store)?;
     let demo_mode = store.meta(DEMO_MARK)?.is_some();
-    let state = fupin_web::AppState::with_cookies(store, as_of, demo_mode, secure);
+    let state = fupin_web::AppState::with_index(store, as_of, demo_mode, secure, Some(index_dir));
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("无法监听{listen}"))?;

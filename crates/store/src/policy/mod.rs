@@ -220,8 +220,10 @@ impl<B: Backend> PolicyStore for SqlStore<B> {
                 let h = load(tx, higher)?
                     .filter(|h| h.is_public())
                     .ok_or_else(|| DomainError::new("policy.implements", format!("所落实的上级文件{higher}不存在或未发布")))?;
-                if !h.issuer_region.contains(&caller.scope.region) || h.issuer_region == caller.scope.region {
-                    return Err(DomainError::new("policy.implements", "所落实的文件应由上级地区发布").into());
+                // A document carries out one of its own region's (a measure under the region's
+                // plan) or of a region above; never a neighbour's.
+                if !h.issuer_region.contains(&caller.scope.region) {
+                    return Err(DomainError::new("policy.implements", "所落实的文件应由本级或上级地区发布").into());
                 }
             }
             if let Some(old) = revises {

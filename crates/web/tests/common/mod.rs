@@ -95,6 +95,7 @@ fn start() -> Server {
         }
     };
     store.set_meta("as_of", "2017-06-30").unwrap();
+    fupin_demo::policies::seed_demo(&*store, Date::new(2017, 6, 30).unwrap()).expect("the demo's policies publish");
     let hash = fupin_web::auth::hash_password(PASSWORD);
     let mut users: Vec<UserRecord> = report.accounts.iter().map(|a| a.user_record(&*store, &hash).unwrap()).collect();
     // Officials of another county (莘县) and another city (济南), for the jurisdiction probes.

@@ -100,6 +100,9 @@ const UNSCOPED: &[(&str, &str, &str)] = &[
     ("delete", "/api/v1/session", "logging out ends one's own session"),
     ("get", "/api/v1/public/notices", "public notices are public"),
     ("post", "/api/v1/public/notices/{case_id}/objections", "anyone may object during a notice"),
+    ("get", "/api/v1/public/policies", "published policies are public"),
+    ("get", "/api/v1/public/policies/{id}", "published policies are public"),
+    ("post", "/api/v1/policies", "a draft is always of the caller's own region (the store sets it)"),
 ];
 
 /// Figures with no personal data, open to every logged-in role in its region (donors too).
@@ -121,6 +124,13 @@ fn every_operation_of_the_openapi_document_refuses_other_jurisdictions() {
         .open_case(&village, fupin_domain::registry::lifecycle::CaseKind::Removal, Some(&free.id), None, "探测用", "2017-06-30")
         .unwrap();
     let file = serde_json::to_value(fupin_store::conformance::sample_household(village_user.region.as_str(), 9801, 2)).unwrap();
+    // A draft of 阳谷县, which no other region may see or move.
+    let yanggu = fupin_web::auth::caller_of(&store.user("yanggu").unwrap().unwrap());
+    let policy_draft = fupin_store::policy::conformance::sample_draft("探测用草稿", None);
+    let draft = store.draft_policy(&yanggu, &policy_draft, None, "2017-06-30").unwrap();
+    let draft_body = serde_json::to_value(&policy_draft).unwrap();
+    let mut edit = draft_body.clone();
+    edit["expected_version"] = json!(draft.version);
     let bodies: Vec<(&str, Value)> = vec![
         ("/api/v1/households/{id}/changes", json!({"expected_version": 1, "change": {"kind": "remove_measure", "no": 1}})),
         ("/api/v1/households/{id}/exit", json!({})),
@@ -135,12 +145,17 @@ fn every_operation_of_the_openapi_document_refuses_other_jurisdictions() {
         ("/api/v1/objections/{id}/resolve", json!({"upheld": false, "resolution": "探测"})),
         ("/api/v1/clock", json!({"days": 1})),
         ("/api/v1/checks/runs", json!({})),
+        ("/api/v1/policies/{id}", edit),
+        ("/api/v1/policies/{id}/submit", json!({"expected_version": draft.version})),
+        ("/api/v1/policies/{id}/review", json!({"expected_version": draft.version, "approve": true})),
+        ("/api/v1/policies/{id}/repeal", json!({"expected_version": draft.version, "note": "探测"})),
     ];
     let fill = |path: &str, name: &str| -> String {
         match name {
             "id" if path.starts_with("/api/v1/households/") => hid.clone(),
             "id" if path.starts_with("/api/v1/cases/") => case.id.clone(),
             "id" if path.starts_with("/api/v1/objections/") => format!("{}-O1", case.id),
+            "id" if path.starts_with("/api/v1/policies/") => draft.id.clone(),
             "code" => "371521".into(),
             "map" => "distribution".into(),
             _ => panic!("the probe has no sample for parameter {{{name}}} of {path}: teach it one"),
@@ -1511,4 +1526,152 @@ fn the_remaining_poor_agree_between_the_flows_and_the_state() {
     }
     let (_, past) = get(&c, "/api/v1/maps/dynamics/37?metric=remaining&period=2016");
     assert_eq!(past["metric_label"], "2016年末剩余贫困人口");
+}
+
+/// Waits until the policy index has caught up with the store (it is rebuilt in the background
+/// when the server starts).
+fn policy_index_ready() {
+    for _ in 0..200 {
+        let (_, l) = get(&client(), "/api/v1/public/policies?q=%E6%89%B6%E8%B4%AB");
+        if l["full_text"] == true {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("the policy index was not built");
+}
+
+/// The public finds policies without logging in: full-text search with highlighted words, a
+/// 文号 exactly, filters; a document with its dates, text, revision chain and history; nothing
+/// unpublished.
+#[test]
+fn the_public_searches_policies_and_reads_them_without_login() {
+    policy_index_ready();
+    let c = client();
+    let (s, l) = get(&c, "/api/v1/public/policies?q=%E9%9B%A8%E9%9C%B2%E8%AE%A1%E5%88%92");
+    assert_eq!(s, 200);
+    let items = l["items"].as_array().unwrap();
+    assert!(items.len() >= 2 && l["full_text"] == true, "{l}");
+    assert!(items[0]["title"].as_str().unwrap().contains("雨露计划"), "the title match ranks first: {l}");
+    assert!(items.iter().all(|i| i["snippet"].as_str().unwrap().contains("<b>") || i["title_html"].as_str().unwrap().contains("<b>")), "{l}");
+    // The 2016 text was revised in 2017: both are public, each says what became of it.
+    let old = items.iter().find(|i| i["doc_number"] == "鲁扶贫办发〔2016〕5号").expect("the 2016 notice");
+    assert_eq!(old["validity"], "已修订");
+    let page = c.get(format!("{}/public/policies/{}", server().base, old["id"].as_str().unwrap())).send().unwrap().text().unwrap();
+    assert!(page.contains("id=\"doc-validity\"") && page.contains("关于调整雨露计划职业教育补助标准的通知"), "links to the version in force");
+    assert!(page.contains("每生每年3000元") && page.contains("审核通过并发布") && page.contains("被修订"), "its text and history");
+    assert!(!page.contains("policy-approve") && !page.contains("policy-repeal"), "no actions for the public");
+    // A 文号, in any bracket form, finds its document only.
+    let (_, n) = get(&c, "/api/v1/public/policies?q=%E9%B2%81%E5%8F%91%5B2015%5D25%E5%8F%B7");
+    assert_eq!((n["total"].as_i64(), n["items"][0]["doc_number"].as_str()), (Some(1), Some("鲁发〔2015〕25号")));
+    // Filters: county documents only; in force only; a bad level is refused in Chinese.
+    let (_, county) = get(&c, "/api/v1/public/policies?level=county");
+    assert!(county["total"].as_i64().unwrap() > 100, "each county publishes: {}", county["total"]);
+    assert!(county["items"].as_array().unwrap().iter().all(|i| i["issuer_region"].as_str().unwrap().len() == 6));
+    let (_, repealed) = get(&c, "/api/v1/public/policies?validity=4");
+    assert_eq!(repealed["total"], 1, "the 2016 yearly-update notice");
+    let (s, e) = get(&c, "/api/v1/public/policies?level=village");
+    assert_eq!((s, e["error"]["code"].as_str()), (400, Some("policy.level")));
+    let html = c.get(format!("{}/public/policies?level=village", server().base)).send().unwrap().text().unwrap();
+    assert!(html.contains("id=\"policy-error\""), "the page says what is wrong");
+    // The page: search box, highlighted results, a pager, and why a list is empty.
+    let html = c.get(format!("{}/public/policies?q=%E5%A4%A7%E7%97%85%E4%BF%9D%E9%99%A9", server().base)).send().unwrap().text().unwrap();
+    assert!(html.contains("id=\"policy-search\"") && html.contains("<b>大病保险</b>") && html.contains("id=\"nav-public-policies\""), "search page");
+    let none = c.get(format!("{}/public/policies?q=%E5%AE%87%E5%AE%99%E9%A3%9E%E8%88%B9", server().base)).send().unwrap().text().unwrap();
+    assert!(none.contains("id=\"no-policies\""), "an empty result says why");
+    let all = c.get(format!("{}/public/policies", server().base)).send().unwrap().text().unwrap();
+    assert!(all.contains("按发布日期排列") && all.contains("id=\"next\""), "the list pages");
+    // The portal links to the policies.
+    assert!(c.get(format!("{}/", server().base)).send().unwrap().text().unwrap().contains("href=\"/public/policies\""));
+}
+
+/// A county's official drafts, submits and publishes a policy through the pages; the search finds
+/// it at once; a refused form keeps what was typed; other regions see no draft and move nothing;
+/// a department drafts for its county but does not publish.
+#[test]
+fn officials_publish_policies_through_the_desk_and_the_search_finds_them() {
+    policy_index_ready();
+    let c = login("yanggu");
+    let desk = c.get(format!("{}/policies", server().base)).send().unwrap().text().unwrap();
+    assert!(desk.contains("id=\"policy-form\"") && desk.contains("id=\"above\""), "the desk lists the higher levels' documents");
+    let csrf = csrf_of(&c, "/policies");
+    let form = |number: &str, title: &str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("title", title.to_string()),
+            ("issuer_unit", "阳谷县扶贫开发领导小组办公室".into()),
+            ("doc_number", number.into()),
+            ("category", "01".into()),
+            ("written_on", "2017-06-20".into()),
+            ("body", "在阳谷县推广蘑菇种植合作社，带动贫困户入社分红。".into()),
+        ]
+    };
+    // A malformed 文号: the field is marked and what was typed is kept.
+    let bad = c.post(format!("{}/policies", server().base)).form(&form("阳扶办发2017第3号", "阳谷县蘑菇产业扶贫实施办法")).send().unwrap().text().unwrap();
+    assert!(bad.contains("id=\"policy-error\"") && bad.contains("发文字号"), "refused");
+    assert!(bad.contains("value=\"阳谷县蘑菇产业扶贫实施办法\"") && bad.contains("aria-invalid=\"true\""), "kept and marked");
+    let r = c.post(format!("{}/policies", server().base)).form(&form("阳扶办发〔2017〕3号", "阳谷县蘑菇产业扶贫实施办法")).send().unwrap();
+    assert_eq!(r.status(), 303);
+    let at = r.headers()["location"].to_str().unwrap().to_string();
+    let id = at.rsplit('/').next().unwrap().to_string();
+    assert!(id.starts_with("P371521-"), "{id}");
+    // Unpublished: the county sees it; the public and a neighbour do not.
+    let page = c.get(format!("{}{at}", server().base)).send().unwrap().text().unwrap();
+    assert!(page.contains("id=\"doc-state\"") && page.contains("id=\"policy-submit\""), "a draft with its actions");
+    assert_eq!(client().get(format!("{}{at}", server().base)).send().unwrap().status(), 404);
+    assert_eq!(get(&client(), &format!("/api/v1/public/policies/{id}")).0, 404);
+    assert_eq!(login("shenxian").get(format!("{}{at}", server().base)).send().unwrap().status(), 404);
+    let version = |html: &str| html.split("name=\"version\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let act = |action: &str, page: &str, extra: &[(&str, &str)]| {
+        let mut f: Vec<(&str, String)> = vec![("csrf", csrf_of(&c, &at)), ("version", version(page))];
+        f.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
+        c.post(format!("{}/policies/{id}/{action}", server().base)).form(&f).send().unwrap().text().unwrap()
+    };
+    let page = act("submit", &page, &[]);
+    assert!(page.contains("已送审") && page.contains("id=\"policy-approve\""), "in review");
+    let page = act("approve", &page, &[]);
+    assert!(page.contains("审核通过，已发布") && page.contains("id=\"policy-repeal\""), "published");
+    let (_, found) = get(&client(), "/api/v1/public/policies?q=%E8%98%91%E8%8F%87");
+    assert_eq!(found["items"][0]["id"], id.as_str(), "the search finds it at once: {found}");
+    assert!(found["items"][0]["snippet"].as_str().unwrap().contains("<b>蘑菇</b>"));
+    // Published: the neighbour reads it, but may not repeal it; the county repeals it in part.
+    let (s, _) = get(&login("shenxian"), &format!("/api/v1/public/policies/{id}"));
+    assert_eq!(s, 200);
+    let (_, doc) = get(&client(), &format!("/api/v1/public/policies/{id}"));
+    let r = login("shenxian")
+        .post(format!("{}/api/v1/policies/{id}/repeal", server().base))
+        .json(&json!({"expected_version": doc["version"], "note": "x"}))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let page = act("partly_repeal", &page, &[("note", "第二条由新办法取代")]);
+    assert!(page.contains("部分废止"), "marked");
+    let (_, found) = get(&client(), "/api/v1/public/policies?q=%E8%98%91%E8%8F%87&validity=3");
+    assert_eq!(found["total"], 1, "the index follows the repeal");
+    // The department drafts for its county; only the county's officials publish.
+    let dept = login("department");
+    let (s, d) = {
+        let r = dept
+            .post(format!("{}/api/v1/policies", server().base))
+            .json(&json!({"title": "阳谷县健康扶贫家庭医生签约服务方案", "issuer_unit": "阳谷县卫生和计划生育局", "doc_number": "阳卫发〔2017〕8号",
+                "category": "06", "written_on": "2017-06-25", "body": "为建档立卡贫困人口提供家庭医生签约服务。", "implements": null, "effective_on": null, "expires_on": null}))
+            .send()
+            .unwrap();
+        (r.status().as_u16(), r.json::<Value>().unwrap())
+    };
+    assert_eq!(s, 200, "{d}");
+    let did = d["id"].as_str().unwrap();
+    let r = dept.post(format!("{}/api/v1/policies/{did}/submit", server().base)).json(&json!({"expected_version": d["version"]})).send().unwrap();
+    assert_eq!(r.status(), 200);
+    let sent: Value = r.json().unwrap();
+    let r = dept.post(format!("{}/api/v1/policies/{did}/review", server().base)).json(&json!({"expected_version": sent["version"], "approve": true})).send().unwrap();
+    assert_eq!(r.status(), 403, "a department does not publish");
+    assert!(c.get(format!("{}/policies", server().base)).send().unwrap().text().unwrap().contains("阳谷县健康扶贫家庭医生签约服务方案"), "on the county's desk");
+    // Roles that issue no policies have no desk and no link to it; everyone has the documents.
+    for user in ["village", "township", "helper", "donor", "evaluator"] {
+        let u = login(user);
+        assert_eq!(u.get(format!("{}/policies", server().base)).send().unwrap().status(), 403, "{user}");
+        let home = u.get(format!("{}/", server().base)).send().unwrap().text().unwrap();
+        assert!(!home.contains("href=\"/policies\"") && home.contains("href=\"/public/policies\""), "{user}");
+    }
 }
