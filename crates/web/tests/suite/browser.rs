@@ -405,6 +405,9 @@ async fn every_role_walks_its_menu_on_a_desktop_and_a_phone() {
                     }
                     assert_eq!(overflow(&c).await?, 0, "{user} {href} at {w}px");
                     assert_eq!(console_errors(&c).await?, Vec::<String>::new(), "{user} {href}: console errors");
+                    if href == "/policies" && user == "yanggu" {
+                        std::fs::write(shots.join(format!("policy-desk-{user}-{w}.png")), c.screenshot().await?).unwrap();
+                    }
                 }
                 // The household file a village official and a helper work on, at both widths.
                 if user == "village" || user == "helper" {
@@ -435,6 +438,28 @@ async fn every_role_walks_its_menu_on_a_desktop_and_a_phone() {
         c.find(Locator::Id("nav-public-notices")).await?.click().await?;
         c.wait().for_element(Locator::Id("notice-regions")).await?;
         std::fs::write(shots.join("notices-pick-390.png"), c.screenshot().await?).unwrap();
+        // The visitor searches the policies on the phone and opens the first hit.
+        c.find(Locator::Id("nav-public-policies")).await?.click().await?;
+        c.wait().for_element(Locator::Id("policy-q")).await?;
+        c.find(Locator::Id("policy-q")).await?.send_keys("雨露计划").await?;
+        c.find(Locator::Id("policy-go")).await?.click().await?;
+        c.wait().for_element(Locator::Css("#policies li b, #index-building")).await?;
+        // The index may still be building right after the server started: wait for it.
+        for _ in 0..100 {
+            if c.find(Locator::Css("#policies li b")).await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            c.refresh().await?;
+        }
+        assert_eq!(overflow(&c).await?, 0, "policy search at 390px");
+        assert_eq!(console_errors(&c).await?, Vec::<String>::new(), "policy search: console errors");
+        std::fs::write(shots.join("policies-search-390.png"), c.screenshot().await?).unwrap();
+        c.find(Locator::Css("#policies li a.policy-title")).await?.click().await?;
+        c.wait().for_element(Locator::Id("doc-title")).await?;
+        assert!(c.find(Locator::Id("doc-body")).await?.text().await?.contains("雨露计划"));
+        assert_eq!(overflow(&c).await?, 0, "a policy at 390px");
+        std::fs::write(shots.join("policy-390.png"), c.screenshot().await?).unwrap();
         Ok(())
     }
     .await;
