@@ -59,6 +59,8 @@ pub struct SearchQuery {
     pub validity: Option<String>,
     pub level: Option<String>,
     pub issuer: Option<String>,
+    /// Issued by any of these regions (a region and those above it: what applies to it).
+    pub issuer_any: Vec<String>,
     /// 发布日期 from and to, inclusive, as YYYYMMDD.
     pub from: Option<u64>,
     pub to: Option<u64>,
@@ -276,6 +278,19 @@ impl PolicyIndex {
             if let Some(v) = value {
                 must.push((Occur::Must, Box::new(TermQuery::new(Term::from_field_text(field, v), IndexRecordOption::Basic))));
             }
+        }
+        if !q.issuer_any.is_empty() {
+            let any: Vec<(Occur, Box<dyn Query>)> = q
+                .issuer_any
+                .iter()
+                .map(|r| {
+                    (
+                        Occur::Should,
+                        Box::new(TermQuery::new(Term::from_field_text(f.issuer, r), IndexRecordOption::Basic)) as Box<dyn Query>,
+                    )
+                })
+                .collect();
+            must.push((Occur::Must, Box::new(BooleanQuery::new(any))));
         }
         if q.from.is_some() || q.to.is_some() {
             let bound = |v: Option<u64>| v.map_or(Bound::Unbounded, |v| Bound::Included(Term::from_field_u64(f.published, v)));

@@ -147,6 +147,8 @@ fn filters_snippets_updates_and_pages() {
     assert_eq!(i.search(&dated).unwrap().hits.iter().map(|h| h.id.as_str()).collect::<Vec<_>>(), ["P9"]);
     let elsewhere = SearchQuery { text: "雨露计划".into(), issuer: Some("3715".into()), limit: 5, ..Default::default() };
     assert_eq!(i.search(&elsewhere).unwrap().total, 0);
+    let applies = SearchQuery { text: "雨露计划".into(), issuer_any: vec!["3715".into(), "37".into()], limit: 5, ..Default::default() };
+    assert_eq!(i.search(&applies).unwrap().total, 2, "the province's documents apply to its cities");
     // A revision replaces the document in place; markup in the text is escaped.
     let mut p1 = corpus().remove(0);
     p1.body = "每生每年补助3500元<script>".into();

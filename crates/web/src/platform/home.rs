@@ -18,6 +18,8 @@ use std::sync::Arc;
 
 /// To-dos listed on the landing page; the case list has the rest.
 const TODO_SHOWN: usize = 20;
+/// Policies in force listed on a front page (the rest behind a link).
+const POLICIES_SHOWN: usize = 6;
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -40,6 +42,9 @@ struct HomePage {
     cases: Vec<Case>,
     /// What the role does here, in one sentence.
     intro: &'static str,
+    /// The newest policies in force for the user's region, and how many apply to it.
+    policies: Vec<fupin_domain::policy::Policy>,
+    policies_total: i64,
 }
 
 fn intro(role: Role) -> &'static str {
@@ -49,7 +54,7 @@ fn intro(role: Role) -> &'static str {
         }
         Role::VillageOfficial => "本村贫困户档案、待办业务和脱贫进度；档案的建立、修改和业务申请在此办理。",
         Role::Helper => "您结对帮扶的贫困户：查看档案、帮扶措施和正在办理的业务。",
-        Role::Department => "本地区贫困人口概况；部门惠民政策落实记录将随政策发布功能上线，在此列出。",
+        Role::Department => "本地区贫困人口概况和适用的扶贫政策；本部门可在“政策发布”起草政策文件，部门惠民政策落实记录上线后在此列出。",
         Role::Donor => "全省脱贫进度一览。供需对接（困难群众需求与爱心捐赠点对点对接）上线后，在此列出已审核发布的需求和您的捐赠记录。",
         Role::Evaluator => "受托评估地区的贫困人口和退出情况；成效评估（抽样、入户核查、评估报告）上线后，评估任务在此列出。",
     }
@@ -80,10 +85,16 @@ async fn landing(state: &Arc<AppState>, a: Auth) -> Result<HomePage, ApiError> {
             (None, 0)
         };
         let cases = if helper { s.cases(&caller, &region, true)? } else { vec![] };
-        Ok((figures, todos, households, no_measure, cases))
+        let q = fupin_store::PolicyQuery { applies_to: Some(region.clone()), validity: None, per_page: 30, ..Default::default() };
+        let policies = s.policies(Some(&caller), &q)?;
+        Ok((figures, todos, households, no_measure, cases, policies))
     })
     .await?;
-    let (figures, mut todos, households, no_measure, cases) = loaded;
+    let (figures, mut todos, households, no_measure, cases, policies) = loaded;
+    let today = state.today();
+    let policies_total = policies.total;
+    let policies: Vec<fupin_domain::policy::Policy> =
+        policies.items.into_iter().filter(|p| p.in_force_on(today)).take(POLICIES_SHOWN).collect();
     let todo_total = todos.len();
     todos.truncate(TODO_SHOWN);
     let (households, households_total) = match households {
@@ -107,6 +118,8 @@ async fn landing(state: &Arc<AppState>, a: Auth) -> Result<HomePage, ApiError> {
         no_measure,
         cases,
         intro: intro(role),
+        policies,
+        policies_total,
     })
 }
 

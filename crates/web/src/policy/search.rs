@@ -19,6 +19,8 @@ pub struct ListParams {
     pub level: Option<String>,
     /// The issuing region's code.
     pub issuer: Option<String>,
+    /// Documents that apply to this region: issued by it or by a region above it.
+    pub region: Option<String>,
     /// 主题分类 code.
     pub category: Option<String>,
     /// 有效性 code.
@@ -64,6 +66,7 @@ pub const PER_PAGE: u32 = 20;
 pub struct Filters {
     pub level: Option<Level>,
     pub issuer: Option<RegionCode>,
+    pub region: Option<RegionCode>,
     pub category: Option<Category>,
     pub validity: Option<Validity>,
     pub from: Option<Date>,
@@ -84,6 +87,7 @@ pub fn filters(p: &ListParams) -> Result<Filters, ApiError> {
     Ok(Filters {
         level,
         issuer: given(&p.issuer).map(|r| RegionCode::parse(&r)).transpose()?,
+        region: given(&p.region).map(|r| RegionCode::parse(&r)).transpose()?,
         category: given(&p.category).map(|c| Category::parse(&c)).transpose()?,
         validity: given(&p.validity).map(|v| Validity::parse(&v)).transpose()?,
         from: date(given(&p.from))?,
@@ -127,6 +131,7 @@ pub async fn search(state: &Arc<AppState>, p: &ListParams) -> Result<PolicyList,
             validity: f.validity.map(|v| v.code().to_string()),
             level: f.level.map(|l| l.as_str().to_string()),
             issuer: f.issuer.as_ref().map(|r| r.to_string()),
+            issuer_any: f.region.as_ref().map(|r| r.ancestors_and_self().iter().map(|a| a.to_string()).collect()).unwrap_or_default(),
             from: f.from.map(yyyymmdd),
             to: f.to.map(yyyymmdd),
             offset: ((page - 1) * PER_PAGE) as usize,
@@ -150,6 +155,7 @@ pub async fn search(state: &Arc<AppState>, p: &ListParams) -> Result<PolicyList,
     let q = PolicyQuery {
         level: f.level,
         issuer: f.issuer,
+        applies_to: f.region,
         category: f.category,
         validity: f.validity,
         from: f.from,

@@ -1581,6 +1581,14 @@ fn the_public_searches_policies_and_reads_them_without_login() {
     assert!(none.contains("id=\"no-policies\""), "an empty result says why");
     let all = c.get(format!("{}/public/policies", server().base)).send().unwrap().text().unwrap();
     assert!(all.contains("按发布日期排列") && all.contains("id=\"next\""), "the list pages");
+    // What applies to a village: its county's, city's and province's documents, and no other.
+    let (_, here) = get(&c, "/api/v1/public/policies?region=371521100001&page=1");
+    let issuers: Vec<&str> = here["items"].as_array().unwrap().iter().map(|i| i["issuer_region"].as_str().unwrap()).collect();
+    assert!(issuers.iter().all(|r| "371521100001".starts_with(r)) && issuers.contains(&"371521"), "{issuers:?}");
+    let (_, words_here) = get(&c, "/api/v1/public/policies?q=%E8%84%B1%E8%B4%AB%E6%94%BB%E5%9D%9A&region=371522");
+    assert!(words_here["items"].as_array().unwrap().iter().all(|i| "371522".starts_with(i["issuer_region"].as_str().unwrap())), "{words_here}");
+    let home = login("village").get(format!("{}/", server().base)).send().unwrap().text().unwrap();
+    assert!(home.contains("id=\"home-policies\"") && home.contains("href=\"/public/policies?region=371521"), "the front page lists the policies in force here");
     // The portal links to the policies.
     assert!(c.get(format!("{}/", server().base)).send().unwrap().text().unwrap().contains("href=\"/public/policies\""));
 }
