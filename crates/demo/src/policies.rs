@@ -246,20 +246,48 @@ pub fn seed_demo(store: &dyn Store, as_of: Date) -> Result<usize, StoreError> {
 
 /// Topics of the benchmark corpus: a title stem, the category, and sentences the body draws on.
 const TOPICS: &[(&str, Category, &[&str])] = &[
-    ("雨露计划职业教育补助", Category::Education, &["对建档立卡贫困家庭子女接受中高等职业教育的，实施雨露计划补助。", "补助资金按学年发放到户，由县级扶贫部门审核。"]),
-    ("富民农户贷", Category::Finance, &["向有发展能力的贫困户发放富民农户贷，免抵押、免担保。", "财政按基准利率全额贴息，设立风险补偿金。"]),
-    ("大病保险倾斜", Category::Health, &["贫困人口大病保险起付线降低，年度最高支付限额提高。", "县域内住院先诊疗后付费，医疗救助对剩余部分给予补助。"]),
+    (
+        "雨露计划职业教育补助",
+        Category::Education,
+        &["对建档立卡贫困家庭子女接受中高等职业教育的，实施雨露计划补助。", "补助资金按学年发放到户，由县级扶贫部门审核。"],
+    ),
+    (
+        "富民农户贷",
+        Category::Finance,
+        &["向有发展能力的贫困户发放富民农户贷，免抵押、免担保。", "财政按基准利率全额贴息，设立风险补偿金。"],
+    ),
+    (
+        "大病保险倾斜",
+        Category::Health,
+        &["贫困人口大病保险起付线降低，年度最高支付限额提高。", "县域内住院先诊疗后付费，医疗救助对剩余部分给予补助。"],
+    ),
     ("农村危房改造", Category::Housing, &["对C级、D级危房贫困户优先实施危房改造。", "竣工验收合格后拨付补助资金。"]),
     ("光伏扶贫电站", Category::Industry, &["建设村级光伏电站，收益用于资产收益分红和公益岗位。", "资产折股量化到户，负盈不负亏。"]),
     ("两线合一兜底保障", Category::SafetyNet, &["推进农村低保标准与扶贫标准两线合一，应保尽保。", "对无劳动能力的贫困人口实施兜底保障。"]),
-    ("易地扶贫搬迁", Category::Relocation, &["对生存条件恶劣地区的贫困人口实施易地扶贫搬迁。", "搬得出、稳得住、能致富，同步配套产业和就业。"]),
-    ("转移就业和技能培训", Category::Employment, &["对有劳动能力的贫困人口开展免费技能培训，推荐转移就业。", "开发保洁、护路、护林等公益岗位。"]),
+    (
+        "易地扶贫搬迁",
+        Category::Relocation,
+        &["对生存条件恶劣地区的贫困人口实施易地扶贫搬迁。", "搬得出、稳得住、能致富，同步配套产业和就业。"],
+    ),
+    (
+        "转移就业和技能培训",
+        Category::Employment,
+        &["对有劳动能力的贫困人口开展免费技能培训，推荐转移就业。", "开发保洁、护路、护林等公益岗位。"],
+    ),
     ("生态补偿脱贫", Category::Ecology, &["选聘贫困人口为生态护林员，落实生态补偿资金。", "发展林下经济，带动贫困户增收。"]),
-    ("贫困村基础设施建设", Category::Infrastructure, &["实现通硬化路、通公交、安全饮水、动力电和宽带网络。", "建成村卫生室和文化活动场所。"]),
+    (
+        "贫困村基础设施建设",
+        Category::Infrastructure,
+        &["实现通硬化路、通公交、安全饮水、动力电和宽带网络。", "建成村卫生室和文化活动场所。"],
+    ),
     ("涉农资金统筹整合", Category::General, &["统筹整合涉农资金，用于扶贫的比例不低于20%。", "专项扶贫资金按因素法分配到县并公开。"]),
     ("学前和高中教育资助", Category::Education, &["免除贫困家庭幼儿学前教育保教费。", "免除普通高中贫困学生学杂费。"]),
     ("特色种养和农村电商", Category::Industry, &["扶持贫困户发展特色种养，提供免费电商培训。", "补助网络使用费，带动农产品网上销售。"]),
-    ("第一书记和驻村工作队", Category::General, &["向省定扶贫工作重点村选派第一书记和驻村工作队。", "派出单位不脱钩，村不退出、队不撤离。"]),
+    (
+        "第一书记和驻村工作队",
+        Category::General,
+        &["向省定扶贫工作重点村选派第一书记和驻村工作队。", "派出单位不脱钩，村不退出、队不撤离。"],
+    ),
     ("重度残疾人参保补贴", Category::SafetyNet, &["为重度残疾人代缴城乡居民基本养老保险费。", "残疾人家庭纳入兜底保障。"]),
 ];
 
@@ -278,12 +306,10 @@ pub fn corpus(store: &dyn Store, n: usize, as_of: Date) -> Result<usize, StoreEr
             Level::City => Role::CityOfficial,
             _ => Role::CountyOfficial,
         };
-        let year = 2016 + (i % 2) as i32;
-        let month = 1 + (i % 12) as u32;
-        let written = day(year, month, 1 + (i % 27) as u32);
-        if written > as_of {
-            continue;
-        }
+        // Written in the 18 months before the demo's business date (2016-01 to 2017-06).
+        let months = (i % 18) as u32;
+        let (year, month) = (2016 + (months / 12) as i32, 1 + months % 12);
+        let written = day(year, month, 1 + (i % 27) as u32).min(as_of);
         let name = &r.name;
         let d = PolicyDraft {
             title: format!("{name}关于{topic}的实施细则（第{}号）", i + 1),
@@ -301,7 +327,7 @@ pub fn corpus(store: &dyn Store, n: usize, as_of: Date) -> Result<usize, StoreEr
             ),
             implements: None,
         };
-        let at = day(year, month, 28).min(as_of);
+        let at = day(year, month, 28).min(as_of).max(written);
         done += publish(store, &caller(role, &r.code), &d, None, at, as_of)?.is_some() as usize;
     }
     Ok(done)

@@ -312,17 +312,19 @@ impl PolicyIndex {
         let body_snippets = SnippetGenerator::create(&searcher, &*query, self.fields.body)?;
         let mut title_snippets = SnippetGenerator::create(&searcher, &*query, self.fields.title)?;
         title_snippets.set_max_num_chars(400);
+        // The words to look for in a text, to cut the window its snippet comes from: a long
+        // document (the provincial policy is 25,000 characters) is not segmented whole per hit.
+        let words: Vec<String> = parts(q.text.trim()).iter().flat_map(|p| self.segmenter.query_words(&p.text)).map(|w| w.1).collect();
         let mut hits = vec![];
         for (score, addr) in top {
             let doc: TantivyDocument = searcher.doc(addr)?;
-            let id = doc.get_first(self.fields.id).and_then(|v| v.as_str()).unwrap_or_default().to_string();
-            let title = title_snippets.snippet_from_doc(&doc);
-            let title_html = if title.fragment().is_empty() {
-                escape(doc.get_first(self.fields.title).and_then(|v| v.as_str()).unwrap_or_default())
-            } else {
-                title.to_html()
-            };
-            hits.push(Hit { id, score, title_html, snippet_html: body_snippets.snippet_from_doc(&doc).to_html() });
+            let text = |f: Field| doc.get_first(f).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+            let id = text(self.fields.id);
+            let title = title_snippets.snippet(&text(self.fields.title));
+            let title_html = if title.fragment().is_empty() { escape(&text(self.fields.title)) } else { title.to_html() };
+            let body = text(self.fields.body);
+            let snippet_html = body_snippets.snippet(window(&body, &words)).to_html();
+            hits.push(Hit { id, score, title_html, snippet_html });
         }
         Ok(SearchResult { total, hits })
     }
@@ -354,6 +356,17 @@ fn parts(text: &str) -> Vec<Part> {
     }
     out
 }
+
+/// The part of `text` around the first of `words` found in it (its opening if none is):
+/// SNIPPET_WINDOW characters, a third of them before the word.
+fn window<'a>(text: &'a str, words: &[String]) -> &'a str {
+    let at = words.iter().filter_map(|w| text.find(w.as_str())).min().unwrap_or(0);
+    let start = text[..at].char_indices().rev().nth(SNIPPET_WINDOW / 3).map_or(0, |(i, _)| i);
+    let end = text[at..].char_indices().nth(SNIPPET_WINDOW * 2 / 3).map_or(text.len(), |(i, _)| at + i);
+    &text[start..end]
+}
+
+const SNIPPET_WINDOW: usize = 360;
 
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")

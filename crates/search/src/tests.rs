@@ -176,3 +176,14 @@ fn an_index_on_disk_keeps_its_documents_and_stamp() {
     assert_eq!((i.stamp().as_deref(), i.len()), (Some("s9"), 10));
     assert_eq!(ids(&i, "光伏"), ["P6"]);
 }
+
+#[test]
+fn a_long_documents_snippet_shows_where_the_words_are() {
+    let i = PolicyIndex::in_ram().unwrap();
+    let body = format!("{}最后，全面落实雨露计划补助政策。{}", "各级要加强组织领导。".repeat(2000), "以上。".repeat(100));
+    i.rebuild(vec![doc("L1", "关于全面推进工作的意见", None, "11", &body)], "s", |_| {}).unwrap();
+    let r = i.search(&SearchQuery { text: "雨露计划".into(), limit: 5, ..Default::default() }).unwrap();
+    assert_eq!(r.hits.len(), 1);
+    let s = &r.hits[0].snippet_html;
+    assert!(s.contains("<b>雨露计划</b>") && s.chars().count() < 400, "{s}");
+}
