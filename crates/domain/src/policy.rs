@@ -225,6 +225,57 @@ pub fn publishable(d: &PolicyDraft, on: Date) -> Result<(), DomainError> {
     Ok(())
 }
 
+/// A file attached to a document (the full text as signed, annexes, tables, photos), kept by
+/// its SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Attachment {
+    pub no: i64,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+}
+
+/// An attachment's largest size, and how many a document holds.
+pub const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
+pub const MAX_ATTACHMENTS: usize = 20;
+
+/// The kinds of file a document may carry: extension, content type, and the bytes a file of
+/// that kind begins with.
+const KINDS: &[(&[&str], &str, &[u8])] = &[
+    (&["pdf"], "application/pdf", b"%PDF-"),
+    (&["docx"], "application/vnd.openxmlformats-officedocument.wordprocessingml.document", b"PK\x03\x04"),
+    (&["doc"], "application/msword", b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1"),
+    (&["png"], "image/png", b"\x89PNG\r\n\x1A\n"),
+    (&["jpg", "jpeg"], "image/jpeg", b"\xFF\xD8\xFF"),
+];
+
+/// An upload's file name as kept (no folders, no control characters, at most 100 characters)
+/// and its content type, which its first bytes must bear out: a file is never served as what
+/// its name claims unless it is.
+pub fn attachment(name: &str, bytes: &[u8]) -> Result<(String, &'static str), DomainError> {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("").trim();
+    let clean: String = base.chars().filter(|c| !c.is_control()).collect();
+    if clean.is_empty() || clean.chars().count() > 100 {
+        return Err(DomainError::new("attachment.name", "附件文件名不能为空，最多100字"));
+    }
+    if bytes.is_empty() {
+        return Err(DomainError::new("attachment.empty", "附件是空文件"));
+    }
+    if bytes.len() > MAX_ATTACHMENT_BYTES {
+        return Err(DomainError::new("attachment.size", format!("附件不能超过{} MB", MAX_ATTACHMENT_BYTES / 1024 / 1024)));
+    }
+    let ext = clean.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    let Some((_, content_type, magic)) = KINDS.iter().find(|(exts, ..)| exts.contains(&ext.as_str())) else {
+        return Err(DomainError::new("attachment.type", "附件只能是PDF、Word（doc、docx）或图片（png、jpg）"));
+    };
+    if !bytes.starts_with(magic) {
+        return Err(DomainError::new("attachment.content", format!("文件“{clean}”的内容不是它的扩展名所说的格式")));
+    }
+    Ok((clean, content_type))
+}
+
 /// The campaign's terms, kept whole by the search's word segmentation (a general dictionary
 /// splits 雨露计划 into 雨露 / 计划 and 富民农户贷 into four words).
 pub const TERMS: &[&str] = &[
@@ -348,6 +399,23 @@ mod tests {
         assert_eq!(publishable(&x, d("2016-03-05")).unwrap_err().code, "policy.doc_number");
         assert_eq!(publishable(&draft(), d("2016-02-05")).unwrap_err().code, "policy.published_on");
         publishable(&draft(), d("2016-03-05")).unwrap();
+    }
+
+    #[test]
+    fn attachments_are_what_their_names_say() {
+        assert_eq!(attachment("通知.pdf", b"%PDF-1.7 ...").unwrap(), ("通知.pdf".to_string(), "application/pdf"));
+        assert_eq!(attachment("C:\\文件\\附表.PNG", b"\x89PNG\r\n\x1A\nxx").unwrap().0, "附表.PNG");
+        assert_eq!(attachment("../../etc/照片.jpg", b"\xFF\xD8\xFF\xE0").unwrap().0, "照片.jpg");
+        assert_eq!(
+            attachment("说明.docx", b"PK\x03\x04...").unwrap().1,
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        );
+        assert_eq!(attachment("脚本.pdf", b"<script>alert(1)</script>").unwrap_err().code, "attachment.content");
+        assert_eq!(attachment("程序.exe", b"MZ").unwrap_err().code, "attachment.type");
+        assert_eq!(attachment("空.pdf", b"").unwrap_err().code, "attachment.empty");
+        assert_eq!(attachment("/", b"%PDF-").unwrap_err().code, "attachment.name");
+        let big = vec![b'%'; MAX_ATTACHMENT_BYTES + 1];
+        assert_eq!(attachment("大.pdf", &big).unwrap_err().code, "attachment.size");
     }
 
     #[test]

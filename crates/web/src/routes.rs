@@ -136,6 +136,12 @@ fn policy_pages() -> Router<Arc<AppState>> {
         .route("/public/policies/{id}", get(pages::doc))
         .route("/policies", get(pages::desk).post(pages::create))
         .route("/policies/{id}/{action}", post(pages::act))
+        .route(
+            "/policies/{id}/attachments",
+            post(pages::attach).layer(DefaultBodyLimit::max(fupin_domain::policy::MAX_ATTACHMENT_BYTES + 64 * 1024)),
+        )
+        .route("/policies/{id}/attachments/{no}/remove", post(pages::detach))
+        .route("/public/policies/{id}/attachments/{no}", get(pages::download))
 }
 
 fn maps_pages() -> Router<Arc<AppState>> {

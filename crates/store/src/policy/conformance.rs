@@ -130,10 +130,36 @@ pub fn policy_jurisdiction(store: Arc<dyn Store>) {
     assert!(matches!(store.policy(Some(&shenxian), &draft.id), Err(StoreError::NotFound)), "a neighbour sees no draft");
     assert!(matches!(store.policy(None, &draft.id), Err(StoreError::NotFound)));
     assert_eq!(store.policy(Some(&yanggu), &draft.id).unwrap().id, draft.id, "the county sees its drafts");
+    // Attachments: checked on the way in, kept by their SHA-256, readable as the document is.
+    let pdf = b"%PDF-1.4 the signed text".to_vec();
+    invalid(store.attach_policy_file(&department, &draft.id, draft.version, "方案.pdf", b"not a pdf", "2016-05-04"), "attachment.content");
+    assert!(matches!(
+        store.attach_policy_file(&shenxian, &draft.id, draft.version, "x.pdf", &pdf, "2016-05-04"),
+        Err(StoreError::NotFound)
+    ));
+    let draft = store
+        .attach_policy_file(&department, &draft.id, draft.version, "阳谷县健康扶贫实施方案（盖章版）.pdf", &pdf, "2016-05-04")
+        .unwrap();
+    let draft =
+        store.attach_policy_file(&department, &draft.id, draft.version, "附表.png", b"\x89PNG\r\n\x1A\n0000", "2016-05-04").unwrap();
+    let draft = store.remove_policy_file(&department, &draft.id, draft.version, 2, "2016-05-04").unwrap();
+    let files = store.policy_attachments(Some(&yanggu), &draft.id).unwrap();
+    assert_eq!(
+        files.iter().map(|a| (a.no, a.content_type.as_str(), a.size)).collect::<Vec<_>>(),
+        [(1, "application/pdf", pdf.len() as i64)]
+    );
+    assert!(matches!(store.policy_file(None, &draft.id, 1), Err(StoreError::NotFound)), "a draft's files are not public");
+    assert!(matches!(store.policy_file(Some(&shenxian), &draft.id, 1), Err(StoreError::NotFound)));
     let sent = store.submit_policy(&department, &draft.id, draft.version, "2016-05-05").unwrap();
     assert!(matches!(store.review_policy(&department, &sent.id, sent.version, true, "", "2016-05-06"), Err(StoreError::Forbidden(_))));
     assert!(matches!(store.review_policy(&shenxian, &sent.id, sent.version, true, "", "2016-05-06"), Err(StoreError::NotFound)));
     let county_doc = store.review_policy(&yanggu, &sent.id, sent.version, true, "", "2016-05-06").unwrap();
+    assert_eq!(store.policy_file(None, &county_doc.id, 1).unwrap().1, pdf, "published: its files are public, byte for byte");
+    invalid(store.attach_policy_file(&yanggu, &county_doc.id, county_doc.version, "补充.pdf", &pdf, "2016-05-07"), "policy.state");
+    // Bytes changed behind the store's back are refused, not served.
+    let sha = store.policy_attachments(None, &county_doc.id).unwrap()[0].sha256.clone();
+    store.exec_raw(&format!("UPDATE policy_files SET data = 'JVBERi0xLjQgZm9yZ2Vk' WHERE sha256 = '{sha}'")).unwrap();
+    assert!(matches!(store.policy_file(None, &county_doc.id, 1), Err(StoreError::Corrupt(_))));
     // Published documents may be changed only by their issuer.
     assert!(matches!(store.repeal_policy(&shenxian, &top.id, top.version, false, "x", "2016-06-01"), Err(StoreError::Forbidden(_))));
     // 落实: only a published document of a region above.

@@ -13,7 +13,7 @@ use crate::sql_store::SqlStore;
 use crate::{Page, Result, StoreError};
 use fupin_domain::access::{Action, Caller};
 use fupin_domain::id_number::Date;
-use fupin_domain::policy::{self, Category, DocNumber, Policy, PolicyDraft, PolicyState, Validity};
+use fupin_domain::policy::{self, Attachment, Category, DocNumber, Policy, PolicyDraft, PolicyState, Validity};
 use fupin_domain::{DomainError, Level, RegionCode};
 use serde_json::json;
 
@@ -61,6 +61,14 @@ pub trait PolicyStore: Send + Sync {
     fn policy_stamp(&self) -> Result<String>;
     /// A document's lifecycle events, oldest first (with the same reading rights as `policy`).
     fn policy_history(&self, caller: Option<&Caller>, id: &str) -> Result<Vec<Event>>;
+    /// Attaches a file to a draft (checked by `policy::attachment`; kept by its SHA-256).
+    fn attach_policy_file(&self, caller: &Caller, id: &str, expected_version: i64, name: &str, bytes: &[u8], at: &str) -> Result<Policy>;
+    /// Removes a draft's attachment.
+    fn remove_policy_file(&self, caller: &Caller, id: &str, expected_version: i64, no: i64, at: &str) -> Result<Policy>;
+    /// A document's attachments (with the same reading rights as `policy`).
+    fn policy_attachments(&self, caller: Option<&Caller>, id: &str) -> Result<Vec<Attachment>>;
+    /// One attachment and its bytes.
+    fn policy_file(&self, caller: Option<&Caller>, id: &str, no: i64) -> Result<(Attachment, Vec<u8>)>;
 }
 
 const COLS: &str = "id, issuer_region, version, state, validity, title, issuer_unit, doc_number, category, written_on, \
@@ -432,6 +440,82 @@ impl<B: Backend> PolicyStore for SqlStore<B> {
             let r = r.ok_or_else(|| StoreError::Db("no stamp row".into()))?;
             Ok(format!("{}-{}-{}", r.int(0)?, r.int(1)?, r.text(2)?))
         })
+    }
+
+    fn attach_policy_file(&self, caller: &Caller, id: &str, expected_version: i64, name: &str, bytes: &[u8], at: &str) -> Result<Policy> {
+        use base64::Engine as _;
+        use sha2::{Digest, Sha256};
+        require(caller.role.may(Action::DraftPolicies), "只有省、市、县扶贫管理员和行业部门可以起草政策文件")?;
+        let (name, content_type) = policy::attachment(name, bytes)?;
+        let sha = hex::encode(Sha256::digest(bytes));
+        let data = base64::engine::general_purpose::STANDARD.encode(bytes);
+        self.write(|tx| {
+            let mut p = for_change(tx, caller, id, expected_version)?;
+            if p.state != PolicyState::Draft {
+                return Err(DomainError::new("policy.state", "只有草稿可以添加附件，已发布的文件请起草修订版").into());
+            }
+            let rows = tx.query("SELECT no FROM policy_attachments WHERE policy_id = $1 ORDER BY no", &[id.into()])?;
+            if rows.len() >= policy::MAX_ATTACHMENTS {
+                return Err(DomainError::new("attachment.count", format!("每个文件最多{}个附件", policy::MAX_ATTACHMENTS)).into());
+            }
+            let no = rows.last().map(|r| r.int(0)).transpose()?.unwrap_or(0) + 1;
+            if tx.query_one("SELECT sha256 FROM policy_files WHERE sha256 = $1", &[sha.as_str().into()])?.is_none() {
+                tx.exec("INSERT INTO policy_files (sha256, data) VALUES ($1, $2)", &[sha.as_str().into(), data.as_str().into()])?;
+            }
+            tx.exec(
+                "INSERT INTO policy_attachments (policy_id, no, name, content_type, size, sha256) VALUES ($1, $2, $3, $4, $5, $6)",
+                &[id.into(), no.into(), name.as_str().into(), content_type.into(), (bytes.len() as i64).into(), sha.as_str().into()],
+            )?;
+            p.version += 1;
+            save(tx, &p)?;
+            record(tx, &caller.username, &p, "policy.attach", &format!("附件{no}：{name}（SHA-256 {sha}）"), at)?;
+            Ok(p)
+        })
+    }
+
+    fn remove_policy_file(&self, caller: &Caller, id: &str, expected_version: i64, no: i64, at: &str) -> Result<Policy> {
+        require(caller.role.may(Action::DraftPolicies), "只有省、市、县扶贫管理员和行业部门可以起草政策文件")?;
+        self.write(|tx| {
+            let mut p = for_change(tx, caller, id, expected_version)?;
+            if p.state != PolicyState::Draft {
+                return Err(DomainError::new("policy.state", "已送审或已发布的文件不能删除附件").into());
+            }
+            let gone = tx.exec("DELETE FROM policy_attachments WHERE policy_id = $1 AND no = $2", &[id.into(), no.into()])?;
+            if gone == 0 {
+                return Err(StoreError::NotFound);
+            }
+            p.version += 1;
+            save(tx, &p)?;
+            record(tx, &caller.username, &p, "policy.detach", &format!("删除附件{no}"), at)?;
+            Ok(p)
+        })
+    }
+
+    fn policy_attachments(&self, caller: Option<&Caller>, id: &str) -> Result<Vec<Attachment>> {
+        self.policy(caller, id)?;
+        self.read(|tx| {
+            let sql = "SELECT no, name, content_type, size, sha256 FROM policy_attachments WHERE policy_id = $1 ORDER BY no";
+            tx.query(sql, &[id.into()])?
+                .iter()
+                .map(|r| Ok(Attachment { no: r.int(0)?, name: r.text(1)?, content_type: r.text(2)?, size: r.int(3)?, sha256: r.text(4)? }))
+                .collect()
+        })
+    }
+
+    fn policy_file(&self, caller: Option<&Caller>, id: &str, no: i64) -> Result<(Attachment, Vec<u8>)> {
+        use base64::Engine as _;
+        let a = self.policy_attachments(caller, id)?.into_iter().find(|a| a.no == no).ok_or(StoreError::NotFound)?;
+        let data = self.read(|tx| tx.query_one("SELECT data FROM policy_files WHERE sha256 = $1", &[a.sha256.as_str().into()]))?;
+        let text = data.ok_or_else(|| StoreError::Corrupt(format!("policy_files ({}): missing", a.sha256)))?.text(0)?;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(text.as_bytes())
+            .map_err(|e| StoreError::Corrupt(format!("policy_files ({}): {e}", a.sha256)))?;
+        // What is served is what was attached: the bytes still hash to the recorded SHA-256.
+        use sha2::{Digest, Sha256};
+        if hex::encode(Sha256::digest(&bytes)) != a.sha256 {
+            return Err(StoreError::Corrupt(format!("policy_files ({}): the bytes do not match their SHA-256", a.sha256)));
+        }
+        Ok((a, bytes))
     }
 
     fn policy_history(&self, caller: Option<&Caller>, id: &str) -> Result<Vec<Event>> {

@@ -27,6 +27,22 @@ CREATE TABLE IF NOT EXISTS policies (
     revised_by TEXT,
     drafted_by TEXT NOT NULL
 ) {keyed};
+-- A document's attachments (added while it is a draft, never changed once published).
+CREATE TABLE IF NOT EXISTS policy_attachments (
+    policy_id TEXT NOT NULL,
+    no BIGINT NOT NULL,
+    name TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size BIGINT NOT NULL,
+    sha256 TEXT NOT NULL,
+    PRIMARY KEY (policy_id, no)
+) {keyed};
+-- Their bytes, once per content (base64: both backends hold it as text). Not WITHOUT ROWID:
+-- SQLite keeps large rows out of a rowid table's B-tree pages.
+CREATE TABLE IF NOT EXISTS policy_files (
+    sha256 TEXT PRIMARY KEY,
+    data TEXT NOT NULL
+);
 "#,
     indexes: r#"
 CREATE UNIQUE INDEX IF NOT EXISTS policies_doc_number ON policies (issuer_region, doc_number) WHERE doc_number IS NOT NULL;

@@ -111,6 +111,8 @@ fn history_label(kind: &str) -> &'static str {
         "policy.revised" => "被修订",
         "policy.partly_repeal" => "部分废止",
         "policy.repeal" => "全文废止",
+        "policy.attach" => "添加附件",
+        "policy.detach" => "删除附件",
         _ => "其他",
     }
 }
@@ -127,6 +129,7 @@ struct DocPage {
     revises: Option<(String, String)>,
     revised_by: Option<(String, String)>,
     implements: Option<(String, String)>,
+    attachments: Vec<fupin_domain::policy::Attachment>,
     /// The officials' actions on it (empty for the public and other regions).
     can_draft: bool,
     can_review: bool,
@@ -214,10 +217,11 @@ async fn doc_page(
             s.policy(caller.as_ref(), id).ok().map(|x| (x.id, x.draft.title))
         };
         let links = (title(&p.revises), title(&p.revised_by), title(&p.draft.implements));
-        Ok((p, events, links))
+        let files = s.policy_attachments(caller.as_ref(), &id)?;
+        Ok((p, events, links, files))
     })
     .await;
-    let (p, events, (revises, revised_by, implements)) = match loaded {
+    let (p, events, (revises, revised_by, implements), attachments) = match loaded {
         Ok(x) => x,
         Err(e) => return error_page(e),
     };
@@ -242,6 +246,7 @@ async fn doc_page(
         revises,
         revised_by,
         implements,
+        attachments,
         can_draft: own && a.is_some_and(|a| a.user.role.may(Action::DraftPolicies)),
         can_review: own && a.is_some_and(|a| a.user.role.may(Action::ReviewPolicies)),
         error: error.map(|e| e.message),
@@ -403,5 +408,82 @@ pub async fn act(
             let typed = (action == "edit").then_some(f);
             doc_page(&state, Some(&a), id, Some(e), typed, None).await
         }
+    }
+}
+
+/// 上传附件 to a draft: PDF, Word or an image, checked by its first bytes.
+pub async fn attach(
+    State(state): State<Arc<AppState>>,
+    PageAuth(a): PageAuth,
+    Path(id): Path<String>,
+    mut form: axum::extract::Multipart,
+) -> Response {
+    let (mut csrf, mut version, mut upload, mut failed) = (String::new(), 0i64, None, None);
+    loop {
+        match form.next_field().await {
+            Ok(Some(field)) => match field.name() {
+                Some("csrf") => csrf = field.text().await.unwrap_or_default(),
+                Some("version") => version = field.text().await.unwrap_or_default().trim().parse().unwrap_or(0),
+                Some("file") => {
+                    let name = field.file_name().unwrap_or("").to_string();
+                    match field.bytes().await {
+                        Ok(b) => upload = Some((name, b)),
+                        Err(e) => failed = Some(format!("上传失败：{e}")),
+                    }
+                }
+                _ => {}
+            },
+            Ok(None) => break,
+            Err(e) => {
+                failed = Some(format!("上传失败（附件不能超过{} MB）：{e}", fupin_domain::policy::MAX_ATTACHMENT_BYTES / 1024 / 1024));
+                break;
+            }
+        }
+    }
+    if !auth::csrf_ok(&a, &csrf) {
+        return csrf_refused();
+    }
+    let Some((name, bytes)) = upload.filter(|(n, _)| failed.is_none() && !n.is_empty()) else {
+        let why = failed.unwrap_or_else(|| "请选择要上传的附件".into());
+        return doc_page(&state, Some(&a), id, Some(ApiError::bad_request("attachment.missing", why)), None, None).await;
+    };
+    let (caller, at, key) = (a.caller.clone(), state.today().to_string(), id.clone());
+    match blocking(&state, move |s| s.attach_policy_file(&caller, &key, version, &name, &bytes, &at)).await {
+        Ok(_) => doc_page(&state, Some(&a), id, None, None, Some("附件已上传".into())).await,
+        Err(e) if e.status == StatusCode::NOT_FOUND || e.status == StatusCode::INTERNAL_SERVER_ERROR => error_page(e),
+        Err(e) => doc_page(&state, Some(&a), id, Some(e), None, None).await,
+    }
+}
+
+/// 删除附件 of a draft.
+pub async fn detach(
+    State(state): State<Arc<AppState>>,
+    PageAuth(a): PageAuth,
+    Path((id, no)): Path<(String, i64)>,
+    Form(f): Form<FormMap>,
+) -> Response {
+    if !auth::csrf_ok(&a, &get(&f, "csrf")) {
+        return csrf_refused();
+    }
+    let (caller, at, v, key) = (a.caller.clone(), state.today().to_string(), version(&f), id.clone());
+    match blocking(&state, move |s| s.remove_policy_file(&caller, &key, v, no, &at)).await {
+        Ok(_) => doc_page(&state, Some(&a), id, None, None, Some("附件已删除".into())).await,
+        Err(e) if e.status == StatusCode::NOT_FOUND || e.status == StatusCode::INTERNAL_SERVER_ERROR => error_page(e),
+        Err(e) => doc_page(&state, Some(&a), id, Some(e), None, None).await,
+    }
+}
+
+/// An attachment's bytes, as the content type recorded when it was checked, always as a
+/// download (never rendered in the platform's origin).
+pub async fn download(State(state): State<Arc<AppState>>, MaybeAuth(a): MaybeAuth, Path((id, no)): Path<(String, i64)>) -> Response {
+    let caller = a.map(|a| a.caller);
+    match blocking(&state, move |s| s.policy_file(caller.as_ref(), &id, no)).await {
+        Ok((att, bytes)) => {
+            let ascii: String = att.name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '_' }).collect();
+            let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{}", url_escape(&att.name));
+            ([(axum::http::header::CONTENT_TYPE, att.content_type), (axum::http::header::CONTENT_DISPOSITION, disposition)], bytes)
+                .into_response()
+        }
+        Err(e) => error_page(e),
     }
 }

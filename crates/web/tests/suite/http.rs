@@ -1635,12 +1635,37 @@ fn officials_publish_policies_through_the_desk_and_the_search_finds_them() {
         f.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
         c.post(format!("{}/policies/{id}/{action}", server().base)).form(&f).send().unwrap().text().unwrap()
     };
+    // An attachment: a file that is not what its name says is refused; a PDF is kept.
+    let upload = |name: &str, bytes: &[u8], page: &str| {
+        let form = reqwest::blocking::multipart::Form::new()
+            .text("csrf", csrf_of(&c, &at))
+            .text("version", version(page))
+            .part("file", reqwest::blocking::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string()));
+        c.post(format!("{}/policies/{id}/attachments", server().base)).multipart(form).send().unwrap().text().unwrap()
+    };
+    let refused = upload("方案.pdf", b"<html>not a pdf</html>", &page);
+    assert!(refused.contains("id=\"policy-error\"") && refused.contains("不是它的扩展名所说的格式"), "refused in Chinese");
+    let page = upload("阳谷县蘑菇产业扶贫实施办法（盖章版）.pdf", b"%PDF-1.4 signed", &refused);
+    assert!(page.contains("附件已上传") && page.contains("/attachments/1"), "kept");
+    let file = format!("{}/public/policies/{id}/attachments/1", server().base);
+    assert_eq!(client().get(&file).send().unwrap().status(), 404, "a draft's file is not public");
+    assert_eq!(login("shenxian").get(&file).send().unwrap().status(), 404);
+    let sx = login("shenxian");
+    let other = reqwest::blocking::multipart::Form::new()
+        .text("csrf", csrf_of(&sx, "/policies"))
+        .text("version", version(&page))
+        .part("file", reqwest::blocking::multipart::Part::bytes(b"%PDF-1.4".to_vec()).file_name("x.pdf"));
+    assert_eq!(sx.post(format!("{}/policies/{id}/attachments", server().base)).multipart(other).send().unwrap().status(), 404, "another county attaches nothing");
     let page = act("submit", &page, &[]);
     assert!(page.contains("已送审") && page.contains("id=\"policy-approve\""), "in review");
     let page = act("approve", &page, &[]);
     assert!(page.contains("审核通过，已发布") && page.contains("id=\"policy-repeal\""), "published");
     let (_, found) = get(&client(), "/api/v1/public/policies?q=%E8%98%91%E8%8F%87");
     assert_eq!(found["items"][0]["id"], id.as_str(), "the search finds it at once: {found}");
+    let r = client().get(&file).send().unwrap();
+    assert_eq!((r.status().as_u16(), r.headers()["content-type"].to_str().unwrap()), (200, "application/pdf"));
+    assert!(r.headers()["content-disposition"].to_str().unwrap().starts_with("attachment;"), "always a download");
+    assert_eq!(r.bytes().unwrap().as_ref(), b"%PDF-1.4 signed", "published: its file is public, byte for byte");
     assert!(found["items"][0]["snippet"].as_str().unwrap().contains("<b>蘑菇</b>"));
     // Published: the neighbour reads it, but may not repeal it; the county repeals it in part.
     let (s, _) = get(&login("shenxian"), &format!("/api/v1/public/policies/{id}"));
