@@ -115,6 +115,8 @@ impl Gen<'_> {
         let as_of = self.plan.as_of;
         let birth_year = as_of.year - age;
         let birth = date(birth_year, self.rng.random_range(1..=12), self.rng.random_range(1..=28));
+        // Nobody is born after the business date (a baby of this year is born before it).
+        let birth = if birth > as_of { date(birth_year, self.rng.random_range(1..=as_of.month), 1) } else { birth };
         let id_number = self.id_number(birth, male);
         let age = birth.age_on(as_of);
         let r = self.rng.random::<f64>();

@@ -9,5 +9,6 @@ pub mod divisions;
 pub mod generate;
 pub mod names;
 pub mod policies;
+pub mod visits;
 
 pub use build::{build, BuildOptions, BuildReport, DemoAccount};

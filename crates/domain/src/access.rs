@@ -100,6 +100,7 @@ impl Role {
             SetTargets => matches!(self, Role::ProvinceOfficial | Role::CityOfficial),
             // Who unmasked whose data, when: the province's administrators.
             ReadPiiAudit => self == Role::ProvinceOfficial,
+            RecordVisits => matches!(self, Role::Helper | Role::VillageOfficial),
             // Policies are issued by the province, cities and counties (their officials and the
             // industry departments draft; the officials of the issuing level approve).
             DraftPolicies => matches!(self, Role::ProvinceOfficial | Role::CityOfficial | Role::CountyOfficial | Role::Department),
@@ -152,6 +153,8 @@ pub enum Action {
     SetTargets,
     /// 个人信息查阅记录.
     ReadPiiAudit,
+    /// 走访记录: record a visit to a household (its paired helper, or the village official).
+    RecordVisits,
     /// 政策发布: draft a policy of one's own region (province, city, county; departments too).
     DraftPolicies,
     /// 政策发布: approve or return a draft of one's own region and publish, repeal or revise.

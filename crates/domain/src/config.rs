@@ -27,6 +27,13 @@ pub struct Rules {
     pub monitoring_multiple_tenths: i64,
     /// The form version recorded on new files.
     pub form_version: String,
+    /// A helper visits each paired household at least this often (days).
+    #[serde(default = "default_visit_every_days")]
+    pub visit_every_days: i64,
+}
+
+fn default_visit_every_days() -> i64 {
+    30
 }
 
 impl Default for Rules {
@@ -48,6 +55,7 @@ impl Default for Rules {
             monitoring_decision_days: 15,
             monitoring_multiple_tenths: 15,
             form_version: "SD-2016".to_string(),
+            visit_every_days: default_visit_every_days(),
         }
     }
 }

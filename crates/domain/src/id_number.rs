@@ -46,6 +46,30 @@ impl Date {
     }
 
     /// Whole years from `self` to `on`.
+    /// Days since 1970-01-01 (Howard Hinnant's days_from_civil), for differences of dates.
+    pub fn day_number(self) -> i64 {
+        let (y, m, d) = (self.year as i64 - i64::from(self.month <= 2), self.month as i64, self.day as i64);
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
+    /// The date `n` days after 1970-01-01 (Howard Hinnant's civil_from_days).
+    pub fn from_day_number(n: i64) -> Date {
+        let z = n + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+        let y = (yoe + era * 400 + i64::from(m <= 2)) as i32;
+        Date { year: y, month: m, day: d }
+    }
+
     pub fn age_on(self, on: Date) -> i32 {
         let mut age = on.year - self.year;
         if (on.month, on.day) < (self.month, self.day) {

@@ -135,10 +135,10 @@ fn scenario(store: Arc<dyn Store>, dir: &Path) {
     let incomes = fupin_exchange::write::sibling(&dir.join("yanggu.csv"), "年度收入");
     let text = std::fs::read_to_string(&incomes).unwrap();
     let mut rows: Vec<String> = text.lines().map(str::to_string).collect();
-    let mut c: Vec<String> = rows[1].split(',').map(str::to_string).collect();
+    let mut c: Vec<String> = cells_of(&rows[1]);
     let income_id = c[0].clone();
     c[2] = "4321.00".into();
-    rows[1] = c.join(",");
+    rows[1] = line_of(&c);
     std::fs::write(&incomes, rows.join("\n") + "\n").unwrap();
     let stored = |a: &str, b: &str| store.file_digests(&caller, a, b).unwrap();
     let parsed = fupin_exchange::read_file_against(&dir.join("yanggu.csv"), &stored).unwrap();
@@ -178,14 +178,14 @@ fn scenario(store: Arc<dyn Store>, dir: &Path) {
     let csv = dir.join("yanggu.csv");
     let text = std::fs::read_to_string(&csv).unwrap();
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
-    let mut cells: Vec<String> = lines[1].split(',').map(str::to_string).collect();
+    let mut cells: Vec<String> = cells_of(&lines[1]);
     let id = cells[0].clone();
     cells[7] = "13711112222".into();
     let edited_household: Vec<usize> = lines.iter().enumerate().filter(|(_, l)| l.starts_with(&format!("{id},"))).map(|(i, _)| i).collect();
     for i in edited_household {
-        let mut c: Vec<String> = lines[i].split(',').map(str::to_string).collect();
+        let mut c: Vec<String> = cells_of(&lines[i]);
         c[7] = "13711112222".into();
-        lines[i] = c.join(",");
+        lines[i] = line_of(&c);
     }
     let _ = cells;
     std::fs::write(&csv, lines.join("\n") + "\n").unwrap();
@@ -199,12 +199,12 @@ fn scenario(store: Arc<dyn Store>, dir: &Path) {
 
     // A bad checksum and a bad code: every problem reported, nothing applied.
     let mut bad: Vec<String> = lines.clone();
-    let mut c: Vec<String> = bad[1].split(',').map(str::to_string).collect();
+    let mut c: Vec<String> = cells_of(&bad[1]);
     let idn = c[32].clone();
     c[32] = format!("{}{}", &idn[..17], if idn.ends_with('1') { '2' } else { '1' });
     c[3] = "7".into();
     c[7] = "13799998888".into();
-    bad[1] = c.join(",");
+    bad[1] = line_of(&c);
     let bad_path = dir.join("bad.csv");
     std::fs::write(&bad_path, bad.join("\n") + "\n").unwrap();
     match import_file(&*store, &caller, &bad_path, "2017-06-30") {
@@ -220,14 +220,14 @@ fn scenario(store: Arc<dyn Store>, dir: &Path) {
     let ids: Vec<String> = lines.iter().skip(1).map(|l| l.split(',').next().unwrap().to_string()).collect();
     let second = (1..ids.len()).find(|&i| ids[i] == ids[i - 1]).expect("a household of two or more") + 1;
     let mut bad: Vec<String> = lines.clone();
-    let mut c: Vec<String> = bad[second].split(',').map(str::to_string).collect();
+    let mut c: Vec<String> = cells_of(&bad[second]);
     c[8] = "另一家银行".into();
-    bad[second] = c.join(",");
-    let first_id = lines[1].split(',').nth(32).unwrap().to_string();
+    bad[second] = line_of(&c);
+    let first_id = cells_of(&lines[1])[32].clone();
     let elsewhere = (2..lines.len()).find(|&i| ids[i - 1] != ids[0] && i != second).unwrap();
-    let mut c: Vec<String> = bad[elsewhere].split(',').map(str::to_string).collect();
+    let mut c: Vec<String> = cells_of(&bad[elsewhere]);
     c[32] = first_id;
-    bad[elsewhere] = c.join(",");
+    bad[elsewhere] = line_of(&c);
     std::fs::write(&bad_path, bad.join("\n") + "\n").unwrap();
     match import_file(&*store, &caller, &bad_path, "2017-06-30") {
         Err(ImportFailure::Rows(rows)) => {
@@ -240,11 +240,11 @@ fn scenario(store: Arc<dyn Store>, dir: &Path) {
     // is (never parsed): still found, the later row naming the earlier.
     let last = ids.last().unwrap().clone();
     let last_row = lines.iter().rposition(|l| l.starts_with(&format!("{last},"))).unwrap();
-    let taken = lines[last_row].split(',').nth(32).unwrap().to_string();
+    let taken = cells_of(&lines[last_row])[32].clone();
     let mut dup: Vec<String> = lines.clone();
-    let mut c: Vec<String> = dup[elsewhere].split(',').map(str::to_string).collect();
+    let mut c: Vec<String> = cells_of(&dup[elsewhere]);
     c[32] = taken;
-    dup[elsewhere] = c.join(",");
+    dup[elsewhere] = line_of(&c);
     std::fs::write(&bad_path, dup.join("\n") + "\n").unwrap();
     match import_file(&*store, &caller, &bad_path, "2017-06-30") {
         Err(ImportFailure::Rows(rows)) => {
@@ -261,7 +261,7 @@ fn scenario(store: Arc<dyn Store>, dir: &Path) {
     let new_id = format!("{village}9999");
     let mut grown = lines.clone();
     for (k, l) in lines.iter().enumerate().filter(|(_, l)| l.starts_with(&format!("{source},"))) {
-        let mut c: Vec<String> = l.split(',').map(str::to_string).collect();
+        let mut c: Vec<String> = cells_of(&l);
         let old = fupin_domain::IdNumber::parse(&c[32]).unwrap();
         let fresh = fupin_domain::IdNumber::build(&village[..6], old.birth_date(), 901 + 2 * k as u32 + u32::from(!old.is_male()));
         assert_eq!(fresh.is_male(), old.is_male());
@@ -270,7 +270,7 @@ fn scenario(store: Arc<dyn Store>, dir: &Path) {
         c[2] = "1".into();
         c[28] = String::new();
         c[32] = fresh.as_str().to_string();
-        grown.push(c.join(","));
+        grown.push(line_of(&c));
     }
     let grown_path = dir.join("grown.csv");
     std::fs::write(&grown_path, grown.join("\n") + "\n").unwrap();
@@ -355,4 +355,32 @@ fn an_import_brings_digests_of_an_earlier_form_up_to_date() {
     assert_eq!(events(&*store), before, "no events: nothing changed");
     let parsed = fupin_exchange::read_file_against(&file, &stored).unwrap();
     assert_eq!((parsed.files.len(), parsed.unchanged.len() as u64), (0, out.households), "digests now up to date");
+}
+
+/// A CSV line's cells (quoted cells may hold commas: 其他致贫原因 "09,06").
+fn cells_of(line: &str) -> Vec<String> {
+    let (mut out, mut cur, mut quoted) = (vec![], String::new(), false);
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            '"' => quoted = !quoted,
+            ',' if !quoted => out.push(std::mem::take(&mut cur)),
+            c => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out
+}
+
+/// Cells back into a CSV line, quoting those that need it.
+fn line_of(cells: &[String]) -> String {
+    cells
+        .iter()
+        .map(|c| if c.contains([',', '"']) { format!("\"{}\"", c.replace('"', "\"\"")) } else { c.clone() })
+        .collect::<Vec<_>>()
+        .join(",")
 }

@@ -46,6 +46,8 @@ fn build_sqlite(db: &Db, opts: &BuildOptions, password: &str, mark: &str) -> any
         create_accounts(&store, &report, password)?;
         let n = fupin_demo::policies::seed_demo(&store, opts.as_of)?;
         println!("  政策文件 {n} 件（省、市、县，经起草、送审、审核发布）");
+        let v = fupin_demo::visits::seed_demo(&store, opts.as_of)?;
+        println!("  演示账号的帮扶户和本村贫困户走访记录 {v} 条");
         store.set_meta("as_of", &opts.as_of.to_string())?;
         store.set_meta(DEMO_MARK, mark)?;
         store.exec_raw("PRAGMA wal_checkpoint(TRUNCATE)").ok();
@@ -64,6 +66,8 @@ fn build_pg(url: &str, opts: &BuildOptions, password: &str, mark: &str) -> anyho
     create_accounts(&store, &report, password)?;
     let n = fupin_demo::policies::seed_demo(&store, opts.as_of)?;
     println!("  政策文件 {n} 件（省、市、县，经起草、送审、审核发布）");
+    let v = fupin_demo::visits::seed_demo(&store, opts.as_of)?;
+    println!("  演示账号的帮扶户和本村贫困户走访记录 {v} 条");
     store.set_meta("as_of", &opts.as_of.to_string())?;
     store.set_meta(DEMO_MARK, mark)?;
     Ok(report)

@@ -58,16 +58,7 @@ pub fn business_date(store: &dyn Store) -> anyhow::Result<Date> {
     })
 }
 
-/// Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm), for the real clock.
+/// Days since 1970-01-01 to a civil date, for the real clock.
 pub fn civil_from_days(z: i64) -> Date {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = (yoe + era * 400 + if m <= 2 { 1 } else { 0 }) as i32;
-    Date::new(y, m, d).expect("valid civil date")
+    Date::from_day_number(z)
 }

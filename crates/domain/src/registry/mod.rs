@@ -6,3 +6,4 @@ pub mod codes;
 pub mod household;
 pub mod lifecycle;
 pub mod sheet;
+pub mod visit;

@@ -403,7 +403,8 @@ impl<B: Backend> PolicyStore for SqlStore<B> {
         }
         let vals = w.vals;
         let per_page = q.per_page.clamp(1, 100);
-        let page = q.page.max(1);
+        // Past any list a province could hold: the offset stays a small number.
+        let page = q.page.clamp(1, 100_000);
         let filter = w.sql.join(" AND ");
         self.read(|tx| {
             let total = tx.query_one(&format!("SELECT COUNT(*) FROM policies WHERE {filter}"), &vals)?.map(|r| r.int(0)).transpose()?.unwrap_or(0);

@@ -622,6 +622,60 @@ pub fn a_helper_lists_only_their_households_cases(store: Arc<dyn Store>) {
     assert_eq!(store.cases(&village, &code("371521100001"), false).unwrap().len(), 2);
 }
 
+/// 走访记录: the paired helper and the village official record visits; another helper, a county
+/// official and a bad date are refused; the list says who is due first; each visit is on the
+/// chain.
+pub fn visits_are_recorded_by_the_paired_helper(store: Arc<dyn Store>) {
+    use fupin_domain::registry::visit::VisitReport;
+    let village = setup(&*store);
+    store.put_helper(&Helper { id: "3715210009".into(), name: "李帮扶".into(), unit: "县直单位".into(), phone: String::new() }).unwrap();
+    let mine = store.create_household(&village, sample_household("371521100001", 1, 1), "建档", "2016-01-01").unwrap();
+    let other = store.create_household(&village, sample_household("371521100001", 2, 1), "建档", "2016-01-01").unwrap();
+    let req = ChangeRequest {
+        household_id: mine.id.clone(),
+        expected_version: mine.version,
+        change: Change::AssignHelper { helper_id: "3715210009".into() },
+        reason: "结对".into(),
+        at: "2016-02-01".into(),
+    };
+    store.change_household(&village, &req).unwrap();
+    let helper =
+        Caller { username: "li".into(), role: Role::Helper, scope: Scope { region: code("371521"), helper_id: Some("3715210009".into()) } };
+    let today = Date::new(2017, 6, 30).unwrap();
+    let report =
+        |on: &str, found: &str| VisitReport {
+            visited_on: Date::parse(on).unwrap(), found: found.into(), done: "讲解雨露计划政策".into()
+        };
+    let v = store.record_visit(&helper, &mine.id, &report("2017-05-02", "户主慢性病，药费负担重"), today, "2017-05-02").unwrap();
+    assert_eq!((v.no, v.visitor.as_str()), (1, "li"));
+    store.record_visit(&village, &mine.id, &report("2017-06-20", "孩子暑期在家"), today, "2017-06-20").unwrap();
+    assert!(
+        matches!(store.record_visit(&helper, &other.id, &report("2017-06-01", "x"), today, "2017-06-01"), Err(StoreError::NotFound)),
+        "not paired"
+    );
+    assert!(matches!(
+        store.record_visit(&official(Role::CountyOfficial, "371521"), &mine.id, &report("2017-06-01", "x"), today, "2017-06-01"),
+        Err(StoreError::Forbidden(_))
+    ));
+    assert!(
+        matches!(store.record_visit(&helper, &mine.id, &report("2017-07-02", "x"), today, "2017-06-30"), Err(StoreError::Invalid(e)) if e.code == "visit.visited_on")
+    );
+    let listed = store.visits(&official(Role::CountyOfficial, "371521"), &mine.id).unwrap();
+    assert_eq!(listed.iter().map(|v| v.no).collect::<Vec<_>>(), [2, 1], "newest first");
+    assert!(matches!(store.visits(&official(Role::CountyOfficial, "371522"), &mine.id), Err(StoreError::NotFound)));
+    // The helper's list: their one household, with its last visit; the village's: both, the
+    // never-visited first.
+    let mine_status = store.visit_status(&helper).unwrap();
+    assert_eq!(
+        mine_status.iter().map(|s| (s.household_id.as_str(), s.last_visit)).collect::<Vec<_>>(),
+        [(mine.id.as_str(), Date::new(2017, 6, 20))]
+    );
+    let all = store.visit_status(&village).unwrap();
+    assert_eq!(all.iter().map(|s| s.household_id.as_str()).collect::<Vec<_>>(), [other.id.as_str(), mine.id.as_str()]);
+    assert!(store.history(&village, &mine.id).unwrap().iter().filter(|e| e.kind == "visit").count() == 2);
+    assert_eq!(store.verify_ledger().unwrap().broken, None);
+}
+
 /// Numbers handed out as "the next one" (a village's file numbers, a case's objection numbers)
 /// never collide when requests arrive together: every request succeeds with its own number.
 pub fn concurrent_numbers_never_collide(store: Arc<dyn Store>) {
@@ -1057,7 +1111,7 @@ macro_rules! conformance_tests {
             identification_workflow, concurrent_step, return_removal_and_rejection, upheld_objection_rejects, data_checks,
             monitoring_workflow, transfer_workflow, recorded_household_monitoring, evaluation_equals_file_by_file,
             a_households_cases_survive_a_busy_village, concurrent_numbers_never_collide, corrupt_rows_are_errors,
-            a_helper_lists_only_their_households_cases);
+            a_helper_lists_only_their_households_cases, visits_are_recorded_by_the_paired_helper);
         $crate::conformance_tests!(@policy $fresh; policy_lifecycle, policy_jurisdiction);
     };
     (@policy $fresh:path; $($name:ident),*) => {$(

@@ -9,6 +9,7 @@ pub mod import;
 pub mod rows;
 pub mod scan;
 pub mod schema;
+pub mod visits;
 pub mod write;
 pub mod yearly;
 
@@ -183,6 +184,21 @@ pub trait RegistryStore: Send + Sync {
 
     /// The yearly update kept by the region's last `run_checks`, if any.
     fn last_yearly(&self, caller: &Caller, region: &RegionCode) -> Result<Option<yearly::YearlyRun>>;
+
+    /// 走访记录: a visit to a household by its paired helper or its village official.
+    fn record_visit(
+        &self,
+        caller: &Caller,
+        household_id: &str,
+        report: &fupin_domain::registry::visit::VisitReport,
+        today: fupin_domain::id_number::Date,
+        at: &str,
+    ) -> Result<fupin_domain::registry::visit::Visit>;
+    /// A household's visits, newest first.
+    fn visits(&self, caller: &Caller, household_id: &str) -> Result<Vec<fupin_domain::registry::visit::Visit>>;
+    /// The caller's households (a helper's paired ones; a region's, at most 2,000) with their
+    /// last visit, the never and longest unvisited first.
+    fn visit_status(&self, caller: &Caller) -> Result<Vec<visits::VisitStatus>>;
 
     /// The maintained rollups, for checking them (operators and tests; no caller).
     fn rollup_table(&self) -> Result<RollupTable>;
@@ -526,6 +542,28 @@ impl<B: Backend> RegistryStore for SqlStore<B> {
             Ok(())
         })?;
         Ok(run)
+    }
+
+    fn record_visit(
+        &self,
+        caller: &Caller,
+        household_id: &str,
+        report: &fupin_domain::registry::visit::VisitReport,
+        today: fupin_domain::id_number::Date,
+        at: &str,
+    ) -> Result<fupin_domain::registry::visit::Visit> {
+        require(caller.role.may(Action::RecordVisits), "走访记录由结对的帮扶责任人或村级管理员填写")?;
+        self.write(|tx| visits::record(tx, caller, household_id, report, today, at))
+    }
+
+    fn visits(&self, caller: &Caller, household_id: &str) -> Result<Vec<fupin_domain::registry::visit::Visit>> {
+        require(caller.role.may(Action::ReadFiles), "该角色不能查看贫困户档案")?;
+        self.read(|tx| visits::of_household(tx, caller, household_id))
+    }
+
+    fn visit_status(&self, caller: &Caller) -> Result<Vec<visits::VisitStatus>> {
+        require(caller.role.may(Action::ReadFiles), "该角色不能查看贫困户档案")?;
+        self.read(|tx| visits::status(tx, caller))
     }
 
     fn last_yearly(&self, caller: &Caller, region: &RegionCode) -> Result<Option<yearly::YearlyRun>> {

@@ -153,6 +153,18 @@ CREATE TABLE IF NOT EXISTS check_runs (
     millis BIGINT NOT NULL,
     report TEXT NOT NULL
 ) {keyed};
+-- 走访记录: visits to a household, numbered per household.
+CREATE TABLE IF NOT EXISTS visits (
+    household_id TEXT NOT NULL,
+    no BIGINT NOT NULL,
+    visited_on TEXT NOT NULL,
+    visitor TEXT NOT NULL,
+    visitor_name TEXT NOT NULL,
+    found TEXT NOT NULL,
+    done TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    PRIMARY KEY (household_id, no)
+) {keyed};
 -- 动态调整 kept per region from the same run (its year is the business year it ran in).
 CREATE TABLE IF NOT EXISTS yearly_runs (
     region_code TEXT PRIMARY KEY,

@@ -18,6 +18,8 @@ use std::sync::Arc;
 
 /// To-dos listed on the landing page; the case list has the rest.
 const TODO_SHOWN: usize = 20;
+/// Households due a visit listed on a front page.
+const VISITS_SHOWN: usize = 20;
 /// Policies in force listed on a front page (the rest behind a link).
 const POLICIES_SHOWN: usize = 6;
 
@@ -45,6 +47,10 @@ struct HomePage {
     /// The newest policies in force for the user's region, and how many apply to it.
     policies: Vec<fupin_domain::policy::Policy>,
     policies_total: i64,
+    /// The households due a visit (helper and village official): each with its last visit and
+    /// the days since, the never-visited first; how many in all.
+    visits_due: Vec<(fupin_store::registry::visits::VisitStatus, Option<i64>)>,
+    visits_due_total: usize,
 }
 
 fn intro(role: Role) -> &'static str {
@@ -87,10 +93,18 @@ async fn landing(state: &Arc<AppState>, a: Auth) -> Result<HomePage, ApiError> {
         let cases = if helper { s.cases(&caller, &region, true)? } else { vec![] };
         let q = fupin_store::PolicyQuery { applies_to: Some(region.clone()), validity: None, per_page: 30, ..Default::default() };
         let policies = s.policies(Some(&caller), &q)?;
-        Ok((figures, todos, households, no_measure, cases, policies))
+        let visits = if role.may(Action::RecordVisits) { s.visit_status(&caller)? } else { vec![] };
+        Ok((figures, todos, households, no_measure, cases, policies, visits))
     })
     .await?;
-    let (figures, mut todos, households, no_measure, cases, policies) = loaded;
+    let (figures, mut todos, households, no_measure, cases, policies, visits) = loaded;
+    let every = state.store.rules().visit_every_days;
+    let mut visits_due: Vec<_> = visits
+        .into_iter()
+        .filter_map(|v| fupin_domain::registry::visit::due(v.last_visit, state.today(), every).map(|since| (v, since)))
+        .collect();
+    let visits_due_total = visits_due.len();
+    visits_due.truncate(VISITS_SHOWN);
     let today = state.today();
     let policies_total = policies.total;
     let policies: Vec<fupin_domain::policy::Policy> =
@@ -120,6 +134,8 @@ async fn landing(state: &Arc<AppState>, a: Auth) -> Result<HomePage, ApiError> {
         intro: intro(role),
         policies,
         policies_total,
+        visits_due,
+        visits_due_total,
     })
 }
 

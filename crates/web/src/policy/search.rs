@@ -61,6 +61,7 @@ pub struct PolicyList {
 }
 
 pub const PER_PAGE: u32 = 20;
+pub const MAX_PAGE: u32 = 5_000;
 
 /// The filters, parsed (a bad value is a 400 naming it).
 pub struct Filters {
@@ -121,7 +122,9 @@ fn yyyymmdd(d: Date) -> u64 {
 
 pub async fn search(state: &Arc<AppState>, p: &ListParams) -> Result<PolicyList, ApiError> {
     let f = filters(p)?;
-    let page = p.page.unwrap_or(1).max(1);
+    // Pages beyond the last answer empty; beyond MAX_PAGE they are not asked for at all (an
+    // offset of millions would make the index collect that many hits to skip them).
+    let page = p.page.unwrap_or(1).clamp(1, MAX_PAGE);
     let text = p.q.as_deref().map(str::trim).unwrap_or("").to_string();
     let building = *state.index_rebuild.lock().expect("not poisoned");
     if !text.is_empty() && building.is_none() {

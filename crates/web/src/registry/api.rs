@@ -172,3 +172,29 @@ pub async fn post_change(
     let h = blocking(&state, move |s| s.change_household(&caller, &req)).await?;
     Ok(Json(household_view(&h, a.user.role.pii(), state.today())))
 }
+
+/// 走访记录: the household's visits, newest first.
+#[utoipa::path(get, path = "/api/v1/households/{id}/visits", params(("id" = String, Path, description = "household id (the village code and four digits)", pattern = "^[0-9]{16}$")),
+    responses((status = 200, body = Vec<fupin_domain::registry::visit::Visit>, description = "visits"), (status = 404, description = "unknown or outside jurisdiction")))]
+pub async fn get_visits(
+    State(state): State<Arc<AppState>>,
+    a: Auth,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<fupin_domain::registry::visit::Visit>>, ApiError> {
+    Ok(Json(blocking(&state, move |s| s.visits(&a.caller, &id)).await?))
+}
+
+/// Records a visit (by the household's paired helper or its village official).
+#[utoipa::path(post, path = "/api/v1/households/{id}/visits", params(("id" = String, Path, description = "household id (the village code and four digits)", pattern = "^[0-9]{16}$")),
+    request_body = fupin_domain::registry::visit::VisitReport,
+    responses((status = 200, body = fupin_domain::registry::visit::Visit, description = "the visit, kept"), (status = 403, description = "a role that does not visit"),
+              (status = 404, description = "unknown, outside jurisdiction or not paired"), (status = 422, description = "a date after the business date or before registration, or nothing found")))]
+pub async fn post_visit(
+    State(state): State<Arc<AppState>>,
+    a: Auth,
+    Path(id): Path<String>,
+    Json(r): Json<fupin_domain::registry::visit::VisitReport>,
+) -> Result<Json<fupin_domain::registry::visit::Visit>, ApiError> {
+    let (today, at) = (state.today(), state.today().to_string());
+    Ok(Json(blocking(&state, move |s| s.record_visit(&a.caller, &id, &r, today, &at)).await?))
+}

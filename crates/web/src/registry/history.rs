@@ -30,7 +30,7 @@ fn group(kind: &str) -> &'static str {
     match kind {
         "put_member" | "member_left" => "members",
         "set_income" => "income",
-        "assign_helper" | "unassign_helper" | "add_measure" | "remove_measure" => "help",
+        "assign_helper" | "unassign_helper" | "add_measure" | "remove_measure" | "visit" => "help",
         k if k.starts_with("case.") || k == "set_status" || k == "set_monitoring" || k.starts_with("transfer") => "cases",
         _ => "file",
     }
@@ -80,6 +80,7 @@ fn kind_label(kind: &str) -> String {
         "set_status" => "脱贫状态变更",
         "set_monitoring" => "监测状态变更",
         "import" => "导入更新",
+        "visit" => "走访",
         other => other,
     }
     .to_string()
@@ -183,6 +184,9 @@ fn field_label(key: &str) -> Option<&'static str> {
         "months_away" => "务工时间(月)",
         "left" => "减少原因",
         "date" => "日期",
+        "visited_on" => "走访日期",
+        "found" => "走访情况",
+        "done" => "帮扶措施落实",
         "birth_date" => "出生日期",
         "year" => "年度",
         "wage" => "工资性收入",

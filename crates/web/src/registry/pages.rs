@@ -128,6 +128,9 @@ struct HouseholdPage {
     arrivals: Vec<(&'static str, &'static str)>,
     departures: Vec<(&'static str, &'static str)>,
     today: String,
+    visits: Vec<fupin_domain::registry::visit::Visit>,
+    /// The user may record a visit here (the paired helper, the village official).
+    can_visit: bool,
 }
 
 /// A form of the household page that was refused: which form, the field at fault where the
@@ -182,6 +185,7 @@ impl HouseholdPage {
             Some("edit") => "#edit-details",
             Some("income") => "#income-details",
             Some("case") => "#case-form",
+            Some("visit") => "#visit-details",
             _ => "#members-details",
         }
     }
@@ -241,11 +245,11 @@ async fn household_with_history(
         let village = RegionCode::parse(&h.village)?;
         let today = state.today();
         let (caller, hid) = (a.caller.clone(), h.id.clone());
-        let (unmet, cases, (moved_from, moved_to)) = blocking(state, move |s| {
+        let (unmet, cases, (moved_from, moved_to), visits) = blocking(state, move |s| {
             let file = s.household(&caller, &hid)?;
             let unmet = fupin_domain::registry::lifecycle::exit_unmet(&file, today.year, today, s.rules());
             let cases = s.household_cases(&caller, &hid)?;
-            Ok((unmet, cases, s.transfer_links(&caller, &hid)?))
+            Ok((unmet, cases, s.transfer_links(&caller, &hid)?, s.visits(&caller, &hid)?))
         })
         .await?;
         let mut crumbs = crumbs(state, a, &village).await?;
@@ -281,6 +285,8 @@ async fn household_with_history(
             arrivals: MemberChange::ALL.iter().filter(|c| !c.is_departure()).map(|c| (c.code(), c.label())).collect(),
             departures: MemberChange::ALL.iter().filter(|c| c.is_departure()).map(|c| (c.code(), c.label())).collect(),
             today: today.to_string(),
+            visits,
+            can_visit: a.user.role.may(Action::RecordVisits),
         })
     }
     .await;
@@ -346,4 +352,37 @@ pub async fn household_edit(
         Ok((Change::EditFields { fields }, f.get("reason").map(|s| s.trim().to_string()).unwrap_or_default()))
     })
     .await
+}
+
+/// 走访记录 from the household page.
+pub async fn household_visit(
+    State(state): State<Arc<AppState>>,
+    PageAuth(a): PageAuth,
+    Path(id): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    if !crate::auth::csrf_ok(&a, f.get("csrf").map(String::as_str).unwrap_or("")) {
+        return error_page(ApiError::new(StatusCode::FORBIDDEN, "csrf", "请求已过期，请刷新页面后重试"));
+    }
+    let get = |k: &str| f.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
+    let report = fupin_domain::id_number::Date::parse(&get("visited_on"))
+        .map_err(|e| ApiError::from(DomainError::new("visit.visited_on", e.message)))
+        .map(|visited_on| fupin_domain::registry::visit::VisitReport { visited_on, found: get("found"), done: get("done") });
+    let (caller, today, at, hid) = (a.caller.clone(), state.today(), state.today().to_string(), id.clone());
+    let result = match report {
+        Ok(r) => blocking(&state, move |s| s.record_visit(&caller, &hid, &r, today, &at)).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(v) => show_household(&state, &a, id, None, Some(format!("{}的走访已记录", v.report.visited_on))).await,
+        Err(e)
+            if e.status == StatusCode::NOT_FOUND || e.status == StatusCode::FORBIDDEN || e.status == StatusCode::INTERNAL_SERVER_ERROR =>
+        {
+            error_page(e)
+        }
+        Err(e) => {
+            let typed = crate::registry::member_pages::typed(f);
+            show_household(&state, &a, id, Some(FormError::new("visit", &["visited_on", "found", "done"], e, typed)), None).await
+        }
+    }
 }

@@ -116,6 +116,7 @@ fn start() -> Server {
     for u in &users {
         store.put_user(u).unwrap();
     }
+    fupin_demo::visits::seed_demo(&*store, Date::new(2017, 6, 30).unwrap()).expect("the demo's visits record");
     add_exit_ready_households(&*store);
     let (tx, rx) = std::sync::mpsc::channel();
     let st = store.clone();

@@ -145,6 +145,7 @@ fn every_operation_of_the_openapi_document_refuses_other_jurisdictions() {
         ("/api/v1/objections/{id}/resolve", json!({"upheld": false, "resolution": "探测"})),
         ("/api/v1/clock", json!({"days": 1})),
         ("/api/v1/checks/runs", json!({})),
+        ("/api/v1/households/{id}/visits", json!({"visited_on": "2017-06-01", "found": "探测"})),
         ("/api/v1/policies/{id}", edit),
         ("/api/v1/policies/{id}/submit", json!({"expected_version": draft.version})),
         ("/api/v1/policies/{id}/review", json!({"expected_version": draft.version, "approve": true})),
@@ -1407,6 +1408,7 @@ fn no_read_shows_a_role_the_personal_data_it_may_not_see() {
             let value = match name {
                 "id" if path.starts_with("/api/v1/households/") => hid.clone(),
                 "id" if path.starts_with("/api/v1/cases/") => case.clone(),
+                "id" if path.starts_with("/api/v1/public/policies/") => "P37-00001".into(),
                 "code" => file.village.to_string()[..6].to_string(),
                 "map" => "distribution".into(),
                 _ => panic!("the probe has no sample for parameter {{{name}}} of {path}: teach it one"),
@@ -1424,6 +1426,9 @@ fn no_read_shows_a_role_the_personal_data_it_may_not_see() {
         "/".to_string(),
         format!("/cases?region={}&all=1", file.village),
         format!("/public/notices?region={}", &file.village.to_string()[..9]),
+        "/public/policies?q=%E6%89%B6%E8%B4%AB".to_string(),
+        "/public/policies/P37-00001".to_string(),
+        "/policies".to_string(),
     ] {
         urls.push(page);
     }
@@ -1570,6 +1575,10 @@ fn the_public_searches_policies_and_reads_them_without_login() {
     assert!(county["items"].as_array().unwrap().iter().all(|i| i["issuer_region"].as_str().unwrap().len() == 6));
     let (_, repealed) = get(&c, "/api/v1/public/policies?validity=4");
     assert_eq!(repealed["total"], 1, "the 2016 yearly-update notice");
+    for q in ["", "&q=%E6%89%B6%E8%B4%AB"] {
+        let (s, far) = get(&c, &format!("/api/v1/public/policies?page=2147483648{q}"));
+        assert_eq!((s, far["items"].as_array().map(Vec::len)), (200, Some(0)), "a page past the end is empty, not an error");
+    }
     let (s, e) = get(&c, "/api/v1/public/policies?level=village");
     assert_eq!((s, e["error"]["code"].as_str()), (400, Some("policy.level")));
     let html = c.get(format!("{}/public/policies?level=village", server().base)).send().unwrap().text().unwrap();
@@ -1707,4 +1716,47 @@ fn officials_publish_policies_through_the_desk_and_the_search_finds_them() {
         let home = u.get(format!("{}/", server().base)).send().unwrap().text().unwrap();
         assert!(!home.contains("href=\"/policies\"") && home.contains("href=\"/public/policies\""), "{user}");
     }
+}
+
+/// 走访记录: the helper sees which paired households are due a visit, records one from the
+/// household page (a bad date comes back marked, what was typed kept), and the list follows;
+/// the village official records too; officials above read the visits but record none; other
+/// regions see nothing.
+#[test]
+fn a_helper_records_visits_and_sees_who_is_due() {
+    let c = login("helper");
+    let home = c.get(format!("{}/", server().base)).send().unwrap().text().unwrap();
+    let due = |html: &str| html.split("id=\"visits-due-total\">").nth(1).unwrap().split('<').next().unwrap().parse::<usize>().unwrap();
+    let before = due(&home);
+    assert!(before >= 1 && home.contains("id=\"visits-due\""), "the demo leaves one in four of the helper's households overdue");
+    let id = home.split("id=\"visits-due\"").nth(1).unwrap().split("/households/").nth(1).unwrap().split('#').next().unwrap().to_string();
+    let page = format!("/households/{id}");
+    let file = c.get(format!("{}{page}", server().base)).send().unwrap().text().unwrap();
+    assert!(file.contains("id=\"visit-form\"") && file.contains("id=\"visits\""), "the file lists visits and has the form");
+    let post = |fields: &[(&str, &str)]| {
+        let mut f: Vec<(&str, String)> = vec![("csrf", csrf_of(&c, &page))];
+        f.extend(fields.iter().map(|(k, v)| (*k, v.to_string())));
+        c.post(format!("{}{page}/visits", server().base)).form(&f).send().unwrap().text().unwrap()
+    };
+    let bad = post(&[("visited_on", "2017-07-15"), ("found", "户主腿伤好转"), ("done", "联系村医")]);
+    assert!(bad.contains("id=\"visit-details\" open") && bad.contains("晚于业务日期") && bad.contains("户主腿伤好转"), "refused, kept, marked");
+    let ok = post(&[("visited_on", "2017-06-29"), ("found", "户主腿伤好转，已能下地"), ("done", "联系村医复诊")]);
+    assert!(ok.contains("2017-06-29的走访已记录") && ok.contains("户主腿伤好转，已能下地"), "recorded and listed");
+    let home = c.get(format!("{}/", server().base)).send().unwrap().text().unwrap();
+    assert_eq!(due(&home), before - 1, "no longer due");
+    let history = c.get(format!("{}{page}?history=help", server().base)).send().unwrap().text().unwrap();
+    assert!(history.contains("走访") && history.contains("走访情况"), "on the file's history in Chinese");
+    // The API: the same visits; the county reads them; others are refused.
+    let (s, visits) = get(&login("yanggu"), &format!("/api/v1/households/{id}/visits"));
+    assert_eq!(s, 200);
+    assert_eq!(visits[0]["visited_on"], "2017-06-29");
+    assert_eq!(get(&login("shenxian"), &format!("/api/v1/households/{id}/visits")).0, 404);
+    assert_eq!(get(&login("donor"), &format!("/api/v1/households/{id}/visits")).0, 403);
+    let county = login("yanggu").get(format!("{}{page}", server().base)).send().unwrap().text().unwrap();
+    assert!(!county.contains("id=\"visit-form\""), "a county official records no visit");
+    let r = login("yanggu").post(format!("{}/api/v1/households/{id}/visits", server().base)).json(&json!({"visited_on": "2017-06-29", "found": "x"})).send().unwrap();
+    assert_eq!(r.status(), 403);
+    // The village official's front page has the village's reminders too.
+    let village = login("village").get(format!("{}/", server().base)).send().unwrap().text().unwrap();
+    assert!(village.contains("id=\"visits-due-total\""));
 }
