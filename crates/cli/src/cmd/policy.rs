@@ -6,14 +6,7 @@ pub fn reindex(store: Arc<dyn Store>, dir: &std::path::Path) -> anyhow::Result<(
     let index = fupin_search::PolicyIndex::open(dir).with_context(|| format!("无法打开索引目录{}", dir.display()))?;
     let stamp = store.policy_stamp()?;
     let started = std::time::Instant::now();
-    let mut docs = vec![];
-    let mut after: Option<String> = None;
-    loop {
-        let batch = store.published_policies_after(after.as_deref(), 1000)?;
-        let Some(last) = batch.last() else { break };
-        after = Some(last.id.clone());
-        docs.extend(batch.iter().map(fupin_web::policy::index::indexed));
-    }
+    let docs = fupin_web::policy::index::published_docs(&*store)?;
     let total = docs.len();
     let n = index.rebuild(docs, &stamp, |n| {
         if n % 1000 == 0 {

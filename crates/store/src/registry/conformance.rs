@@ -599,11 +599,11 @@ pub fn concurrent_step(store: Arc<dyn Store>) {
 }
 
 /// A helper's case list holds the cases of the households paired with them, chosen in SQL.
-pub fn a_helper_lists_only_their_households_cases(store: Arc<dyn Store>) {
-    let village = setup(&*store);
+/// Two files of the test village, the first paired with helper 3715210009 (李帮扶), the second not.
+fn one_paired_one_not(store: &dyn Store, village: &Caller) -> (Household, Household) {
     store.put_helper(&Helper { id: "3715210009".into(), name: "李帮扶".into(), unit: "县直单位".into(), phone: String::new() }).unwrap();
-    let mine = store.create_household(&village, sample_household("371521100001", 1, 1), "建档", "2016-01-01").unwrap();
-    let other = store.create_household(&village, sample_household("371521100001", 2, 1), "建档", "2016-01-01").unwrap();
+    let mine = store.create_household(village, sample_household("371521100001", 1, 1), "建档", "2016-01-01").unwrap();
+    let other = store.create_household(village, sample_household("371521100001", 2, 1), "建档", "2016-01-01").unwrap();
     let req = ChangeRequest {
         household_id: mine.id.clone(),
         expected_version: mine.version,
@@ -611,7 +611,13 @@ pub fn a_helper_lists_only_their_households_cases(store: Arc<dyn Store>) {
         reason: "结对".into(),
         at: "2016-02-01".into(),
     };
-    store.change_household(&village, &req).unwrap();
+    let mine = store.change_household(village, &req).unwrap();
+    (mine, other)
+}
+
+pub fn a_helper_lists_only_their_households_cases(store: Arc<dyn Store>) {
+    let village = setup(&*store);
+    let (mine, other) = one_paired_one_not(&*store, &village);
     for h in [&mine, &other] {
         store.open_case(&village, CaseKind::Removal, Some(&h.id), None, "不符合识别标准", "2017-01-02").unwrap();
     }
@@ -628,17 +634,7 @@ pub fn a_helper_lists_only_their_households_cases(store: Arc<dyn Store>) {
 pub fn visits_are_recorded_by_the_paired_helper(store: Arc<dyn Store>) {
     use fupin_domain::registry::visit::VisitReport;
     let village = setup(&*store);
-    store.put_helper(&Helper { id: "3715210009".into(), name: "李帮扶".into(), unit: "县直单位".into(), phone: String::new() }).unwrap();
-    let mine = store.create_household(&village, sample_household("371521100001", 1, 1), "建档", "2016-01-01").unwrap();
-    let other = store.create_household(&village, sample_household("371521100001", 2, 1), "建档", "2016-01-01").unwrap();
-    let req = ChangeRequest {
-        household_id: mine.id.clone(),
-        expected_version: mine.version,
-        change: Change::AssignHelper { helper_id: "3715210009".into() },
-        reason: "结对".into(),
-        at: "2016-02-01".into(),
-    };
-    store.change_household(&village, &req).unwrap();
+    let (mine, other) = one_paired_one_not(&*store, &village);
     let helper =
         Caller { username: "li".into(), role: Role::Helper, scope: Scope { region: code("371521"), helper_id: Some("3715210009".into()) } };
     let today = Date::new(2017, 6, 30).unwrap();

@@ -569,13 +569,7 @@ impl<B: Backend> RegistryStore for SqlStore<B> {
     fn last_yearly(&self, caller: &Caller, region: &RegionCode) -> Result<Option<yearly::YearlyRun>> {
         may_check(caller, region)?;
         self.read(|tx| {
-            let Some(r) = tx.query_one(
-                "SELECT computed_on, finished_secs, millis, report FROM yearly_runs WHERE region_code = $1",
-                &[region.as_str().into()],
-            )?
-            else {
-                return Ok(None);
-            };
+            let Some(r) = kept_run(tx, "yearly_runs", region)? else { return Ok(None) };
             // A run kept by a version whose report this one cannot read is as good as none.
             let Ok(update) = serde_json::from_str::<yearly::YearlyUpdate>(&r.text(3)?) else { return Ok(None) };
             Ok(Some(yearly::YearlyRun {
@@ -591,13 +585,7 @@ impl<B: Backend> RegistryStore for SqlStore<B> {
     fn last_checks(&self, caller: &Caller, region: &RegionCode) -> Result<Option<checks::CheckRun>> {
         may_check(caller, region)?;
         self.read(|tx| {
-            let Some(r) = tx.query_one(
-                "SELECT computed_on, finished_secs, millis, report FROM check_runs WHERE region_code = $1",
-                &[region.as_str().into()],
-            )?
-            else {
-                return Ok(None);
-            };
+            let Some(r) = kept_run(tx, "check_runs", region)? else { return Ok(None) };
             let report: serde_json::Value = serde_json::from_str(&r.text(3)?).map_err(|e| StoreError::Db(e.to_string()))?;
             Ok(Some(checks::CheckRun {
                 region: region.to_string(),
@@ -678,4 +666,13 @@ fn may_check(caller: &Caller, region: &RegionCode) -> Result<()> {
         return Err(StoreError::NotFound);
     }
     Ok(())
+}
+
+/// The region's row of a kept run (`check_runs` or `yearly_runs`): computed_on, finished_secs,
+/// millis, report.
+fn kept_run(tx: &mut dyn crate::core::db::Tx, table: &str, region: &RegionCode) -> Result<Option<crate::core::db::Row>> {
+    tx.query_one(
+        &format!("SELECT computed_on, finished_secs, millis, report FROM {table} WHERE region_code = $1"),
+        &[region.as_str().into()],
+    )
 }

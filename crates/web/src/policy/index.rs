@@ -24,6 +24,19 @@ pub fn indexed(p: &Policy) -> IndexedPolicy {
     }
 }
 
+/// Every published document as the index holds it, read in id order a thousand at a time.
+pub fn published_docs(store: &dyn Store) -> Result<Vec<IndexedPolicy>, StoreError> {
+    let mut docs = vec![];
+    let mut after: Option<String> = None;
+    loop {
+        let batch = store.published_policies_after(after.as_deref(), 1000)?;
+        let Some(last) = batch.last() else { break };
+        after = Some(last.id.clone());
+        docs.extend(batch.iter().map(indexed));
+    }
+    Ok(docs)
+}
+
 /// Rebuilds the index from the store if its stamp differs; returns the documents indexed (0
 /// when it was current). Progress is kept in `state.index_rebuild` for the pages.
 pub fn refresh(state: &AppState) -> Result<usize, StoreError> {
@@ -39,14 +52,7 @@ fn rebuild(state: &AppState, stamp: &str) -> Result<usize, StoreError> {
     let store: &dyn Store = &*state.store;
     let total = store.policies(None, &PolicyQuery { per_page: 1, ..Default::default() })?.total as usize;
     *state.index_rebuild.lock().expect("not poisoned") = Some((0, total));
-    let mut docs = vec![];
-    let mut after: Option<String> = None;
-    loop {
-        let batch = store.published_policies_after(after.as_deref(), 1000)?;
-        let Some(last) = batch.last() else { break };
-        after = Some(last.id.clone());
-        docs.extend(batch.iter().map(indexed));
-    }
+    let docs = published_docs(store)?;
     let result = state.policy_index.rebuild(docs, stamp, |n| {
         if n % 200 == 0 {
             *state.index_rebuild.lock().expect("not poisoned") = Some((n, total));
