@@ -105,6 +105,13 @@ impl Role {
             // industry departments draft; the officials of the issuing level approve).
             DraftPolicies => matches!(self, Role::ProvinceOfficial | Role::CityOfficial | Role::CountyOfficial | Role::Department),
             ReviewPolicies => matches!(self, Role::ProvinceOfficial | Role::CityOfficial | Role::CountyOfficial),
+            Donate => self == Role::Donor,
+            // The people who know the household speak for it: its village official and helper.
+            RecordNeeds => matches!(self, Role::VillageOfficial | Role::Helper),
+            VerifyNeeds => self == Role::TownshipOfficial,
+            VerifyDonors => self == Role::CountyOfficial,
+            // The matcher runs over a county or a larger region (donors serve across counties).
+            RunMatcher => matches!(self, Role::ProvinceOfficial | Role::CityOfficial | Role::CountyOfficial),
         }
     }
 
@@ -159,6 +166,16 @@ pub enum Action {
     DraftPolicies,
     /// 政策发布: approve or return a draft of one's own region and publish, repeal or revise.
     ReviewPolicies,
+    /// 供需对接, the donor's side: register, offer, accept or pick a need, record a delivery.
+    Donate,
+    /// 供需对接, the household's side: record its needs, agree to a donor, confirm receipt.
+    RecordNeeds,
+    /// 供需对接: the township verifies a need before donors see it.
+    VerifyNeeds,
+    /// 供需对接: the county verifies (and may suspend) a donor based in it.
+    VerifyDonors,
+    /// 供需对接: run the optimal matcher over a region, or cancel a match under way.
+    RunMatcher,
 }
 
 /// Which personal fields a role sees unmasked.

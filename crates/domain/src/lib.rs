@@ -10,6 +10,7 @@ pub mod config;
 pub mod error;
 pub mod id_number;
 pub mod maps;
+pub mod matching;
 pub mod money;
 pub mod policy;
 pub mod region;
