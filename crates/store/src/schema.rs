@@ -19,8 +19,13 @@ pub struct Part {
 /// One version for the whole database: a step of any function's migrations raises it.
 pub const SCHEMA_VERSION: i64 = 4;
 
-const PARTS: [&Part; 4] =
-    [&crate::core::schema::PART, &crate::registry::schema::PART, &crate::maps::schema::PART, &crate::policy::schema::PART];
+const PARTS: [&Part; 5] = [
+    &crate::core::schema::PART,
+    &crate::registry::schema::PART,
+    &crate::maps::schema::PART,
+    &crate::policy::schema::PART,
+    &crate::matching::schema::PART,
+];
 
 pub fn tables(keyed_suffix: &str) -> String {
     PARTS.iter().map(|p| p.tables.replace("{keyed}", keyed_suffix)).collect()

@@ -121,7 +121,7 @@ pub fn check_delivery(d: &Delivery, need: Yuan) -> Result<(), DomainError> {
         return Err(DomainError::new("match.amount", "交付金额应大于0元"));
     }
     if d.amount > need {
-        return Err(DomainError::new("match.amount", format!("交付金额{}超出需求{}，超出部分不能登记", d.amount, need)));
+        return Err(DomainError::new("match.amount", format!("交付金额{}元超出需求{}元，超出部分不能登记", d.amount, need)));
     }
     if d.receipt.trim().is_empty() {
         return Err(DomainError::new("match.receipt", "请填写交付凭证（收据号、转账单号或物品清单）"));

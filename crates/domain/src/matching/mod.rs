@@ -26,8 +26,8 @@ impl AidCategory {
     const FIELD_LABEL: &'static str = "需求类别";
 }
 
-/// Trims a required text field and bounds its length.
-pub(crate) fn text(v: &str, code: &'static str, label: &str, max: usize) -> Result<String, DomainError> {
+/// Trims a required text field and bounds its length (a Chinese message naming the field).
+pub fn text(v: &str, code: &'static str, label: &str, max: usize) -> Result<String, DomainError> {
     let t = v.trim();
     if t.is_empty() {
         return Err(DomainError::new(code, format!("请填写{label}")));

@@ -29,13 +29,19 @@ impl Query {
 
     /// `AND <alias>.village_code in the scope's range [AND paired with the helper]`.
     pub fn scope(&mut self, scope: &Scope, alias: &str, region: &RegionCode) {
+        self.scope_of(scope, &format!("{alias}.village_code"), &format!("{alias}.id"), region)
+    }
+
+    /// The same for a row that hangs off a household (a need, a match): its village and
+    /// household columns named.
+    pub fn scope_of(&mut self, scope: &Scope, village_col: &str, household_col: &str, region: &RegionCode) {
         let (lo, hi) = region.code_range();
         let (lo, hi) = (self.bind(lo), self.bind(hi));
-        self.push(&format!(" AND {alias}.village_code >= {lo} AND {alias}.village_code < {hi}"));
+        self.push(&format!(" AND {village_col} >= {lo} AND {village_col} < {hi}"));
         if let Some(helper) = &scope.helper_id {
             let p = self.bind(helper.as_str());
             self.push(&format!(
-                " AND EXISTS (SELECT 1 FROM household_helpers hh WHERE hh.household_id = {alias}.id AND hh.helper_id = {p})"
+                " AND EXISTS (SELECT 1 FROM household_helpers hh WHERE hh.household_id = {household_col} AND hh.helper_id = {p})"
             ));
         }
     }

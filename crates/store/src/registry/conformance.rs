@@ -87,7 +87,7 @@ pub fn exited_household(village: &str, seq: u32, size: usize, year: i32) -> Hous
     Household { status: Status::Exited, exited_year: Some(year), ..sample_household(village, seq, size) }
 }
 
-fn setup(store: &dyn Store) -> Caller {
+pub(crate) fn setup(store: &dyn Store) -> Caller {
     store.load_regions(&test_regions()).expect("regions load");
     official(Role::VillageOfficial, "371521100001")
 }
@@ -600,7 +600,7 @@ pub fn concurrent_step(store: Arc<dyn Store>) {
 
 /// A helper's case list holds the cases of the households paired with them, chosen in SQL.
 /// Two files of the test village, the first paired with helper 3715210009 (李帮扶), the second not.
-fn one_paired_one_not(store: &dyn Store, village: &Caller) -> (Household, Household) {
+pub(crate) fn one_paired_one_not(store: &dyn Store, village: &Caller) -> (Household, Household) {
     store.put_helper(&Helper { id: "3715210009".into(), name: "李帮扶".into(), unit: "县直单位".into(), phone: String::new() }).unwrap();
     let mine = store.create_household(village, sample_household("371521100001", 1, 1), "建档", "2016-01-01").unwrap();
     let other = store.create_household(village, sample_household("371521100001", 2, 1), "建档", "2016-01-01").unwrap();
@@ -1109,7 +1109,16 @@ macro_rules! conformance_tests {
             a_households_cases_survive_a_busy_village, concurrent_numbers_never_collide, corrupt_rows_are_errors,
             a_helper_lists_only_their_households_cases, visits_are_recorded_by_the_paired_helper);
         $crate::conformance_tests!(@policy $fresh; policy_lifecycle, policy_jurisdiction);
+        $crate::conformance_tests!(@matching $fresh; matching_way_through, a_need_is_met_once, the_matcher_meets_urgent_needs_first);
     };
+    (@matching $fresh:path; $($name:ident),*) => {$(
+        #[test]
+        fn $name() {
+            if let Some((_guard, store)) = $fresh() {
+                $crate::matching::conformance::$name(store);
+            }
+        }
+    )*};
     (@policy $fresh:path; $($name:ident),*) => {$(
         #[test]
         fn $name() {
