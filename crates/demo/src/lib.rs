@@ -7,6 +7,7 @@ pub mod build;
 pub mod calibration;
 pub mod divisions;
 pub mod generate;
+pub mod matching;
 pub mod names;
 pub mod policies;
 pub mod visits;

@@ -66,6 +66,29 @@ fn policy_api() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(api::repeal))
 }
 
+fn matching_api() -> OpenApiRouter<Arc<AppState>> {
+    use crate::matching::api;
+    OpenApiRouter::new()
+        .routes(routes!(api::public_figures))
+        .routes(routes!(api::register_donor, api::list_donors))
+        .routes(routes!(api::verify_donor))
+        .routes(routes!(api::post_offer, api::list_offers))
+        .routes(routes!(api::withdraw_offer))
+        .routes(routes!(api::record_need))
+        .routes(routes!(api::suggestions))
+        .routes(routes!(api::list_needs))
+        .routes(routes!(api::open_needs))
+        .routes(routes!(api::verify_need))
+        .routes(routes!(api::withdraw_need))
+        .routes(routes!(api::pick))
+        .routes(routes!(api::run, api::runs))
+        .routes(routes!(api::list_matches))
+        .routes(routes!(api::get_match))
+        .routes(routes!(api::step))
+        .routes(routes!(api::complain))
+        .routes(routes!(api::contact))
+}
+
 fn maps_api() -> OpenApiRouter<Arc<AppState>> {
     OpenApiRouter::new()
         .routes(routes!(maps::api::get_region))
@@ -77,7 +100,12 @@ fn maps_api() -> OpenApiRouter<Arc<AppState>> {
 
 /// The JSON API of every function, with its OpenAPI document.
 pub fn openapi_router() -> OpenApiRouter<Arc<AppState>> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(platform_api()).merge(registry_api()).merge(maps_api()).merge(policy_api())
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(platform_api())
+        .merge(registry_api())
+        .merge(maps_api())
+        .merge(policy_api())
+        .merge(matching_api())
 }
 
 fn platform_pages() -> Router<Arc<AppState>> {
@@ -146,6 +174,20 @@ fn policy_pages() -> Router<Arc<AppState>> {
         .route("/public/policies/{id}/attachments/{no}", get(pages::download))
 }
 
+fn matching_pages() -> Router<Arc<AppState>> {
+    use crate::matching::{pages, public};
+    Router::new()
+        .route("/public/matching", get(public::page))
+        .route("/public/donors/{id}", get(public::donor))
+        .route("/matching", get(pages::desk))
+        .route("/matching/donor", post(pages::register))
+        .route("/matching/offers", post(pages::post_offer))
+        .route("/matching/run", post(pages::run))
+        .route("/matching/matches/{id}/{action}", post(pages::step))
+        .route("/matching/{what}/{id}/{action}", post(pages::act))
+        .route("/households/{id}/needs", post(pages::record_need))
+}
+
 fn maps_pages() -> Router<Arc<AppState>> {
     Router::new()
         .route("/regions/{code}", get(maps::pages::region_page))
@@ -170,6 +212,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(registry_pages())
         .merge(maps_pages())
         .merge(policy_pages())
+        .merge(matching_pages())
         .layer(middleware::from_fn_with_state(state.clone(), ops::count_requests))
         .layer(middleware::from_fn(crate::error::uniform_errors))
         .layer(middleware::from_fn(ops::security_headers))

@@ -32,6 +32,20 @@ fn create_accounts(store: &dyn Store, r: &BuildReport, password: &str) -> anyhow
     Ok(())
 }
 
+/// What the other functions hold in the demo, through the store's commands on either backend:
+/// policies, visits, and 供需对接 (needs in every county, scaled with the province).
+fn seed_functions(store: &dyn fupin_store::Store, opts: &BuildOptions) -> anyhow::Result<()> {
+    let n = fupin_demo::policies::seed_demo(store, opts.as_of)?;
+    println!("  政策文件 {n} 件（省、市、县，经起草、送审、审核发布）");
+    let v = fupin_demo::visits::seed_demo(store, opts.as_of)?;
+    println!("  演示账号的帮扶户和本村贫困户走访记录 {v} 条");
+    let per_county = ((opts.scale * 8.0).round() as usize).clamp(1, 8);
+    let m = fupin_demo::matching::seed_demo(store, opts.as_of, per_county)?;
+    let states: Vec<String> = m.matches.iter().map(|(s, n)| format!("{s}{n}")).collect();
+    println!("  供需对接：帮扶主体 {} 个，资源 {} 项，需求 {} 条，对接 {}", m.donors, m.offers, m.needs, states.join("、"));
+    Ok(())
+}
+
 /// Builds into a temporary file renamed into place at the end, so an interrupted build leaves
 /// no database behind and a rerun starts over.
 fn build_sqlite(db: &Db, opts: &BuildOptions, password: &str, mark: &str) -> anyhow::Result<BuildReport> {
@@ -44,10 +58,7 @@ fn build_sqlite(db: &Db, opts: &BuildOptions, password: &str, mark: &str) -> any
     {
         let store = SqlStore::new(Sqlite::open(&partial)?, Rules::default())?;
         create_accounts(&store, &report, password)?;
-        let n = fupin_demo::policies::seed_demo(&store, opts.as_of)?;
-        println!("  政策文件 {n} 件（省、市、县，经起草、送审、审核发布）");
-        let v = fupin_demo::visits::seed_demo(&store, opts.as_of)?;
-        println!("  演示账号的帮扶户和本村贫困户走访记录 {v} 条");
+        seed_functions(&store, opts)?;
         store.set_meta("as_of", &opts.as_of.to_string())?;
         store.set_meta(DEMO_MARK, mark)?;
         store.exec_raw("PRAGMA wal_checkpoint(TRUNCATE)").ok();
@@ -64,10 +75,7 @@ fn build_pg(url: &str, opts: &BuildOptions, password: &str, mark: &str) -> anyho
     let report = fupin_demo::build(&pg, opts)?;
     let store = SqlStore::new(pg, Rules::default())?;
     create_accounts(&store, &report, password)?;
-    let n = fupin_demo::policies::seed_demo(&store, opts.as_of)?;
-    println!("  政策文件 {n} 件（省、市、县，经起草、送审、审核发布）");
-    let v = fupin_demo::visits::seed_demo(&store, opts.as_of)?;
-    println!("  演示账号的帮扶户和本村贫困户走访记录 {v} 条");
+    seed_functions(&store, opts)?;
     store.set_meta("as_of", &opts.as_of.to_string())?;
     store.set_meta(DEMO_MARK, mark)?;
     Ok(report)

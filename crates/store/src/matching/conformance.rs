@@ -232,8 +232,9 @@ pub fn the_matcher_meets_urgent_needs_first(store: Arc<dyn Store>) {
     assert_eq!(got, want, "the critical and the urgent need");
     let rerun = store.run_matcher(&county, &code("371521"), "2017-03-08").unwrap();
     assert_eq!((rerun.needs, rerun.offers, rerun.proposed), (2, 0, 0), "no share left; nothing moves");
-    let runs = store.match_runs(&county, 10).unwrap();
+    let runs = store.match_runs(&county, &code("371521"), 10).unwrap();
     assert_eq!(runs.len(), 2);
+    assert!(matches!(store.match_runs(&county, &code("371522"), 10), Err(StoreError::NotFound)));
     // An offer whose condition no household meets (none has a member with 大病) has no candidate.
     let sick_only = OfferDraft { condition: Condition::SeriousIllness, ..sample_offer(AidCategory::Necessities, 5, &["37"]) };
     verified_donor(&*store, "ding", 4, &sick_only);

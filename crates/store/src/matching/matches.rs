@@ -300,6 +300,10 @@ pub(super) fn list<B: Backend>(s: &SqlStore<B>, caller: &Caller, mq: &MatchingQu
         let mut q = Query::new(&format!("FROM {FROM} WHERE 1 = 1"));
         visible(tx, &mut q, caller)?;
         if let Some(r) = &mq.region {
+            // An official asking for a region outside their own learns nothing, not an empty list.
+            if !caller.role.may(Action::Donate) && !caller.scope.region.contains(r) {
+                return Err(StoreError::NotFound);
+            }
             let (lo, hi) = r.code_range();
             let (lo, hi) = (q.bind(lo), q.bind(hi));
             q.push(&format!(" AND m.village_code >= {lo} AND m.village_code < {hi}"));

@@ -120,8 +120,8 @@ pub trait MatchingStore: Send + Sync {
 
     /// Runs the optimal matcher over a region's open needs and offers and proposes its matches.
     fn run_matcher(&self, caller: &Caller, region: &RegionCode, at: &str) -> Result<MatchRun>;
-    /// The last runs over the caller's region.
-    fn match_runs(&self, caller: &Caller, limit: u32) -> Result<Vec<MatchRun>>;
+    /// The last runs over `region` and the regions inside it (the caller's own or one inside it).
+    fn match_runs(&self, caller: &Caller, region: &RegionCode, limit: u32) -> Result<Vec<MatchRun>>;
     /// 点对点: a donor takes a published need for one of its offers (accepted at once).
     fn pick_need(&self, caller: &Caller, need_id: &str, offer_id: &str, at: &str) -> Result<Match>;
     /// A step of a match by the side whose turn it is.
@@ -238,8 +238,8 @@ impl<B: Backend> MatchingStore for SqlStore<B> {
     fn run_matcher(&self, caller: &Caller, region: &RegionCode, at: &str) -> Result<MatchRun> {
         run::run(self, caller, region, at)
     }
-    fn match_runs(&self, caller: &Caller, limit: u32) -> Result<Vec<MatchRun>> {
-        run::runs(self, caller, limit)
+    fn match_runs(&self, caller: &Caller, region: &RegionCode, limit: u32) -> Result<Vec<MatchRun>> {
+        run::runs(self, caller, region, limit)
     }
     fn pick_need(&self, caller: &Caller, need_id: &str, offer_id: &str, at: &str) -> Result<Match> {
         matches::pick(self, caller, need_id, offer_id, at)

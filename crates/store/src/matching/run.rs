@@ -217,9 +217,12 @@ fn explain(
     s
 }
 
-pub(super) fn runs<B: Backend>(s: &SqlStore<B>, caller: &Caller, limit: u32) -> Result<Vec<MatchRun>> {
+pub(super) fn runs<B: Backend>(s: &SqlStore<B>, caller: &Caller, region: &RegionCode, limit: u32) -> Result<Vec<MatchRun>> {
     require(caller.role.may(Action::RunMatcher), "供需对接由县级及以上扶贫管理员运行")?;
-    let (lo, hi) = caller.scope.region.code_range();
+    if !caller.scope.region.contains(region) {
+        return Err(StoreError::NotFound);
+    }
+    let (lo, hi) = region.code_range();
     s.read(|tx| {
         let rows = tx.query(
             &format!(

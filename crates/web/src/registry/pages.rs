@@ -131,6 +131,14 @@ struct HouseholdPage {
     visits: Vec<fupin_domain::registry::visit::Visit>,
     /// The user may record a visit here (the paired helper, the village official).
     can_visit: bool,
+    /// 供需对接: the household's needs and their matches; what the file suggests, and whether
+    /// the user records needs for it (its village official and helper).
+    needs: Vec<fupin_domain::matching::Need>,
+    needs_matches: Vec<fupin_domain::matching::Match>,
+    suggestions: Vec<fupin_domain::matching::Suggestion>,
+    can_record_needs: bool,
+    aid_categories: Vec<(&'static str, &'static str)>,
+    urgencies: Vec<(&'static str, &'static str)>,
 }
 
 /// A form of the household page that was refused: which form, the field at fault where the
@@ -186,6 +194,7 @@ impl HouseholdPage {
             Some("income") => "#income-details",
             Some("case") => "#case-form",
             Some("visit") => "#visit-details",
+            Some("need") => "#need-details",
             _ => "#members-details",
         }
     }
@@ -245,11 +254,16 @@ async fn household_with_history(
         let village = RegionCode::parse(&h.village)?;
         let today = state.today();
         let (caller, hid) = (a.caller.clone(), h.id.clone());
-        let (unmet, cases, (moved_from, moved_to), visits) = blocking(state, move |s| {
+        let records_needs = a.user.role.may(Action::RecordNeeds);
+        let (unmet, cases, (moved_from, moved_to), visits, (needs, needs_matches, suggestions)) = blocking(state, move |s| {
             let file = s.household(&caller, &hid)?;
             let unmet = fupin_domain::registry::lifecycle::exit_unmet(&file, today.year, today, s.rules());
             let cases = s.household_cases(&caller, &hid)?;
-            Ok((unmet, cases, s.transfer_links(&caller, &hid)?, s.visits(&caller, &hid)?))
+            let of_household = fupin_store::MatchingQuery { household_id: Some(hid.clone()), per_page: 50, ..Default::default() };
+            let needs = s.needs(&caller, &of_household)?.items;
+            let matched = s.matches(&caller, &of_household)?.items;
+            let suggested = if records_needs { s.need_suggestions(&caller, &hid, &today.to_string())? } else { vec![] };
+            Ok((unmet, cases, s.transfer_links(&caller, &hid)?, s.visits(&caller, &hid)?, (needs, matched, suggested)))
         })
         .await?;
         let mut crumbs = crumbs(state, a, &village).await?;
@@ -287,6 +301,12 @@ async fn household_with_history(
             today: today.to_string(),
             visits,
             can_visit: a.user.role.may(Action::RecordVisits),
+            needs,
+            needs_matches,
+            suggestions,
+            can_record_needs: records_needs,
+            aid_categories: options(fupin_domain::matching::AidCategory::ALL, |c| c.code(), |c| c.label()),
+            urgencies: options(fupin_domain::matching::Urgency::ALL, |c| c.code(), |c| c.label()),
         })
     }
     .await;
