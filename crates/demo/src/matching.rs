@@ -243,6 +243,27 @@ pub fn seed_demo(store: &dyn Store, as_of: Date, per_county: usize) -> Result<Se
     }
 
     // One optimal run over the province, then each match on its way.
+    // 点对点 first: the demo donor takes a few of Liaocheng's needs itself (the matcher then
+    // places the rest, preferring donors nearer the villages).
+    if let Some((_, who)) = accounts.iter().find(|(_, c)| c.username == "donor") {
+        let mine = store.offers(Some(who), &MatchingQuery { donor_id: store.own_donor(who)?.map(|d| d.id), ..Default::default() })?.items;
+        let open = store.published_needs(
+            who,
+            &MatchingQuery { region: Some(code("3715")?), on: Some(day("2017-05-08")), per_page: 50, ..Default::default() },
+        )?;
+        let mut picked = 0;
+        for n in open.items {
+            let fit = mine.iter().find(|o| o.draft.category == n.category && o.free() > 0 && o.serves(&n.village).is_some());
+            if let Some(o) = fit {
+                if store.pick_need(who, &n.id, &o.id, "2017-05-08").is_ok() {
+                    picked += 1;
+                }
+            }
+            if picked == 8 {
+                break;
+            }
+        }
+    }
     let official = caller("demo", Role::ProvinceOfficial, &province);
     store.run_matcher(&official, &province, "2017-05-10")?;
     let mut proposed = vec![];
@@ -278,7 +299,9 @@ pub fn seed_demo(store: &dyn Store, as_of: Date, per_county: usize) -> Result<Se
             go(&acting, Step::Decline, StepInput { note: "名额已安排给本地户".into(), ..Default::default() }, at(1))?;
             continue;
         }
-        go(&acting, Step::Accept, StepInput::default(), at(1))?;
+        if m.state == MatchState::Proposed {
+            go(&acting, Step::Accept, StepInput::default(), at(1))?;
+        }
         if target == 1 {
             continue;
         }
@@ -301,24 +324,6 @@ pub fn seed_demo(store: &dyn Store, as_of: Date, per_county: usize) -> Result<Se
         }
         let thanks = StepInput { code: card, note: feedback[k % feedback.len()].into(), ..Default::default() };
         go(&village, Step::Confirm, thanks, format!("2017-06-{:02}", 22 + k % 6))?;
-    }
-    // 点对点: the demo donor takes a few open needs of Liaocheng itself.
-    if let Some((_, who)) = accounts.iter().find(|(_, c)| c.username == "donor") {
-        let mine = store.offers(Some(who), &MatchingQuery { donor_id: store.own_donor(who)?.map(|d| d.id), ..Default::default() })?.items;
-        let open = store
-            .published_needs(who, &MatchingQuery { region: Some(code("3715")?), on: Some(as_of), per_page: 50, ..Default::default() })?;
-        let mut picked = 0;
-        for n in open.items {
-            let fit = mine.iter().find(|o| o.draft.category == n.category && o.free() > 0 && o.serves(&n.village).is_some());
-            if let Some(o) = fit {
-                if store.pick_need(who, &n.id, &o.id, "2017-06-26").is_ok() {
-                    picked += 1;
-                }
-            }
-            if picked == 3 {
-                break;
-            }
-        }
     }
     let f = store.matching_figures(Some(&province), as_of)?;
     for (state, n) in f.matches {

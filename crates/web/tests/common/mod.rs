@@ -103,6 +103,10 @@ fn start() -> Server {
         ("shenxian_village", Role::VillageOfficial, "371522100001"),
         ("shenxian", Role::CountyOfficial, "371522"),
         ("jinan", Role::CityOfficial, "3701"),
+        // A donor account that has not registered its body yet (the HTTP test registers it).
+        ("donor2", Role::Donor, "37"),
+        // And one for the browser test's registration.
+        ("donor3", Role::Donor, "37"),
     ] {
         users.push(UserRecord {
             username: u.into(),

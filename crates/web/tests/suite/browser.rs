@@ -466,3 +466,153 @@ async fn every_role_walks_its_menu_on_a_desktop_and_a_phone() {
     c.close().await.ok();
     result.expect("every role's menu");
 }
+
+/// The row of a table that holds `text`.
+async fn row_with(c: &fantoccini::Client, table: &str, text: &str) -> Result<fantoccini::elements::Element, fantoccini::error::CmdError> {
+    c.wait().for_element(Locator::XPath(&format!("//table[@id='{table}']//tr[contains(., '{text}')]"))).await
+}
+
+/// Clicks `button` inside `row` (a CSS selector) and waits for the desk's answer.
+async fn click_in_row(c: &fantoccini::Client, row: &fantoccini::elements::Element, button: &str, outcome: &str) -> Result<String, fantoccini::error::CmdError> {
+    row.find(Locator::Css(button)).await?.click().await?;
+    for _ in 0..100 {
+        if row.text().await.is_err() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    c.wait().for_element(Locator::Id(outcome)).await?.text().await
+}
+
+/// 供需对接 in the browser, on a phone: a donor registers its company, the county verifies it;
+/// it offers training; the village official records a household's need on the file and the
+/// township publishes it; the donor takes it from the list (which names no household); the
+/// village official agrees for the household and gets the card's code; the donor sees who and
+/// records the delivery; the village official confirms with the code; the public page ranks the
+/// donor.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_donor_registers_offers_and_meets_a_need_to_the_households_confirmation() {
+    let _serial = one_at_a_time();
+    let Some((_driver, port)) = chromedriver() else { return };
+    let base = server().base.clone();
+    let c = browser(port, "390,844").await;
+    let shots = screenshot_dir();
+    let company = "阳谷县惠农电商服务有限公司";
+    let credit = fupin_domain::matching::CreditCode::complete("91371521MA3C0B7K2").unwrap().to_string();
+    let result: Result<(), fantoccini::error::CmdError> = async {
+        // 1. The donor registers.
+        login_as(&c, &base, "donor3").await?;
+        c.find(Locator::Id("nav-matching")).await?.click().await?;
+        c.wait().for_element(Locator::Id("donor-form")).await?;
+        assert_eq!(overflow(&c).await?, 0, "the registration form fits a phone");
+        c.find(Locator::Id("donor-name")).await?.send_keys(company).await?;
+        c.find(Locator::Id("donor-credit")).await?.send_keys(&credit).await?;
+        c.find(Locator::Id("donor-contact")).await?.send_keys("孙经理").await?;
+        c.find(Locator::Id("donor-phone")).await?.send_keys("13863501234").await?;
+        c.find(Locator::Id("donor-region")).await?.send_keys("371521").await?;
+        let ok = click_and_wait(&c, "donor-save", "matching-ok").await?;
+        assert!(ok.contains("等待所在县扶贫办审核"), "{ok}");
+        assert_eq!(c.find(Locator::Id("donor-state")).await?.text().await?, "待审核");
+        std::fs::write(shots.join("matching-1-donor-registered-390.png"), c.screenshot().await?).unwrap();
+
+        // 2. The county verifies it.
+        login_as(&c, &base, "yanggu").await?;
+        c.goto(&format!("{base}/matching")).await?;
+        let row = row_with(&c, "pending-donors", company).await?;
+        let ok = click_in_row(&c, &row, ".verify-donor", "matching-ok").await?;
+        assert!(ok.contains("已审核"), "{ok}");
+        assert_eq!(overflow(&c).await?, 0, "the county's desk fits a phone");
+        std::fs::write(shots.join("matching-2-county-desk-390.png"), c.screenshot().await?).unwrap();
+
+        // 3. The donor offers two places of e-commerce training in 阳谷县.
+        login_as(&c, &base, "donor3").await?;
+        c.goto(&format!("{base}/matching")).await?;
+        c.find(Locator::Css("#offer-details summary")).await?.click().await?;
+        c.find(Locator::Css("#offer-category option[value='06']")).await?.click().await?;
+        c.find(Locator::Id("offer-title")).await?.send_keys("电商运营实训").await?;
+        c.find(Locator::Id("offer-capacity")).await?.send_keys("2").await?;
+        c.find(Locator::Id("offer-value")).await?.send_keys("600").await?;
+        c.find(Locator::Id("offer-regions")).await?.send_keys("371521").await?;
+        c.find(Locator::Id("offer-deadline")).await?.send_keys("2017-12-31").await?;
+        let ok = click_and_wait(&c, "offer-save", "matching-ok").await?;
+        assert!(ok.contains("电商运营实训"), "{ok}");
+
+        // 4. The village official records a need on a household's file; the township publishes it.
+        login_as(&c, &base, "village").await?;
+        let file = c.find(Locator::Css("#village-households a")).await?.attr("href").await?.unwrap();
+        c.goto(&format!("{base}{file}#needs-h")).await?;
+        c.find(Locator::Css("#need-details summary")).await?.click().await?;
+        c.find(Locator::Css("#need-category option[value='06']")).await?.click().await?;
+        c.find(Locator::Id("need-description")).await?.send_keys("儿子返乡，想学网店运营").await?;
+        c.find(Locator::Id("need-amount")).await?.send_keys("600").await?;
+        c.find(Locator::Id("need-deadline")).await?.send_keys("2017-12-31").await?;
+        let ok = click_and_wait(&c, "need-save", "edit-ok").await?;
+        assert!(ok.contains("等待乡镇审核"), "{ok}");
+        std::fs::write(shots.join("matching-3-household-need-390.png"), c.screenshot().await?).unwrap();
+        login_as(&c, &base, "township").await?;
+        c.goto(&format!("{base}/matching")).await?;
+        let row = row_with(&c, "needs", "想学网店运营").await?;
+        let ok = click_in_row(&c, &row, ".approve-need", "matching-ok").await?;
+        assert!(ok.contains("已发布"), "{ok}");
+
+        // 5. The donor takes it: the list names the village, never the household.
+        login_as(&c, &base, "donor3").await?;
+        c.goto(&format!("{base}/matching")).await?;
+        let row = row_with(&c, "open-needs", "想学网店运营").await?;
+        let listed = row.text().await?;
+        let household = file.trim_start_matches("/households/").to_string();
+        assert!(!listed.contains(&household), "no household id in the list: {listed}");
+        std::fs::write(shots.join("matching-4-donor-open-needs-390.png"), c.screenshot().await?).unwrap();
+        let ok = click_in_row(&c, &row, ".pick button", "matching-ok").await?;
+        assert!(ok.contains("等待农户同意"), "{ok}");
+        let row = row_with(&c, "matches", company).await?;
+        assert!(row.find(Locator::Css(".show-contact")).await.is_err(), "no contact before the household agrees");
+
+        // 6. The village official agrees for the household and gets the card's code.
+        login_as(&c, &base, "village").await?;
+        c.goto(&format!("{base}/matching")).await?;
+        let row = row_with(&c, "matches", company).await?;
+        click_in_row(&c, &row, ".step-agree", "card-code").await?;
+        let code = c.find(Locator::Id("card-code-value")).await?.text().await?;
+        assert_eq!(code.len(), 6, "{code}");
+        std::fs::write(shots.join("matching-5-card-code-390.png"), c.screenshot().await?).unwrap();
+
+        // 7. The donor sees who, and records the delivery.
+        login_as(&c, &base, "donor3").await?;
+        c.goto(&format!("{base}/matching")).await?;
+        let row = row_with(&c, "matches", company).await?;
+        let who = click_in_row(&c, &row, ".show-contact", "contact").await?;
+        assert!(who.contains("阳谷县") && who.contains("本次查阅已记录"), "{who}");
+        let row = row_with(&c, "matches", company).await?;
+        row.find(Locator::Css(".deliver input[name='receipt']")).await?.send_keys("实训结业证").await?;
+        let ok = click_in_row(&c, &row, ".step-deliver", "matching-ok").await?;
+        assert!(ok.contains("待农户确认"), "{ok}");
+
+        // 8. The village official confirms with the household's code and its thanks.
+        login_as(&c, &base, "village").await?;
+        c.goto(&format!("{base}/matching")).await?;
+        let row = row_with(&c, "matches", company).await?;
+        row.find(Locator::Css(".confirm input[name='code']")).await?.send_keys(&code).await?;
+        row.find(Locator::Css(".confirm input[name='note']")).await?.send_keys("学会了开网店，谢谢").await?;
+        let ok = click_in_row(&c, &row, ".step-confirm", "matching-ok").await?;
+        assert!(ok.contains("已完成"), "{ok}");
+        assert_eq!(overflow(&c).await?, 0, "the village's desk fits a phone");
+        std::fs::write(shots.join("matching-6-village-desk-390.png"), c.screenshot().await?).unwrap();
+
+        // 9. The public page ranks the donor; its record shows the thanks.
+        c.delete_all_cookies().await?;
+        c.goto(&format!("{base}/public/matching?region=371521")).await?;
+        let ranking = c.wait().for_element(Locator::Id("donor-ranking")).await?.text().await?;
+        assert!(ranking.contains(company), "{ranking}");
+        assert_eq!(overflow(&c).await?, 0, "the public page fits a phone");
+        assert_eq!(console_errors(&c).await?, Vec::<String>::new());
+        std::fs::write(shots.join("matching-7-public-390.png"), c.screenshot().await?).unwrap();
+        c.find(Locator::LinkText(company)).await?.click().await?;
+        let given = c.wait().for_element(Locator::Id("given")).await?.text().await?;
+        assert!(given.contains("学会了开网店，谢谢"), "{given}");
+        Ok(())
+    }
+    .await;
+    c.close().await.ok();
+    result.expect("the donor's way through");
+}

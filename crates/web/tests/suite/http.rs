@@ -103,7 +103,58 @@ const UNSCOPED: &[(&str, &str, &str)] = &[
     ("get", "/api/v1/public/policies", "published policies are public"),
     ("get", "/api/v1/public/policies/{id}", "published policies are public"),
     ("post", "/api/v1/policies", "a draft is always of the caller's own region (the store sets it)"),
+    ("get", "/api/v1/public/matching", "供需对接's figures are public"),
+    ("get", "/api/v1/matching/offers", "donors' offers are public"),
 ];
+
+/// Operations where a donor acts on its own (registers, offers, lists its matches and the
+/// published needs, which carry no identity): the probe skips the donor there; officials of
+/// other regions are still refused.
+const DONOR_OWN: &[(&str, &str)] = &[
+    ("post", "/api/v1/matching/donors"),
+    ("post", "/api/v1/matching/offers"),
+    ("get", "/api/v1/matching/matches"),
+    ("get", "/api/v1/matching/open-needs"),
+];
+
+/// Ids of 供需对接 in 阳谷县 for the probes: a donor of 聊城 (not the demo account), its offer
+/// and match, and a need the probe records (waiting for the township).
+struct MatchingIds {
+    donor: String,
+    offer: String,
+    need: (String, i64),
+    matched: (String, i64),
+}
+
+fn matching_ids(hid: &str) -> MatchingIds {
+    use fupin_store::MatchingQuery;
+    let store = &server().store;
+    let yanggu = fupin_web::auth::caller_of(&store.user("yanggu").unwrap().unwrap());
+    let demo = store.own_donor(&fupin_web::auth::caller_of(&store.user("donor").unwrap().unwrap())).unwrap().expect("the demo donor").id;
+    let region = Some(fupin_domain::RegionCode::parse("371521").unwrap());
+    let all = store.matches(&yanggu, &MatchingQuery { region: region.clone(), per_page: 200, ..Default::default() }).unwrap().items;
+    let m = all.into_iter().find(|m| m.donor_id != demo).expect("a match of another donor in 阳谷县");
+    let offer = store.offers(None, &MatchingQuery { donor_id: Some(m.donor_id.clone()), ..Default::default() }).unwrap().items[0].id.clone();
+    let village = fupin_web::auth::caller_of(&store.user("village").unwrap().unwrap());
+    let draft = fupin_domain::matching::NeedDraft {
+        category: fupin_domain::matching::AidCategory::Industry,
+        description: "探测用：希望养殖肉牛".into(),
+        amount: fupin_domain::Yuan::from_yuan(3000),
+        urgency: fupin_domain::matching::Urgency::Normal,
+        deadline: fupin_domain::id_number::Date::new(2017, 12, 31).unwrap(),
+        member_no: None,
+    };
+    let need = match store.record_need(&village, hid, &draft, "2017-06-30") {
+        Ok(n) => n,
+        // Already recorded by an earlier probe in this process.
+        Err(_) => store
+            .needs(&village, &MatchingQuery { household_id: Some(hid.into()), category: Some(draft.category), ..Default::default() })
+            .unwrap()
+            .items
+            .remove(0),
+    };
+    MatchingIds { donor: m.donor_id.clone(), offer, need: (need.id, need.version), matched: (m.id, m.version) }
+}
 
 /// Figures with no personal data, open to every logged-in role in its region (donors too).
 const FIGURES: &[&str] = &["/api/v1/regions/", "/api/v1/maps/", "/api/v1/indicators/"];
@@ -131,6 +182,11 @@ fn every_operation_of_the_openapi_document_refuses_other_jurisdictions() {
     let draft_body = serde_json::to_value(&policy_draft).unwrap();
     let mut edit = draft_body.clone();
     edit["expected_version"] = json!(draft.version);
+    let ids = matching_ids(&hid);
+    let donor_body = json!({"kind": "3", "name": "探测", "contact": "探测", "phone": "13900000000", "region": "371521"});
+    let offer_body = json!({"category": "04", "title": "探测", "capacity": 1, "unit": "2", "unit_value": 100, "regions": ["371521"],
+        "deadline": "2017-12-31", "condition": "0"});
+    let need_body = json!({"category": "04", "description": "探测", "amount": 100, "urgency": "1", "deadline": "2017-12-31"});
     let bodies: Vec<(&str, Value)> = vec![
         ("/api/v1/households/{id}/changes", json!({"expected_version": 1, "change": {"kind": "remove_measure", "no": 1}})),
         ("/api/v1/households/{id}/exit", json!({})),
@@ -150,6 +206,17 @@ fn every_operation_of_the_openapi_document_refuses_other_jurisdictions() {
         ("/api/v1/policies/{id}/submit", json!({"expected_version": draft.version})),
         ("/api/v1/policies/{id}/review", json!({"expected_version": draft.version, "approve": true})),
         ("/api/v1/policies/{id}/repeal", json!({"expected_version": draft.version, "note": "探测"})),
+        ("/api/v1/matching/donors", donor_body),
+        ("/api/v1/matching/donors/{id}/verify", json!({"expected_version": 1, "verified": false, "note": "探测"})),
+        ("/api/v1/matching/offers", offer_body),
+        ("/api/v1/matching/offers/{id}/withdraw", json!({"expected_version": 1})),
+        ("/api/v1/households/{id}/needs", need_body),
+        ("/api/v1/matching/needs/{id}/verify", json!({"expected_version": ids.need.1, "approve": true})),
+        ("/api/v1/matching/needs/{id}/withdraw", json!({"expected_version": ids.need.1, "note": "探测"})),
+        ("/api/v1/matching/needs/{id}/pick", json!({"offer_id": ids.offer})),
+        ("/api/v1/matching/runs", json!({"region": "371521"})),
+        ("/api/v1/matching/matches/{id}/steps", json!({"expected_version": ids.matched.1, "step": "agree"})),
+        ("/api/v1/matching/matches/{id}/complaint", json!({"text": "探测"})),
     ];
     let fill = |path: &str, name: &str| -> String {
         match name {
@@ -157,6 +224,10 @@ fn every_operation_of_the_openapi_document_refuses_other_jurisdictions() {
             "id" if path.starts_with("/api/v1/cases/") => case.id.clone(),
             "id" if path.starts_with("/api/v1/objections/") => format!("{}-O1", case.id),
             "id" if path.starts_with("/api/v1/policies/") => draft.id.clone(),
+            "id" if path.starts_with("/api/v1/matching/donors/") => ids.donor.clone(),
+            "id" if path.starts_with("/api/v1/matching/offers/") => ids.offer.clone(),
+            "id" if path.starts_with("/api/v1/matching/needs/") => ids.need.0.clone(),
+            "id" if path.starts_with("/api/v1/matching/matches/") => ids.matched.0.clone(),
             "code" => "371521".into(),
             "map" => "distribution".into(),
             _ => panic!("the probe has no sample for parameter {{{name}}} of {path}: teach it one"),
@@ -183,6 +254,9 @@ fn every_operation_of_the_openapi_document_refuses_other_jurisdictions() {
             }
             for (who, c) in &callers {
                 if *who == "donor" && FIGURES.iter().any(|f| path.starts_with(f)) {
+                    continue;
+                }
+                if *who == "donor" && DONOR_OWN.iter().any(|(m, p)| m == method && p == path) {
                     continue;
                 }
                 let full = format!("{}{url}?region=371521", server().base);
@@ -1399,6 +1473,7 @@ fn no_read_shows_a_role_the_personal_data_it_may_not_see() {
     }
     let (_, doc) = get(&client(), "/api/openapi.json");
     let case = store.household_cases(&caller, &hid).unwrap().first().map(|c| c.id.clone()).unwrap_or_else(|| "none".into());
+    let ids = matching_ids(&hid);
     let mut urls: Vec<String> = vec![];
     for (path, ops) in doc["paths"].as_object().unwrap() {
         let Some(op) = ops.get("get") else { continue };
@@ -1409,6 +1484,7 @@ fn no_read_shows_a_role_the_personal_data_it_may_not_see() {
                 "id" if path.starts_with("/api/v1/households/") => hid.clone(),
                 "id" if path.starts_with("/api/v1/cases/") => case.clone(),
                 "id" if path.starts_with("/api/v1/public/policies/") => "P37-00001".into(),
+                "id" if path.starts_with("/api/v1/matching/matches/") => ids.matched.0.clone(),
                 "code" => file.village.to_string()[..6].to_string(),
                 "map" => "distribution".into(),
                 _ => panic!("the probe has no sample for parameter {{{name}}} of {path}: teach it one"),
@@ -1429,11 +1505,14 @@ fn no_read_shows_a_role_the_personal_data_it_may_not_see() {
         "/public/policies?q=%E6%89%B6%E8%B4%AB".to_string(),
         "/public/policies/P37-00001".to_string(),
         "/policies".to_string(),
+        "/matching".to_string(),
+        format!("/public/matching?region={}", &file.village.to_string()[..6]),
+        format!("/public/donors/{}", ids.donor),
     ] {
         urls.push(page);
     }
     assert!(urls.len() >= 20, "{urls:?}");
-    for user in ["province", "liaocheng", "department"] {
+    for user in ["province", "liaocheng", "department", "donor"] {
         let c = login(user);
         for url in &urls {
             let r = c.get(format!("{}{url}", server().base)).send().unwrap();
@@ -1759,4 +1838,139 @@ fn a_helper_records_visits_and_sees_who_is_due() {
     // The village official's front page has the village's reminders too.
     let village = login("village").get(format!("{}/", server().base)).send().unwrap().text().unwrap();
     assert!(village.contains("id=\"visits-due-total\""));
+}
+
+fn post_json(c: &reqwest::blocking::Client, path: &str, body: Value) -> (u16, Value) {
+    let r = c.post(format!("{}{path}", server().base)).json(&body).send().unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().unwrap_or(Value::Null))
+}
+
+/// 供需对接 end to end through the API: a donor registers and its county verifies it; it
+/// offers; the village records a household's need and the township publishes it; the donor
+/// sees the need without the household's identity, takes it (点对点) and, once the household
+/// agreed, learns who it is (audited); it delivers; the household confirms with its card's code;
+/// the public figures and the donor's public record show it. Each refusal on the way names why.
+#[test]
+fn a_donor_meets_a_households_need_from_offer_to_confirmation() {
+    let store = &server().store;
+    let donor = login("donor2");
+    let bad = json!({"kind": "1", "name": "阳谷助农科技有限公司", "credit_code": "91371521MA3C00001X", "contact": "赵经理",
+        "phone": "13906351234", "region": "371521"});
+    let (s, e) = post_json(&donor, "/api/v1/matching/donors", bad.clone());
+    assert_eq!(s, 422, "{e}");
+    assert!(e["error"]["detail"].as_str().unwrap_or("").contains("校验位不符"), "the check character is named: {e}");
+    let code = fupin_domain::matching::CreditCode::complete("91371521MA3C00001").unwrap().to_string();
+    let mut good = bad;
+    good["credit_code"] = json!(code);
+    let (s, d) = post_json(&donor, "/api/v1/matching/donors", good);
+    assert_eq!((s, d["state"].as_str()), (200, Some("pending")), "{d}");
+    let donor_id = d["id"].as_str().unwrap().to_string();
+    let offer = json!({"category": "06", "title": "电商运营培训", "capacity": 1, "unit": "1", "unit_value": 80000,
+        "regions": ["371521"], "deadline": "2017-12-31", "condition": "0"});
+    let (s, e) = post_json(&donor, "/api/v1/matching/offers", offer.clone());
+    assert_eq!((s, e["error"]["code"].as_str()), (422, Some("donor.state")), "not before the county verifies");
+    let verify = json!({"expected_version": d["version"], "verified": true});
+    assert_eq!(post_json(&login("shenxian"), &format!("/api/v1/matching/donors/{donor_id}/verify"), verify.clone()).0, 404);
+    assert_eq!(post_json(&login("yanggu"), &format!("/api/v1/matching/donors/{donor_id}/verify"), verify).0, 200);
+    let (s, o) = post_json(&donor, "/api/v1/matching/offers", offer);
+    assert_eq!(s, 200, "{o}");
+    let offer_id = o["id"].as_str().unwrap().to_string();
+
+    // The village records the need; a name in the description is refused.
+    let hid = a_village_household()["id"].as_str().unwrap().to_string();
+    let caller = fupin_domain::access::Caller::system(fupin_domain::RegionCode::parse("37").unwrap());
+    let file = store.household(&caller, &hid).unwrap();
+    let head = file.members[0].name.clone();
+    let village = login("village");
+    let need = |description: &str| json!({"category": "06", "description": description, "amount": 80000, "urgency": "2", "deadline": "2017-12-31"});
+    let (s, e) = post_json(&village, &format!("/api/v1/households/{hid}/needs"), need(&format!("{head}想学电商")));
+    assert_eq!((s, e["error"]["code"].as_str()), (422, Some("need.description")), "{e}");
+    let (s, n) = post_json(&village, &format!("/api/v1/households/{hid}/needs"), need("家中有劳动力，希望学习电商运营"));
+    assert_eq!((s, n["state"].as_str()), (200, Some("recorded")), "{n}");
+    let need_id = n["id"].as_str().unwrap().to_string();
+    assert!(!need_id.contains(&hid), "the need's id does not carry the household's: {need_id}");
+    assert_eq!(post_json(&login("shenxian_village"), &format!("/api/v1/households/{hid}/needs"), need("x")).0, 404);
+    let review = json!({"expected_version": n["version"], "approve": true});
+    assert_eq!(post_json(&village, &format!("/api/v1/matching/needs/{need_id}/verify"), review.clone()).0, 403, "the township verifies");
+    assert_eq!(post_json(&login("township"), &format!("/api/v1/matching/needs/{need_id}/verify"), review).0, 200);
+
+    // The donor sees it, without identity, and takes it.
+    let (s, open) = get(&donor, "/api/v1/matching/open-needs?region=371521&category=06&per_page=200");
+    assert_eq!(s, 200);
+    let text = open.to_string();
+    assert!(text.contains(&need_id), "published: {text}");
+    assert!(!text.contains(&hid) && !text.contains(&head) && id_numbers_in(&text).is_empty(), "no identity before the reveal");
+    assert_eq!(get(&donor, "/api/v1/matching/needs").0, 403, "donors never list the files' needs");
+    let (s, m) = post_json(&donor, &format!("/api/v1/matching/needs/{need_id}/pick"), json!({"offer_id": offer_id}));
+    assert_eq!((s, m["state"].as_str()), (200, Some("accepted")), "{m}");
+    let match_id = m["id"].as_str().unwrap().to_string();
+    let (s, e) = post_json(&login("donor"), &format!("/api/v1/matching/needs/{need_id}/pick"), json!({"offer_id": offer_id}));
+    assert!(matches!(s, 404 | 422), "another donor cannot take it: {s} {e}");
+    assert_eq!(get(&donor, &format!("/api/v1/matching/matches/{match_id}/contact")).0, 403, "not before the household agrees");
+
+    // The household agrees; the donor learns who, and that read is audited.
+    let step = |c: &reqwest::blocking::Client, body: Value| post_json(c, &format!("/api/v1/matching/matches/{match_id}/steps"), body);
+    let (s, agreed) = step(&village, json!({"expected_version": m["version"], "step": "agree"}));
+    assert_eq!(s, 200, "{agreed}");
+    let card = agreed["code"].as_str().expect("the card's code").to_string();
+    let audited = store.pii_audit_count(&hid).unwrap();
+    let (s, contact) = get(&donor, &format!("/api/v1/matching/matches/{match_id}/contact"));
+    assert_eq!((s, contact["head_name"].as_str()), (200, Some(head.as_str())), "{contact}");
+    assert_eq!(store.pii_audit_count(&hid).unwrap(), audited + 1, "the reveal is audited");
+    assert_eq!(get(&login("donor"), &format!("/api/v1/matching/matches/{match_id}/contact")).0, 404, "not another donor's");
+
+    // Delivery (never above the need) and the household's confirmation with its code.
+    let v = agreed["match"]["version"].clone();
+    let (s, e) = step(&donor, json!({"expected_version": v, "step": "deliver", "delivery": {"amount": 90000, "receipt": "培训结业证书", "on": "2017-06-29"}}));
+    assert_eq!((s, e["error"]["code"].as_str()), (422, Some("match.amount")), "{e}");
+    let (s, dl) = step(&donor, json!({"expected_version": v, "step": "deliver", "delivery": {"amount": 80000, "receipt": "培训结业证书", "on": "2017-06-29"}}));
+    assert_eq!(s, 200, "{dl}");
+    let v = dl["match"]["version"].clone();
+    let wrong = if card == "000000" { "111111" } else { "000000" };
+    let (s, e) = step(&village, json!({"expected_version": v, "step": "confirm", "code": wrong}));
+    assert_eq!((s, e["error"]["code"].as_str()), (422, Some("match.code")));
+    let (s, done) = step(&village, json!({"expected_version": v, "step": "confirm", "code": card, "note": "培训很实用，已开网店"}));
+    assert_eq!((s, done["match"]["state"].as_str()), (200, Some("closed")), "{done}");
+
+    // What the public sees: the figures, the ranking and the donor's record with the thanks.
+    let (s, f) = get(&client(), "/api/v1/public/matching?region=371521");
+    assert_eq!(s, 200);
+    assert!(f["donors"].as_array().unwrap().iter().any(|d| d["donor_id"] == donor_id.as_str()), "{f}");
+    let page = client().get(format!("{}/public/donors/{donor_id}", server().base)).send().unwrap().text().unwrap();
+    assert!(page.contains("培训很实用，已开网店") && page.contains("阳谷助农科技有限公司"));
+    assert!(!page.contains(&head) && !page.contains("13906351234"), "no household, no donor phone on the public record");
+    let public = client().get(format!("{}/public/matching?region=371521", server().base)).send().unwrap().text().unwrap();
+    assert!(public.contains("阳谷助农科技有限公司") && public.contains("id=\"match-rate\""));
+    // The household's file lists the need and the match for its village official.
+    let file_page = village.get(format!("{}/households/{hid}", server().base)).send().unwrap().text().unwrap();
+    assert!(file_page.contains("希望学习电商运营") && file_page.contains("已完成"));
+}
+
+/// The matcher runs over a county from the API and the desk; a rerun proposes nothing for the
+/// needs already held; other counties cannot run it or read its runs.
+#[test]
+fn the_county_runs_the_matcher_and_reads_its_runs() {
+    let county = login("yanggu");
+    let (s, run) = post_json(&county, "/api/v1/matching/runs", json!({"region": "371521"}));
+    assert_eq!(s, 200, "{run}");
+    assert!(run["candidates"].as_i64().unwrap() >= run["proposed"].as_i64().unwrap());
+    let (s, again) = post_json(&county, "/api/v1/matching/runs", json!({"region": "371521"}));
+    assert_eq!((s, again["proposed"].as_i64()), (200, Some(0)), "nothing new to propose: {again}");
+    let (s, runs) = get(&county, "/api/v1/matching/runs");
+    assert_eq!(s, 200);
+    assert!(runs.as_array().unwrap().iter().any(|r| r["id"] == run["id"]));
+    assert_eq!(post_json(&login("shenxian"), "/api/v1/matching/runs", json!({"region": "371521"})).0, 404);
+    assert_eq!(get(&login("shenxian"), "/api/v1/matching/runs?region=371521").0, 404);
+    assert_eq!(post_json(&login("village"), "/api/v1/matching/runs", json!({"region": "371521"})).0, 403);
+    let desk = county.get(format!("{}/matching", server().base)).send().unwrap().text().unwrap();
+    assert!(desk.contains("id=\"run-matcher\"") && desk.contains("id=\"runs\""), "the desk has the run and its list");
+    // The demo donor's desk: published needs and its matches, and no household's identity.
+    let donor_desk = login("donor").get(format!("{}/matching", server().base)).send().unwrap().text().unwrap();
+    assert!(donor_desk.contains("id=\"open-needs\"") || donor_desk.contains("id=\"no-open-needs\""));
+    assert!(donor_desk.contains("id=\"matches\""), "the demo donor has matches");
+    assert!(id_numbers_in(&donor_desk).is_empty(), "no ID number on a donor's desk");
+    let household_ids: Vec<&str> =
+        donor_desk.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| w.len() == 16 && w.bytes().all(|b| b.is_ascii_digit())).collect();
+    assert!(household_ids.is_empty(), "no household id on a donor's desk: {household_ids:?}");
 }
