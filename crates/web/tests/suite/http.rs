@@ -127,33 +127,65 @@ struct MatchingIds {
 }
 
 fn matching_ids(hid: &str) -> MatchingIds {
+    use fupin_domain::matching::{AidCategory, NeedDraft, OfferDraft, Urgency};
     use fupin_store::MatchingQuery;
     let store = &server().store;
-    let yanggu = fupin_web::auth::caller_of(&store.user("yanggu").unwrap().unwrap());
-    let demo = store.own_donor(&fupin_web::auth::caller_of(&store.user("donor").unwrap().unwrap())).unwrap().expect("the demo donor").id;
-    let region = Some(fupin_domain::RegionCode::parse("371521").unwrap());
-    let all = store.matches(&yanggu, &MatchingQuery { region: region.clone(), per_page: 200, ..Default::default() }).unwrap().items;
-    let m = all.into_iter().find(|m| m.donor_id != demo).expect("a match of another donor in 阳谷县");
-    let offer = store.offers(None, &MatchingQuery { donor_id: Some(m.donor_id.clone()), ..Default::default() }).unwrap().items[0].id.clone();
-    let village = fupin_web::auth::caller_of(&store.user("village").unwrap().unwrap());
-    let draft = fupin_domain::matching::NeedDraft {
-        category: fupin_domain::matching::AidCategory::Industry,
-        description: "探测用：希望养殖肉牛".into(),
+    let user = |u: &str| fupin_web::auth::caller_of(&store.user(u).unwrap().unwrap());
+    let (village, township, liaocheng) = (user("village"), user("township"), user("liaocheng"));
+    let demo = store.own_donor(&user("donor")).unwrap().expect("the demo donor").id;
+    // A donor of 聊城 the demo seeded (it has no login; the probe acts as its account).
+    let donors = store.donors(&liaocheng, &MatchingQuery { state: Some("verified".into()), ..Default::default() }).unwrap().items;
+    let d = donors.into_iter().find(|d| d.id != demo).expect("a seeded donor of 聊城");
+    let acting = fupin_domain::access::Caller {
+        username: d.account.clone(),
+        role: fupin_domain::access::Role::Donor,
+        scope: fupin_domain::access::Scope::region(fupin_domain::RegionCode::parse("37").unwrap()),
+    };
+    let deadline = fupin_domain::id_number::Date::new(2017, 12, 31).unwrap();
+    let draft = |description: &str| NeedDraft {
+        category: AidCategory::Industry,
+        description: description.into(),
         amount: fupin_domain::Yuan::from_yuan(3000),
-        urgency: fupin_domain::matching::Urgency::Normal,
-        deadline: fupin_domain::id_number::Date::new(2017, 12, 31).unwrap(),
+        urgency: Urgency::Normal,
+        deadline,
         member_no: None,
     };
-    let need = match store.record_need(&village, hid, &draft, "2017-06-30") {
-        Ok(n) => n,
-        // Already recorded by an earlier probe in this process.
-        Err(_) => store
-            .needs(&village, &MatchingQuery { household_id: Some(hid.into()), category: Some(draft.category), ..Default::default() })
-            .unwrap()
-            .items
-            .remove(0),
+    // Recorded once per process (the probes may share one server).
+    let recorded = |household: &str, description: &str| {
+        let of = MatchingQuery { household_id: Some(household.into()), category: Some(AidCategory::Industry), ..Default::default() };
+        match store.needs(&village, &of).unwrap().items.into_iter().next() {
+            Some(n) => n,
+            None => store.record_need(&village, household, &draft(description), "2017-06-30").unwrap(),
+        }
     };
-    MatchingIds { donor: m.donor_id.clone(), offer, need: (need.id, need.version), matched: (m.id, m.version) }
+    // A need waiting for the township, and another of a second household taken by that donor.
+    let need = recorded(hid, "探测用：希望养殖肉牛");
+    let others = store.search_households(&village, &fupin_store::HouseholdQuery { status: Some(fupin_domain::registry::codes::Status::Poor), per_page: 5, ..Default::default() }).unwrap().items;
+    let second = others.iter().find(|h| h.id != hid).expect("a second poor household").id.clone();
+    let taken = recorded(&second, "探测用：希望种植大棚蔬菜");
+    let offer = match store.offers(Some(&acting), &MatchingQuery { donor_id: Some(d.id.clone()), category: Some(AidCategory::Industry), ..Default::default() }).unwrap().items.into_iter().find(|o| o.draft.title == "探测用产业帮扶") {
+        Some(o) => o,
+        None => {
+            let o = OfferDraft {
+                category: AidCategory::Industry,
+                title: "探测用产业帮扶".into(),
+                description: String::new(),
+                capacity: 5,
+                unit: fupin_domain::matching::Unit::Money,
+                unit_value: fupin_domain::Yuan::from_yuan(3000),
+                regions: vec![fupin_domain::RegionCode::parse("371521").unwrap()],
+                deadline,
+                condition: fupin_domain::matching::Condition::None,
+            };
+            store.post_offer(&acting, &o, "2017-06-30").unwrap()
+        }
+    };
+    if taken.state == fupin_domain::matching::NeedState::Recorded {
+        let published = store.verify_need(&township, &taken.id, taken.version, true, "", "2017-06-30").unwrap();
+        store.pick_need(&acting, &published.id, &offer.id, "2017-06-30").unwrap();
+    }
+    let m = store.matches(&acting, &MatchingQuery { household_id: Some(second), ..Default::default() }).unwrap().items.remove(0);
+    MatchingIds { donor: d.id.clone(), offer: offer.id.clone(), need: (need.id, need.version), matched: (m.id, m.version) }
 }
 
 /// Figures with no personal data, open to every logged-in role in its region (donors too).
