@@ -113,7 +113,23 @@ pub fn payload_flows(payload: &serde_json::Value) -> Vec<(String, Tally)> {
             Tally { households: r["households"].as_i64().unwrap_or(0), persons: r["persons"].as_i64().unwrap_or(0) },
         ));
     }
+    // Other functions' counters (供需对接's needs published and reached): signed, any metric.
+    for c in payload["counts"].as_array().into_iter().flatten() {
+        if let Some(metric) = c["metric"].as_str() {
+            out.push((metric.to_string(), Tally { households: c["n"].as_i64().unwrap_or(0), persons: 0 }));
+        }
+    }
     out
+}
+
+/// 供需对接's counters: published needs (`households` counts needs) and those reached by a match
+/// (under way or met). The match rate on the measures map is their ratio.
+pub const NEEDS_PUBLISHED: &str = "need:published";
+pub const NEEDS_REACHED: &str = "need:reached";
+
+/// An event payload's entry adding `n` to `metric` (read back by `payload_flows`).
+pub fn count(metric: &str, n: i64) -> serde_json::Value {
+    serde_json::json!({"metric": metric, "n": n})
 }
 
 /// Adds `sign` × the household's contributions to `delta`.

@@ -158,6 +158,11 @@ pub fn matching_way_through(store: Arc<dyn Store>) {
     assert_eq!(f.donors[0].name, "阳谷爱心实业有限公司");
     let (pub_donor, record) = store.donor_record(&d.id).unwrap();
     assert!(pub_donor.draft.phone.is_empty() && record.len() == 1);
+    // The counters the measures map reads: one need published and reached, as a recount says.
+    let figures = store.region_figures(&county, &code("371521")).unwrap();
+    let tally = |m: &str| figures.total.get(m).map_or(0, |t| t.households);
+    assert_eq!((tally("need:published"), tally("need:reached")), (1, 1));
+    assert_eq!(store.rollup_table().unwrap(), store.recount_rollups().unwrap());
     let report = store.verify_ledger().unwrap();
     assert!(report.broken.is_none(), "{report:?}");
     let kinds: Vec<String> = store.history(&village, &h.id).unwrap().into_iter().map(|e| e.kind).collect();
@@ -186,6 +191,7 @@ pub fn a_need_is_met_once(store: Arc<dyn Store>) {
     let declined = store.step_match(&a, &m.id, m.version, Step::Decline, &StepInput::default(), "2017-03-08").unwrap();
     assert_eq!(declined.matched.state, MatchState::Declined);
     assert_eq!(store.offer(&offer_a).unwrap().taken, 0, "the share is given back");
+    assert_eq!(store.rollup_table().unwrap(), store.recount_rollups().unwrap(), "a freed need is no longer counted reached");
     let m2 = store.pick_need(&b, &need, &offer_b, "2017-03-08").unwrap();
     assert_eq!(m2.state, MatchState::Accepted);
     // Jurisdictions: another county, a helper not paired, another donor.

@@ -11,6 +11,7 @@ use crate::sql_store::SqlStore;
 use crate::{Page, Result, StoreError};
 use fupin_domain::access::{Action, Caller};
 use fupin_domain::id_number::Date;
+use fupin_domain::maps::rollup::NEEDS_REACHED;
 use fupin_domain::matching::{check_delivery, Delivery, Match, MatchState, Need, NeedState, Offer, Side, Step};
 use fupin_domain::{DomainError, RegionCode};
 use rand::Rng;
@@ -111,7 +112,8 @@ pub(super) fn open(
         ],
     )?;
     let kind = if source == "donor" { "match.pick" } else { "match.propose" };
-    let payload = json!({"match": m.id, "need": m.need_id, "offer": m.offer_id, "donor": m.donor_id, "value": m.value.fen()});
+    let mut payload = json!({"match": m.id, "need": m.need_id, "offer": m.offer_id, "donor": m.donor_id, "value": m.value.fen()});
+    super::tally(tx, &m.village, &mut payload, NEEDS_REACHED, 1)?;
     record(tx, m.village.as_str(), &need.household_id, kind, actor, reason, payload, at)?;
     Ok(m)
 }
@@ -255,7 +257,10 @@ pub(super) fn step<B: Backend>(
             }
         }
         let reason = if input.note.trim().is_empty() { step.label() } else { input.note.trim() };
-        let payload = json!({"match": m.id, "step": step.code(), "state": to, "amount": m.delivery.as_ref().map(|d| d.amount.fen())});
+        let mut payload = json!({"match": m.id, "step": step.code(), "state": to, "amount": m.delivery.as_ref().map(|d| d.amount.fen())});
+        if !to.is_active() && to != MatchState::Closed {
+            super::tally(tx, &m.village, &mut payload, NEEDS_REACHED, -1)?;
+        }
         record(tx, m.village.as_str(), &household, &format!("match.{}", step.code()), &caller.username, reason, payload, at)?;
         Ok(Stepped { matched: m.clone(), code: code.clone() })
     })

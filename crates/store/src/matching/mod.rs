@@ -149,6 +149,19 @@ fn county_of(code: &str) -> &str {
     code.get(..6).unwrap_or(code)
 }
 
+/// Adds `n` to a 供需对接 counter of `village` (the rollups, in this transaction) and says so in
+/// the event's payload, from which a recount reads it back.
+fn tally(tx: &mut dyn Tx, village: &RegionCode, payload: &mut serde_json::Value, metric: &str, n: i64) -> Result<()> {
+    let mut delta = fupin_domain::maps::rollup::Delta::new();
+    delta.insert(metric.to_string(), fupin_domain::maps::rollup::Tally { households: n, persons: 0 });
+    crate::core::rollups::apply_deltas(tx, std::iter::once((village, delta)))?;
+    match payload["counts"].as_array_mut() {
+        Some(list) => list.push(fupin_domain::maps::rollup::count(metric, n)),
+        None => payload["counts"] = serde_json::json!([fupin_domain::maps::rollup::count(metric, n)]),
+    }
+    Ok(())
+}
+
 /// Appends an event about `key` on `county`'s chain.
 fn record(
     tx: &mut dyn Tx,

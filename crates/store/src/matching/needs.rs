@@ -9,6 +9,7 @@ use crate::sql_store::SqlStore;
 use crate::{Page, Result, StoreError};
 use fupin_domain::access::{Action, Caller};
 use fupin_domain::id_number::Date;
+use fupin_domain::maps::rollup::NEEDS_PUBLISHED;
 use fupin_domain::matching::{need, suggest, AidCategory, Need, NeedDraft, NeedState, PublishedNeed, Suggestion, Traits, Urgency};
 use fupin_domain::registry::codes::{Cause, Status};
 use fupin_domain::registry::household::Household;
@@ -175,7 +176,11 @@ pub(super) fn verify<B: Backend>(
         n.note = note.trim().to_string();
         save_state(tx, &n)?;
         let (kind, why) = if approve { ("need.publish", "审核通过，发布需求") } else { ("need.reject", note) };
-        super::record(tx, n.village.as_str(), &n.household_id, kind, &caller.username, why, payload(&n), at)?;
+        let mut p = payload(&n);
+        if approve {
+            super::tally(tx, &n.village, &mut p, NEEDS_PUBLISHED, 1)?;
+        }
+        super::record(tx, n.village.as_str(), &n.household_id, kind, &caller.username, why, p, at)?;
         Ok(n)
     })
 }
@@ -197,11 +202,16 @@ pub(super) fn withdraw<B: Backend>(
         if note.trim().is_empty() {
             return Err(DomainError::new("need.note", "撤销需求须写明原因").into());
         }
+        let was_published = n.state == NeedState::Published;
         n.state = NeedState::Withdrawn;
         n.version += 1;
         n.note = note.trim().to_string();
         save_state(tx, &n)?;
-        super::record(tx, n.village.as_str(), &n.household_id, "need.withdraw", &caller.username, note, payload(&n), at)?;
+        let mut p = payload(&n);
+        if was_published {
+            super::tally(tx, &n.village, &mut p, NEEDS_PUBLISHED, -1)?;
+        }
+        super::record(tx, n.village.as_str(), &n.household_id, "need.withdraw", &caller.username, note, p, at)?;
         Ok(n)
     })
 }

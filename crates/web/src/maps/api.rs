@@ -10,6 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::Json;
 use fupin_domain::id_number::Date;
 use fupin_domain::maps::rollup::Tally;
+use fupin_domain::maps::rollup::{NEEDS_PUBLISHED, NEEDS_REACHED};
 use fupin_domain::registry::codes::{Attribute, Cause, Path as AidPath};
 use fupin_domain::RegionCode;
 use fupin_store::{Figures, Region};
@@ -87,6 +88,8 @@ pub fn metrics(kind: MapKind) -> Vec<MetricDef> {
                 def("measured_share", "有帮扶措施的未脱贫户占比", "%"),
                 def("gap:measure", "无帮扶措施的未脱贫户", "户"),
                 def("gap:helper", "无帮扶责任人的未脱贫户", "户"),
+                def("match_rate", "供需对接率（已对接或已满足的需求占已发布需求）", "%"),
+                def("needs_open", "待认领的帮扶需求", "条"),
             ];
             m.extend(AidPath::ALL.iter().map(|p| def(format!("path:{}", p.code()), format!("{}（户）", p.label()), "户")));
             m
@@ -145,6 +148,8 @@ pub fn value(kind: MapKind, metric: &str, f: &Figures, region: &Region, period: 
         (MapKind::Measures, "helped_share") => return share(remaining_h - households(f, &["gap:helper"]), remaining_h),
         (MapKind::Measures, "measured_share") => return share(remaining_h - households(f, &["gap:measure"]), remaining_h),
         (MapKind::Measures, m) if m.starts_with("gap:") || m.starts_with("path:") => households(f, &[m]),
+        (MapKind::Measures, "match_rate") => return share(households(f, &[NEEDS_REACHED]), households(f, &[NEEDS_PUBLISHED])),
+        (MapKind::Measures, "needs_open") => households(f, &[NEEDS_PUBLISHED]) - households(f, &[NEEDS_REACHED]),
         (MapKind::Dynamics, "remaining") => remaining_at(f, period),
         (MapKind::Dynamics, "monitored") => f.iter().filter(|(k, _)| k.starts_with("monitored:")).map(|(_, t)| t.households).sum(),
         (MapKind::Dynamics, "net") => {
