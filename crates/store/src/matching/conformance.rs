@@ -247,3 +247,32 @@ pub fn the_matcher_meets_urgent_needs_first(store: Arc<dyn Store>) {
     let third = store.run_matcher(&county, &code("371521"), "2017-03-09").unwrap();
     assert_eq!((third.needs, third.offers, third.candidates, third.proposed), (2, 1, 0, 0));
 }
+
+/// Donors racing for one need from many threads (and the matcher among them): exactly one
+/// wins, the others are told it is taken, and the shares taken equal the matches made.
+pub fn racing_picks_meet_a_need_once(store: Arc<dyn Store>) {
+    let village = setup(&*store);
+    let (mine, _) = one_paired_one_not(&*store, &village);
+    let donors: Vec<(Caller, String)> = (0..4)
+        .map(|i| verified_donor(&*store, &format!("racer{i}"), 20 + i, &sample_offer(AidCategory::Education, 3, &["371521"])))
+        .collect();
+    let need = published_need(&*store, &village, &mine.id, &sample_need(AidCategory::Education, Urgency::Critical));
+    let county = official(Role::CountyOfficial, "371521");
+    let outcomes: Vec<bool> = std::thread::scope(|s| {
+        let mut racers: Vec<_> = donors
+            .iter()
+            .map(|(who, offer)| {
+                let (store, need) = (store.clone(), need.clone());
+                s.spawn(move || store.pick_need(who, &need, offer, "2017-03-07").is_ok())
+            })
+            .collect();
+        let (store2, county) = (store.clone(), county.clone());
+        racers.push(s.spawn(move || store2.run_matcher(&county, &code("371521"), "2017-03-07").map(|r| r.proposed == 1).unwrap_or(false)));
+        racers.into_iter().map(|h| h.join().expect("a racer panicked")).collect()
+    });
+    assert_eq!(outcomes.iter().filter(|w| **w).count(), 1, "exactly one taker: {outcomes:?}");
+    let taken: u32 = donors.iter().map(|(_, o)| store.offer(o).unwrap().taken).sum();
+    assert_eq!(taken, 1, "one share taken in all");
+    let all = store.matches(&county, &MatchingQuery::default()).unwrap();
+    assert_eq!(all.items.iter().filter(|m| m.state.is_active()).count(), 1);
+}

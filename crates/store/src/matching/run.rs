@@ -143,17 +143,13 @@ pub(super) fn run<B: Backend>(s: &SqlStore<B>, caller: &Caller, region: &RegionC
             let Some(c) = chosen else { continue };
             let c = *c as usize;
             let reason = explain(&inst, &a.offer_prices, &by_need[i], c, &all, &donor_region, &needs[i]);
-            matches::open(
-                tx,
-                &needs[i],
-                &all[inst.candidates[c].offer as usize],
-                MatchState::Proposed,
-                "matcher",
-                &reason,
-                &caller.username,
-                at,
-            )?;
-            proposed += 1;
+            let offer = &all[inst.candidates[c].offer as usize];
+            match matches::open(tx, &needs[i], offer, MatchState::Proposed, "matcher", &reason, &caller.username, at) {
+                Ok(_) => proposed += 1,
+                // A donor took it (点对点) while the run was solving: it keeps it, the run goes on.
+                Err(StoreError::Invalid(e)) if e.code == "need.taken" => continue,
+                Err(e) => return Err(e),
+            }
         }
         let prices: BTreeMap<&str, i64> = all.iter().zip(&a.offer_prices).map(|(o, p)| (o.id.as_str(), *p)).collect();
         let run = MatchRun {

@@ -1109,7 +1109,8 @@ macro_rules! conformance_tests {
             a_households_cases_survive_a_busy_village, concurrent_numbers_never_collide, corrupt_rows_are_errors,
             a_helper_lists_only_their_households_cases, visits_are_recorded_by_the_paired_helper);
         $crate::conformance_tests!(@policy $fresh; policy_lifecycle, policy_jurisdiction);
-        $crate::conformance_tests!(@matching $fresh; matching_way_through, a_need_is_met_once, the_matcher_meets_urgent_needs_first);
+        $crate::conformance_tests!(@matching $fresh; matching_way_through, a_need_is_met_once, the_matcher_meets_urgent_needs_first,
+            racing_picks_meet_a_need_once);
     };
     (@matching $fresh:path; $($name:ident),*) => {$(
         #[test]

@@ -54,6 +54,8 @@ struct DeskPage {
     needs_total: i64,
     matches: Vec<Match>,
     pending_donors: Vec<Donor>,
+    /// The county's verified donors, which it may suspend.
+    verified_donors: Vec<Donor>,
     runs: Vec<MatchRun>,
     categories: Vec<(&'static str, &'static str)>,
     kinds: Vec<(&'static str, &'static str)>,
@@ -144,16 +146,14 @@ async fn desk_page(state: &Arc<AppState>, a: &Auth, out: Outcome) -> Response {
         } else {
             s.matches(&caller, &MatchingQuery { per_page: 50, ..Default::default() })?.items
         };
-        let pending_donors = if verifies_donors {
-            s.donors(&caller, &MatchingQuery { state: Some("pending".into()), per_page: 50, ..Default::default() })?.items
-        } else {
-            vec![]
-        };
+        let of_county = |state: &str| s.donors(&caller, &MatchingQuery { state: Some(state.into()), per_page: 50, ..Default::default() });
+        let (pending_donors, verified_donors) =
+            if verifies_donors { (of_county("pending")?.items, of_county("verified")?.items) } else { (vec![], vec![]) };
         let runs = if runs_matcher { s.match_runs(&caller, &caller.scope.region, 5)? } else { vec![] };
-        Ok((region_name, donor, offers, open, needs, needs_total, matches, pending_donors, runs))
+        Ok((region_name, donor, offers, open, needs, needs_total, matches, (pending_donors, verified_donors), runs))
     })
     .await;
-    let (region_name, donor, offers, open, needs, needs_total, matches, pending_donors, runs) = match loaded {
+    let (region_name, donor, offers, open, needs, needs_total, matches, (pending_donors, verified_donors), runs) = match loaded {
         Ok(x) => x,
         Err(e) => return error_page(e),
     };
@@ -178,6 +178,7 @@ async fn desk_page(state: &Arc<AppState>, a: &Auth, out: Outcome) -> Response {
         needs_total,
         matches,
         pending_donors,
+        verified_donors,
         runs,
         categories: options(AidCategory::ALL, AidCategory::code, AidCategory::label),
         kinds: options(DonorKind::ALL, DonorKind::code, DonorKind::label),

@@ -1977,7 +1977,22 @@ fn a_donor_meets_a_households_need_from_offer_to_confirmation() {
     // The household's file lists the need and the match for its village official.
     let file_page = village.get(format!("{}/households/{hid}", server().base)).send().unwrap().text().unwrap();
     assert!(file_page.contains("希望学习电商运营") && file_page.contains("已完成"));
+    // The county suspends the donor: its offers leave the lists and it can offer no more.
+    let (_, now) = get(&login("yanggu"), &format!("/api/v1/matching/donors?region=371521&state=verified"));
+    let current = now["items"].as_array().unwrap().iter().find(|x| x["id"] == donor_id.as_str()).expect("listed").clone();
+    let suspend = json!({"expected_version": current["version"], "verified": false, "note": ""});
+    let (s, e) = post_json(&login("yanggu"), &format!("/api/v1/matching/donors/{donor_id}/verify"), suspend.clone());
+    assert_eq!((s, e["error"]["code"].as_str()), (422, Some("donor.note")), "a suspension says why");
+    let mut suspend = suspend;
+    suspend["note"] = json!("群众反映交付不及时，核查期间暂停");
+    assert_eq!(post_json(&login("yanggu"), &format!("/api/v1/matching/donors/{donor_id}/verify"), suspend).0, 200);
+    let (_, offers) = get(&login("province"), &format!("/api/v1/matching/offers?donor_id={donor_id}"));
+    assert_eq!(offers["total"], 0, "a suspended donor's offers are not listed: {offers}");
+    let again = json!({"category": "06", "title": "再来一期", "capacity": 1, "unit": "1", "unit_value": 100, "regions": ["371521"], "deadline": "2017-12-31", "condition": "0"});
+    let (s, e) = post_json(&donor, "/api/v1/matching/offers", again);
+    assert_eq!((s, e["error"]["code"].as_str()), (422, Some("donor.state")));
 }
+
 
 /// The matcher runs over a county from the API and the desk; a rerun proposes nothing for the
 /// needs already held; other counties cannot run it or read its runs.
