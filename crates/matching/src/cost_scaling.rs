@@ -161,7 +161,8 @@ impl Scaler<'_> {
                 self.enqueue(v);
             }
         }
-        let update_every = (net.nodes as usize).max(64);
+        // Every n/2 relabels: measured on the benchmark instance, 0.5 n beat 0.2 n, n and 4 n.
+        let update_every = (net.nodes as usize / 2).max(64);
         while let Some(v) = self.queue.pop_front() {
             self.queued[v as usize] = false;
             self.discharge(v, update_every)?;
