@@ -110,6 +110,26 @@ enum Cmd {
         #[command(subcommand)]
         cmd: PolicyCmd,
     },
+    /// 供需对接: the optimal matcher.
+    Match {
+        #[command(subcommand)]
+        cmd: MatchCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum MatchCmd {
+    /// Solve a DIMACS min-cost-flow file to optimality; the last stdout line is `s COST`.
+    Solve {
+        #[arg(long)]
+        dimacs: PathBuf,
+        /// Write the flow (`s COST` and `f TAIL HEAD FLOW` lines) here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Check the optimality certificate (feasibility, reduced costs, primal = dual).
+        #[arg(long)]
+        verify: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -179,6 +199,7 @@ fn main() {
         Cmd::Policy { cmd: PolicyCmd::Reindex { db } } => {
             cmd::open(&db).and_then(|store| cmd::policy::reindex(store, &cmd::index_dir(&db)))
         }
+        Cmd::Match { cmd: MatchCmd::Solve { dimacs, out, verify } } => cmd::matching::solve(&dimacs, out.as_deref(), verify),
     };
     if let Err(e) = result {
         eprintln!("错误：{e:#}");

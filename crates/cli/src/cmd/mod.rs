@@ -3,6 +3,7 @@
 
 pub mod demo;
 pub mod ledger;
+pub mod matching;
 pub mod policy;
 pub mod registry;
 pub mod serve;
