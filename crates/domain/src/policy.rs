@@ -241,39 +241,10 @@ pub struct Attachment {
 pub const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
 pub const MAX_ATTACHMENTS: usize = 20;
 
-/// The kinds of file a document may carry: extension, content type, and the bytes a file of
-/// that kind begins with.
-const KINDS: &[(&[&str], &str, &[u8])] = &[
-    (&["pdf"], "application/pdf", b"%PDF-"),
-    (&["docx"], "application/vnd.openxmlformats-officedocument.wordprocessingml.document", b"PK\x03\x04"),
-    (&["doc"], "application/msword", b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1"),
-    (&["png"], "image/png", b"\x89PNG\r\n\x1A\n"),
-    (&["jpg", "jpeg"], "image/jpeg", b"\xFF\xD8\xFF"),
-];
-
-/// An upload's file name as kept (no folders, no control characters, at most 100 characters)
-/// and its content type, which its first bytes must bear out: a file is never served as what
-/// its name claims unless it is.
+/// An upload's file name as kept and its content type: PDF, Word or an image, at most
+/// `MAX_ATTACHMENT_BYTES` (`files::check`).
 pub fn attachment(name: &str, bytes: &[u8]) -> Result<(String, &'static str), DomainError> {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or("").trim();
-    let clean: String = base.chars().filter(|c| !c.is_control()).collect();
-    if clean.is_empty() || clean.chars().count() > 100 {
-        return Err(DomainError::new("attachment.name", "附件文件名不能为空，最多100字"));
-    }
-    if bytes.is_empty() {
-        return Err(DomainError::new("attachment.empty", "附件是空文件"));
-    }
-    if bytes.len() > MAX_ATTACHMENT_BYTES {
-        return Err(DomainError::new("attachment.size", format!("附件不能超过{} MB", MAX_ATTACHMENT_BYTES / 1024 / 1024)));
-    }
-    let ext = clean.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
-    let Some((_, content_type, magic)) = KINDS.iter().find(|(exts, ..)| exts.contains(&ext.as_str())) else {
-        return Err(DomainError::new("attachment.type", "附件只能是PDF、Word（doc、docx）或图片（png、jpg）"));
-    };
-    if !bytes.starts_with(magic) {
-        return Err(DomainError::new("attachment.content", format!("文件“{clean}”的内容不是它的扩展名所说的格式")));
-    }
-    Ok((clean, content_type))
+    crate::files::check(name, bytes, crate::files::DOCUMENTS, MAX_ATTACHMENT_BYTES, "附件只能是PDF、Word（doc、docx）或图片（png、jpg）")
 }
 
 /// The campaign's terms, kept whole by the search's word segmentation (a general dictionary

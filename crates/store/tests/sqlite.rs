@@ -24,8 +24,13 @@ fn an_older_database_is_migrated_on_opening() {
         store.load_regions(&test_regions()).unwrap();
         let village = official(Role::VillageOfficial, "371521100001");
         store.create_household(&village, sample_household("371521100001", 1, 2), "建档", "2015-12-01").unwrap();
-        // Back to the shape of schema 2.
+        let province = official(Role::ProvinceOfficial, "37");
+        let draft = fupin_store::policy::conformance::sample_draft("附件迁移", None);
+        let p = store.draft_policy(&province, &draft, None, "2016-03-01").unwrap();
+        store.attach_policy_file(&province, &p.id, p.version, "原件.png", b"\x89PNG\r\n\x1A\n-old-bytes", "2016-03-01").unwrap();
+        // Back to the shape of schema 2 (the policies' bytes in their own table, as before 5).
         for sql in [
+            "ALTER TABLE files RENAME TO policy_files",
             "ALTER TABLE members DROP COLUMN birth_date",
             "ALTER TABLE incomes DROP COLUMN hard_expenses",
             "DROP INDEX cases_target",
@@ -43,6 +48,9 @@ fn an_older_database_is_migrated_on_opening() {
     assert_eq!((h.members.len(), h.members[0].birth_date), (2, None), "kept, with the new field empty");
     let newer = store.record_household(&village, sample_household("371521100001", 2, 1), "排查", "2021-01-01").unwrap();
     assert_eq!(store.household(&village, &newer.id).unwrap(), newer);
+    let province = official(Role::ProvinceOfficial, "37");
+    let (_, bytes) = store.policy_file(Some(&province), "P37-00001", 1).unwrap();
+    assert_eq!(bytes, b"\x89PNG\r\n\x1A\n-old-bytes", "the attachment's bytes moved to the shared files");
 }
 
 /// SQLite keeps whatever is written into a column: text where a number belongs is read as an

@@ -60,6 +60,13 @@ CREATE TABLE IF NOT EXISTS rollups (
     persons BIGINT NOT NULL,
     PRIMARY KEY (level_len, region_code, metric)
 ) {keyed};
+-- Uploaded files' bytes, once per content, for every function (a policy's attachments, a
+-- delivery's photos): base64, as both backends hold it as text. Not WITHOUT ROWID: SQLite keeps
+-- large rows out of a rowid table's B-tree pages.
+CREATE TABLE IF NOT EXISTS files (
+    sha256 TEXT PRIMARY KEY,
+    data TEXT NOT NULL
+);
 -- Every read of unmasked personal data.
 CREATE TABLE IF NOT EXISTS pii_audit (
     at TEXT NOT NULL,
@@ -73,5 +80,6 @@ CREATE INDEX IF NOT EXISTS regions_parent ON regions (parent_code, code);
 CREATE INDEX IF NOT EXISTS ledger_household ON ledger (household_id);
 CREATE INDEX IF NOT EXISTS sessions_user ON sessions (username);
 "#,
-    migrations: &[],
+    // 5: the policies' file bytes became every function's (`files`).
+    migrations: &[(5, &["INSERT INTO files (sha256, data) SELECT sha256, data FROM policy_files", "DROP TABLE policy_files"])],
 };

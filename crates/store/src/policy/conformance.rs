@@ -158,7 +158,7 @@ pub fn policy_jurisdiction(store: Arc<dyn Store>) {
     invalid(store.attach_policy_file(&yanggu, &county_doc.id, county_doc.version, "补充.pdf", &pdf, "2016-05-07"), "policy.state");
     // Bytes changed behind the store's back are refused, not served.
     let sha = store.policy_attachments(None, &county_doc.id).unwrap()[0].sha256.clone();
-    store.exec_raw(&format!("UPDATE policy_files SET data = 'JVBERi0xLjQgZm9yZ2Vk' WHERE sha256 = '{sha}'")).unwrap();
+    store.exec_raw(&format!("UPDATE files SET data = 'JVBERi0xLjQgZm9yZ2Vk' WHERE sha256 = '{sha}'")).unwrap();
     assert!(matches!(store.policy_file(None, &county_doc.id, 1), Err(StoreError::Corrupt(_))));
     // Published documents may be changed only by their issuer.
     assert!(matches!(store.repeal_policy(&shenxian, &top.id, top.version, false, "x", "2016-06-01"), Err(StoreError::Forbidden(_))));

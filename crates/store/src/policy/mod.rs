@@ -444,12 +444,8 @@ impl<B: Backend> PolicyStore for SqlStore<B> {
     }
 
     fn attach_policy_file(&self, caller: &Caller, id: &str, expected_version: i64, name: &str, bytes: &[u8], at: &str) -> Result<Policy> {
-        use base64::Engine as _;
-        use sha2::{Digest, Sha256};
         require(caller.role.may(Action::DraftPolicies), "只有省、市、县扶贫管理员和行业部门可以起草政策文件")?;
         let (name, content_type) = policy::attachment(name, bytes)?;
-        let sha = hex::encode(Sha256::digest(bytes));
-        let data = base64::engine::general_purpose::STANDARD.encode(bytes);
         self.write(|tx| {
             let mut p = for_change(tx, caller, id, expected_version)?;
             if p.state != PolicyState::Draft {
@@ -460,9 +456,7 @@ impl<B: Backend> PolicyStore for SqlStore<B> {
                 return Err(DomainError::new("attachment.count", format!("每个文件最多{}个附件", policy::MAX_ATTACHMENTS)).into());
             }
             let no = rows.last().map(|r| r.int(0)).transpose()?.unwrap_or(0) + 1;
-            if tx.query_one("SELECT sha256 FROM policy_files WHERE sha256 = $1", &[sha.as_str().into()])?.is_none() {
-                tx.exec("INSERT INTO policy_files (sha256, data) VALUES ($1, $2)", &[sha.as_str().into(), data.as_str().into()])?;
-            }
+            let sha = crate::core::files::put(tx, bytes)?;
             tx.exec(
                 "INSERT INTO policy_attachments (policy_id, no, name, content_type, size, sha256) VALUES ($1, $2, $3, $4, $5, $6)",
                 &[id.into(), no.into(), name.as_str().into(), content_type.into(), (bytes.len() as i64).into(), sha.as_str().into()],
@@ -504,18 +498,8 @@ impl<B: Backend> PolicyStore for SqlStore<B> {
     }
 
     fn policy_file(&self, caller: Option<&Caller>, id: &str, no: i64) -> Result<(Attachment, Vec<u8>)> {
-        use base64::Engine as _;
         let a = self.policy_attachments(caller, id)?.into_iter().find(|a| a.no == no).ok_or(StoreError::NotFound)?;
-        let data = self.read(|tx| tx.query_one("SELECT data FROM policy_files WHERE sha256 = $1", &[a.sha256.as_str().into()]))?;
-        let text = data.ok_or_else(|| StoreError::Corrupt(format!("policy_files ({}): missing", a.sha256)))?.text(0)?;
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(text.as_bytes())
-            .map_err(|e| StoreError::Corrupt(format!("policy_files ({}): {e}", a.sha256)))?;
-        // What is served is what was attached: the bytes still hash to the recorded SHA-256.
-        use sha2::{Digest, Sha256};
-        if hex::encode(Sha256::digest(&bytes)) != a.sha256 {
-            return Err(StoreError::Corrupt(format!("policy_files ({}): the bytes do not match their SHA-256", a.sha256)));
-        }
+        let bytes = self.read(|tx| crate::core::files::get(tx, &a.sha256))?;
         Ok((a, bytes))
     }
 

@@ -37,12 +37,7 @@ CREATE TABLE IF NOT EXISTS policy_attachments (
     sha256 TEXT NOT NULL,
     PRIMARY KEY (policy_id, no)
 ) {keyed};
--- Their bytes, once per content (base64: both backends hold it as text). Not WITHOUT ROWID:
--- SQLite keeps large rows out of a rowid table's B-tree pages.
-CREATE TABLE IF NOT EXISTS policy_files (
-    sha256 TEXT PRIMARY KEY,
-    data TEXT NOT NULL
-);
+-- Their bytes are in the shared `files` table (core).
 "#,
     indexes: r#"
 CREATE UNIQUE INDEX IF NOT EXISTS policies_doc_number ON policies (issuer_region, doc_number) WHERE doc_number IS NOT NULL;
