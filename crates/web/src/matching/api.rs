@@ -75,7 +75,7 @@ pub async fn register_donor(State(state): State<Arc<AppState>>, a: Auth, Json(d)
 
 /// Donors based in the caller's region (officials of a county or above).
 #[utoipa::path(get, path = "/api/v1/matching/donors", params(ListParams),
-    responses((status = 200, body = Page<Donor>, description = "one page of donors"), (status = 403, description = "not an official"), (status = 404, description = "a region outside the caller's")))]
+    responses((status = 200, body = Page<Donor>, description = "one page of donors"), (status = 403, description = "not an official"), (status = 404, description = "a region outside the caller's"), (status = 422, description = "a state that is not one of this list's states")))]
 pub async fn list_donors(State(state): State<Arc<AppState>>, a: Auth, Query(p): Query<ListParams>) -> Result<Json<Page<Donor>>, ApiError> {
     let q = p.query()?;
     Ok(Json(blocking(&state, move |s| s.donors(&a.caller, &q)).await?))
@@ -113,7 +113,7 @@ pub async fn post_offer(State(state): State<Arc<AppState>>, a: Auth, Json(d): Js
 
 /// Offers of verified donors (`region`: those serving it); a donor's own with `donor_id`.
 #[utoipa::path(get, path = "/api/v1/matching/offers", params(ListParams),
-    responses((status = 200, body = Page<Offer>, description = "one page of offers"), (status = 400, description = "a filter that does not parse")))]
+    responses((status = 200, body = Page<Offer>, description = "one page of offers"), (status = 400, description = "a filter that does not parse"), (status = 422, description = "a state that is not one of this list's states")))]
 pub async fn list_offers(State(state): State<Arc<AppState>>, a: Auth, Query(p): Query<ListParams>) -> Result<Json<Page<Offer>>, ApiError> {
     let q = p.query()?;
     Ok(Json(blocking(&state, move |s| s.offers(Some(&a.caller), &q)).await?))
@@ -160,7 +160,7 @@ pub async fn suggestions(State(state): State<Arc<AppState>>, a: Auth, Path(id): 
 
 /// Needs within the caller's jurisdiction, as officials and helpers see them.
 #[utoipa::path(get, path = "/api/v1/matching/needs", params(ListParams),
-    responses((status = 200, body = Page<Need>, description = "one page of needs"), (status = 403, description = "donors see published needs at /api/v1/matching/open-needs")))]
+    responses((status = 200, body = Page<Need>, description = "one page of needs"), (status = 403, description = "donors see published needs at /api/v1/matching/open-needs"), (status = 422, description = "a state that is not one of this list's states")))]
 pub async fn list_needs(State(state): State<Arc<AppState>>, a: Auth, Query(p): Query<ListParams>) -> Result<Json<Page<Need>>, ApiError> {
     let q = p.query()?;
     Ok(Json(blocking(&state, move |s| s.needs(&a.caller, &q)).await?))
@@ -268,7 +268,7 @@ pub async fn runs(State(state): State<Arc<AppState>>, a: Auth, Query(p): Query<R
 
 /// Matches: a donor's own; officials' and helpers' within their jurisdiction.
 #[utoipa::path(get, path = "/api/v1/matching/matches", params(ListParams),
-    responses((status = 200, body = Page<Match>, description = "one page, the latest first"), (status = 403, description = "a role that sees no matches")))]
+    responses((status = 200, body = Page<Match>, description = "one page, the latest first"), (status = 403, description = "a role that sees no matches"), (status = 422, description = "a state that is not one of this list's states")))]
 pub async fn list_matches(State(state): State<Arc<AppState>>, a: Auth, Query(p): Query<ListParams>) -> Result<Json<Page<Match>>, ApiError> {
     let q = p.query()?;
     Ok(Json(blocking(&state, move |s| s.matches(&a.caller, &q)).await?))
