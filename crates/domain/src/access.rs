@@ -112,6 +112,8 @@ impl Role {
             VerifyDonors => self == Role::CountyOfficial,
             // The matcher runs over a county or a larger region (donors serve across counties).
             RunMatcher => matches!(self, Role::ProvinceOfficial | Role::CityOfficial | Role::CountyOfficial),
+            // Reports are handled from above the region they are about, so never by a village.
+            HandleReports => matches!(self, Role::ProvinceOfficial | Role::CityOfficial | Role::CountyOfficial | Role::TownshipOfficial),
         }
     }
 
@@ -176,6 +178,8 @@ pub enum Action {
     VerifyDonors,
     /// 供需对接: run the optimal matcher over a region, or cancel a match under way.
     RunMatcher,
+    /// 监督举报: read and handle the public's reports about the regions below one's own.
+    HandleReports,
 }
 
 /// Which personal fields a role sees unmasked.

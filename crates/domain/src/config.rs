@@ -30,6 +30,12 @@ pub struct Rules {
     /// A helper visits each paired household at least this often (days).
     #[serde(default = "default_visit_every_days")]
     pub visit_every_days: i64,
+    /// 监督举报: the time limits, in working days.
+    #[serde(default)]
+    pub report_deadlines: crate::supervision::Deadlines,
+    /// The working days those limits count (public holidays and 调休).
+    #[serde(default)]
+    pub calendar: crate::supervision::Calendar,
 }
 
 fn default_visit_every_days() -> i64 {
@@ -56,6 +62,8 @@ impl Default for Rules {
             monitoring_multiple_tenths: 15,
             form_version: "SD-2016".to_string(),
             visit_every_days: default_visit_every_days(),
+            report_deadlines: Default::default(),
+            calendar: Default::default(),
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod money;
 pub mod policy;
 pub mod region;
 pub mod registry;
+pub mod supervision;
 
 pub use error::DomainError;
 pub use id_number::IdNumber;

@@ -19,6 +19,7 @@ pub mod policy;
 pub mod registry;
 pub mod schema;
 pub mod sql_store;
+pub mod supervision;
 
 use fupin_domain::DomainError;
 use serde::Serialize;
@@ -35,6 +36,7 @@ pub use registry::cases::{Case, CaseExtra, Decision, Objection, PublicNotice};
 pub use registry::checks::{CheckReport, CheckRun, Finding};
 pub use registry::import::{ImportOutcome, ImportSet};
 pub use registry::{conformance, yearly, ChangeRequest, HelperLoad, HouseholdQuery, HouseholdSummary, RegistryStore};
+pub use supervision::{ReportQuery, SupervisionStore};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -83,13 +85,13 @@ pub struct Page<T> {
 pub const COUNT_CAP: i64 = 10_000;
 
 /// The whole store: one trait per function, implemented by `SqlStore` over either backend.
-pub trait Store: PlatformStore + RegistryStore + MapsStore + PolicyStore + MatchingStore {}
+pub trait Store: PlatformStore + RegistryStore + MapsStore + PolicyStore + MatchingStore + SupervisionStore {}
 
-impl<T: PlatformStore + RegistryStore + MapsStore + PolicyStore + MatchingStore + ?Sized> Store for T {}
+impl<T: PlatformStore + RegistryStore + MapsStore + PolicyStore + MatchingStore + SupervisionStore + ?Sized> Store for T {}
 
 /// The traits to bring into scope to call the store's methods on a `dyn Store`.
 pub mod prelude {
-    pub use crate::{MapsStore, MatchingStore, PlatformStore, PolicyStore, RegistryStore, Store};
+    pub use crate::{MapsStore, MatchingStore, PlatformStore, PolicyStore, RegistryStore, Store, SupervisionStore};
 }
 
 /// `f` over `items` cut into one slice per core (at most `cap` slices), the results in order:

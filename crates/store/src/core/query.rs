@@ -58,3 +58,12 @@ pub fn require(ok: bool, what: &str) -> Result<()> {
         Err(StoreError::Forbidden(what.to_string()))
     }
 }
+
+/// The next id under `prefix` in `table` (`prefix` + a zero-padded number).
+pub fn next_id(tx: &mut dyn crate::core::db::Tx, table: &str, prefix: &str, width: usize) -> Result<String> {
+    let (lo, hi) = (format!("{prefix}{}", "0".repeat(width)), format!("{prefix}{}", "9".repeat(width)));
+    let last =
+        tx.query_one(&format!("SELECT MAX(id) FROM {table} WHERE id >= $1 AND id <= $2"), &[lo.as_str().into(), hi.as_str().into()])?;
+    let n = last.and_then(|r| r.opt_text(0).ok().flatten()).and_then(|id| id[prefix.len()..].parse::<u64>().ok()).unwrap_or(0) + 1;
+    Ok(format!("{prefix}{n:0width$}"))
+}

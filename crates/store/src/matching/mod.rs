@@ -177,14 +177,7 @@ fn record(
     ledger::append(tx, &mut ev)
 }
 
-/// The next id under `prefix` in `table` (`prefix` + a zero-padded number).
-fn next_id(tx: &mut dyn Tx, table: &str, prefix: &str, width: usize) -> Result<String> {
-    let (lo, hi) = (format!("{prefix}{}", "0".repeat(width)), format!("{prefix}{}", "9".repeat(width)));
-    let last =
-        tx.query_one(&format!("SELECT MAX(id) FROM {table} WHERE id >= $1 AND id <= $2"), &[lo.as_str().into(), hi.as_str().into()])?;
-    let n = last.and_then(|r| r.opt_text(0).ok().flatten()).and_then(|id| id[prefix.len()..].parse::<u64>().ok()).unwrap_or(0) + 1;
-    Ok(format!("{prefix}{n:0width$}"))
-}
+use crate::core::query::next_id;
 
 fn corrupt<'r>(table: &'static str, r: &'r Row) -> impl Fn(DomainError) -> StoreError + 'r {
     move |e| StoreError::Corrupt(format!("{table} ({}): {e}", r.str(0).unwrap_or("?")))

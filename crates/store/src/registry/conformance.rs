@@ -1111,7 +1111,16 @@ macro_rules! conformance_tests {
         $crate::conformance_tests!(@policy $fresh; policy_lifecycle, policy_jurisdiction);
         $crate::conformance_tests!(@matching $fresh; matching_way_through, a_need_is_met_once, the_matcher_meets_urgent_needs_first,
             racing_picks_meet_a_need_once);
+        $crate::conformance_tests!(@supervision $fresh; reports_way_through, reports_never_reach_the_reported);
     };
+    (@supervision $fresh:path; $($name:ident),*) => {$(
+        #[test]
+        fn $name() {
+            if let Some((_guard, store)) = $fresh() {
+                $crate::supervision::conformance::$name(store);
+            }
+        }
+    )*};
     (@matching $fresh:path; $($name:ident),*) => {$(
         #[test]
         fn $name() {

@@ -1,0 +1,12 @@
+//! 调度监督: so far 监督举报 (the public's reports, handled against deadlines in working days)
+//! and the working-day calendar those deadlines run on. Key tasks, key villages and inspections
+//! arrive as modules beside them.
+
+pub mod calendar;
+pub mod report;
+
+pub use calendar::Calendar;
+pub use report::{
+    card, mask, may_handle, receiver, supervision_order, validate, Card, Deadlines, Filing, ReportCategory, ReportDraft, ReportState,
+    ReportStep,
+};
