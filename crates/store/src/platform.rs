@@ -78,6 +78,8 @@ pub trait PlatformStore: Send + Sync {
     fn load_regions(&self, regions: &[Region]) -> Result<()>;
     /// Reference data: any region's name and place (no figures), for breadcrumbs and forms.
     fn region(&self, code: &RegionCode) -> Result<Option<Region>>;
+    /// Reference data: the regions directly below `code`, by code (for the public's forms).
+    fn child_regions(&self, code: &RegionCode) -> Result<Vec<Region>>;
 
     fn verify_ledger(&self) -> Result<VerifyReport>;
 
@@ -153,6 +155,11 @@ impl<B: Backend> PlatformStore for SqlStore<B> {
     fn region(&self, code: &RegionCode) -> Result<Option<Region>> {
         let sql = format!("SELECT {REGION_COLS} FROM regions WHERE code = $1");
         self.read(|tx| tx.query_one(&sql, &[code.as_str().into()])?.map(|r| parse_region(&r)).transpose())
+    }
+
+    fn child_regions(&self, code: &RegionCode) -> Result<Vec<Region>> {
+        let sql = format!("SELECT {REGION_COLS} FROM regions WHERE parent_code = $1 ORDER BY code");
+        self.read(|tx| tx.query(&sql, &[code.as_str().into()])?.iter().map(parse_region).collect())
     }
 
     fn verify_ledger(&self) -> Result<VerifyReport> {

@@ -166,6 +166,26 @@ pub async fn login(state: &Arc<AppState>, username: &str, password: &str) -> Res
 
 /// Constant-time comparison of a submitted CSRF token with the session's.
 pub fn csrf_ok(auth: &Auth, submitted: &str) -> bool {
-    let (a, b) = (auth.csrf.as_bytes(), submitted.as_bytes());
+    same(&auth.csrf, submitted)
+}
+
+/// Compared in time that does not depend on where they differ.
+fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Forms the public posts without logging in (objections, reports) carry a double-submit token:
+/// a cookie set with the page under `/public` and the same value in the form.
+pub const PUBLIC_CSRF_COOKIE: &str = "fupin_public_csrf";
+
+/// A new token and the `Set-Cookie` value that goes with the page carrying it.
+pub fn public_csrf() -> (String, String) {
+    let token = random_token();
+    let cookie = format!("{PUBLIC_CSRF_COOKIE}={token}; Path=/public; HttpOnly; SameSite=Strict");
+    (token, cookie)
+}
+
+pub fn public_csrf_ok(headers: &axum::http::HeaderMap, submitted: &str) -> bool {
+    cookie_in(headers, PUBLIC_CSRF_COOKIE).is_some_and(|c| !c.is_empty() && same(&c, submitted))
 }

@@ -13,6 +13,7 @@ pub mod platform;
 pub mod policy;
 pub mod registry;
 pub mod routes;
+pub mod supervision;
 pub mod ui;
 pub mod view;
 
@@ -79,6 +80,8 @@ pub struct AppState {
     pub policy_index: fupin_search::PolicyIndex,
     /// A rebuild of that index in progress: (documents done, documents in all).
     pub index_rebuild: Mutex<Option<(usize, usize)>>,
+    /// What the public may send without logging in (reports, query codes).
+    pub public_limits: supervision::limits::Limiter,
 }
 
 impl AppState {
@@ -120,6 +123,7 @@ impl AppState {
             check_jobs: Mutex::new(HashMap::new()),
             policy_index,
             index_rebuild: Mutex::new(None),
+            public_limits: Default::default(),
         })
     }
 
@@ -182,5 +186,6 @@ pub async fn serve(state: Arc<AppState>, listener: tokio::net::TcpListener) -> s
     // The search index catches up with the store in the background; searches answer from the
     // store's list (and say so) until it has.
     policy::index::refresh_in_background(&state);
-    axum::serve(listener, routes::router(state)).await
+    // The peer's address: the public's reports are limited per address.
+    axum::serve(listener, routes::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>()).await
 }

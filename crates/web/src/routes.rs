@@ -89,6 +89,17 @@ fn matching_api() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(api::contact))
 }
 
+fn supervision_api() -> OpenApiRouter<Arc<AppState>> {
+    use crate::supervision::api;
+    OpenApiRouter::new()
+        .routes(routes!(api::post_report, api::public_reports))
+        .routes(routes!(api::get_report))
+        .routes(routes!(api::rate))
+        .routes(routes!(api::list))
+        .routes(routes!(api::get_one))
+        .routes(routes!(api::step))
+}
+
 fn maps_api() -> OpenApiRouter<Arc<AppState>> {
     OpenApiRouter::new()
         .routes(routes!(maps::api::get_region))
@@ -106,6 +117,7 @@ pub fn openapi_router() -> OpenApiRouter<Arc<AppState>> {
         .merge(maps_api())
         .merge(policy_api())
         .merge(matching_api())
+        .merge(supervision_api())
 }
 
 fn platform_pages() -> Router<Arc<AppState>> {
@@ -188,6 +200,17 @@ fn matching_pages() -> Router<Arc<AppState>> {
         .route("/households/{id}/needs", post(pages::record_need))
 }
 
+fn supervision_pages() -> Router<Arc<AppState>> {
+    use crate::supervision::{pages, public};
+    Router::new()
+        .route("/public/reports", get(public::page).post(public::submit))
+        .route("/public/reports/follow", get(public::follow_form).post(public::follow))
+        .route("/public/reports/{id}/rating", post(public::rate))
+        .route("/supervision", get(pages::desk))
+        .route("/supervision/reports/{id}", get(pages::report))
+        .route("/supervision/reports/{id}/{action}", post(pages::step))
+}
+
 fn maps_pages() -> Router<Arc<AppState>> {
     Router::new()
         .route("/regions/{code}", get(maps::pages::region_page))
@@ -213,6 +236,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(maps_pages())
         .merge(policy_pages())
         .merge(matching_pages())
+        .merge(supervision_pages())
         .layer(middleware::from_fn_with_state(state.clone(), ops::count_requests))
         .layer(middleware::from_fn(crate::error::uniform_errors))
         .layer(middleware::from_fn(ops::security_headers))

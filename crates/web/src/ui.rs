@@ -54,7 +54,7 @@ pub(crate) fn nav_items(user: &fupin_store::UserRecord) -> Vec<NavItem> {
     let role = user.role;
     let region = &user.region;
     let files = if role == Role::Helper { "我的帮扶户" } else { "贫困户档案" };
-    let items: [(Option<Action>, &'static str, &'static str, String); 13] = [
+    let items: [(Option<Action>, &'static str, &'static str, String); 14] = [
         (None, "nav-home", "首页", "/".into()),
         (Some(Action::ReadFiles), "nav-households", files, "/households".into()),
         (Some(Action::ReadFigures), "nav-maps", "三张图", format!("/maps/distribution/{region}")),
@@ -68,6 +68,7 @@ pub(crate) fn nav_items(user: &fupin_store::UserRecord) -> Vec<NavItem> {
         // Every role takes part: donors give, the village and helpers speak for households,
         // officials verify and match, departments and evaluators read.
         (None, "nav-matching", "供需对接", "/matching".into()),
+        (Some(Action::HandleReports), "nav-supervision", "监督举报", "/supervision".into()),
         (Some(Action::ReadPiiAudit), "nav-audit", "查阅记录", "/audit".into()),
         (None, "nav-notices", "公示公告", format!("/public/notices?region={region}")),
     ];

@@ -159,6 +159,8 @@ pub struct ReportFigures {
 /// Filters of the officials' list; the caller's jurisdiction always applies on top.
 #[derive(Debug, Clone, Default)]
 pub struct ReportQuery {
+    /// Reports about this region (inside the caller's: outside it is `NotFound`).
+    pub region: Option<RegionCode>,
     pub state: Option<ReportState>,
     pub category: Option<ReportCategory>,
     pub card: Option<Card>,

@@ -322,6 +322,15 @@ pub(super) fn list<B: Backend>(s: &SqlStore<B>, caller: &Caller, rq: &ReportQuer
     s.read(|tx| {
         let mut q = Query::new(&format!("FROM {FROM} WHERE 1 = 1"));
         visible(&mut q, caller)?;
+        if let Some(r) = &rq.region {
+            // A region outside the caller's answers as if it did not exist, not as an empty list.
+            if !caller.scope.region.contains(r) {
+                return Err(StoreError::NotFound);
+            }
+            let (lo, hi) = r.code_range();
+            let (lo, hi) = (q.bind(lo), q.bind(hi));
+            q.push(&format!(" AND r.about >= {lo} AND r.about < {hi}"));
+        }
         if let Some(st) = rq.state {
             let p = q.bind(st.code());
             q.push(&format!(" AND r.state = {p}"));

@@ -209,8 +209,6 @@ struct NoticesPage {
     error: Option<String>,
 }
 
-const PUBLIC_CSRF_COOKIE: &str = "fupin_public_csrf";
-
 async fn render_notices(state: &Arc<AppState>, region: &str, message: Option<String>, error: Option<String>) -> Response {
     if region.is_empty() || region.len() < 9 {
         return notice_picker(state, region).await.map(render).unwrap_or_else(error_page);
@@ -223,8 +221,7 @@ async fn render_notices(state: &Arc<AppState>, region: &str, message: Option<Str
     let loaded = blocking(state, move |s| Ok((s.region(&r)?, s.public_notices(&r, &at)?))).await;
     match loaded {
         Ok((Some(reg), notices)) => {
-            let csrf = auth::random_token();
-            let cookie = format!("{PUBLIC_CSRF_COOKIE}={csrf}; Path=/public; HttpOnly; SameSite=Strict");
+            let (csrf, cookie) = auth::public_csrf();
             let page = NoticesPage {
                 region: region.to_string(),
                 region_name: reg.name,
@@ -275,9 +272,8 @@ pub(crate) async fn object(
     Path(case_id): Path<String>,
     Form(f): Form<HashMap<String, String>>,
 ) -> Response {
-    let cookie = auth::cookie_in(&headers, PUBLIC_CSRF_COOKIE);
     let region = field(&f, "region").to_string();
-    if cookie.as_deref() != Some(field(&f, "csrf")) || cookie.is_none() {
+    if !auth::public_csrf_ok(&headers, field(&f, "csrf")) {
         return render_notices(&state, &region, None, Some("页面已过期，请刷新后重新提交".into())).await;
     }
     let (text, contact, at) = (field(&f, "text").to_string(), field(&f, "contact").to_string(), state.today().to_string());

@@ -105,6 +105,10 @@ const UNSCOPED: &[(&str, &str, &str)] = &[
     ("post", "/api/v1/policies", "a draft is always of the caller's own region (the store sets it)"),
     ("get", "/api/v1/public/matching", "供需对接's figures are public"),
     ("get", "/api/v1/matching/offers", "donors' offers are public"),
+    ("post", "/api/v1/public/reports", "anyone may report a problem"),
+    ("get", "/api/v1/public/reports", "监督举报's figures and masked outcomes are public"),
+    ("get", "/api/v1/public/reports/{tracking_number}", "the reporter's query code is the key (a wrong one is 404: http::the_public_reports_a_problem_and_the_county_handles_it)"),
+    ("post", "/api/v1/public/reports/{tracking_number}/rating", "the reporter's query code is the key, as above"),
 ];
 
 /// Operations where a donor acts on its own (registers, offers, lists its matches and the
@@ -215,6 +219,9 @@ fn every_operation_of_the_openapi_document_refuses_other_jurisdictions() {
     let mut edit = draft_body.clone();
     edit["expected_version"] = json!(draft.version);
     let ids = matching_ids(&hid);
+    // A report about the household's village, which only the units above it may see or move.
+    let about = fupin_store::supervision::conformance::sample_report(&hid[..12], &format!("探测用举报，第{}号进程", std::process::id()));
+    let report = store.file_report(&about, "2017-06-30").unwrap().tracking_number;
     let donor_body = json!({"kind": "3", "name": "探测", "contact": "探测", "phone": "13900000000", "region": "371521"});
     let offer_body = json!({"category": "04", "title": "探测", "capacity": 1, "unit": "2", "unit_value": 100, "regions": ["371521"],
         "deadline": "2017-12-31", "condition": "0"});
@@ -249,6 +256,7 @@ fn every_operation_of_the_openapi_document_refuses_other_jurisdictions() {
         ("/api/v1/matching/runs", json!({"region": "371521"})),
         ("/api/v1/matching/matches/{id}/steps", json!({"expected_version": ids.matched.1, "step": "agree"})),
         ("/api/v1/matching/matches/{id}/complaint", json!({"text": "探测"})),
+        ("/api/v1/supervision/reports/{id}/steps", json!({"step": "accept", "expected_version": 1})),
     ];
     let fill = |path: &str, name: &str| -> String {
         match name {
@@ -260,6 +268,7 @@ fn every_operation_of_the_openapi_document_refuses_other_jurisdictions() {
             "id" if path.starts_with("/api/v1/matching/offers/") => ids.offer.clone(),
             "id" if path.starts_with("/api/v1/matching/needs/") => ids.need.0.clone(),
             "id" if path.starts_with("/api/v1/matching/matches/") => ids.matched.0.clone(),
+            "id" if path.starts_with("/api/v1/supervision/reports/") => report.clone(),
             "code" => "371521".into(),
             "map" => "distribution".into(),
             _ => panic!("the probe has no sample for parameter {{{name}}} of {path}: teach it one"),
@@ -1506,6 +1515,15 @@ fn no_read_shows_a_role_the_personal_data_it_may_not_see() {
     let (_, doc) = get(&client(), "/api/openapi.json");
     let case = store.household_cases(&caller, &hid).unwrap().first().map(|c| c.id.clone()).unwrap_or_else(|| "none".into());
     let ids = matching_ids(&hid);
+    // A named report about the household: the reporter's contact is as private as the file's.
+    let about = fupin_domain::supervision::ReportDraft {
+        household_id: Some(hid.clone()),
+        name: Some("探测举报人".into()),
+        contact: Some("13955550125".into()),
+        ..fupin_store::supervision::conformance::sample_report(&hid[..12], &format!("探测用：该户情况与实际不符，第{}号进程", std::process::id()))
+    };
+    let report = store.file_report(&about, "2017-06-30").unwrap().tracking_number;
+    secrets.push("13955550125".into());
     let mut urls: Vec<String> = vec![];
     for (path, ops) in doc["paths"].as_object().unwrap() {
         let Some(op) = ops.get("get") else { continue };
@@ -1517,6 +1535,8 @@ fn no_read_shows_a_role_the_personal_data_it_may_not_see() {
                 "id" if path.starts_with("/api/v1/cases/") => case.clone(),
                 "id" if path.starts_with("/api/v1/public/policies/") => "P37-00001".into(),
                 "id" if path.starts_with("/api/v1/matching/matches/") => ids.matched.0.clone(),
+                "id" if path.starts_with("/api/v1/supervision/reports/") => report.clone(),
+                "tracking_number" => report.clone(),
                 "code" => file.village.to_string()[..6].to_string(),
                 "map" => "distribution".into(),
                 _ => panic!("the probe has no sample for parameter {{{name}}} of {path}: teach it one"),
@@ -1540,6 +1560,9 @@ fn no_read_shows_a_role_the_personal_data_it_may_not_see() {
         "/matching".to_string(),
         format!("/public/matching?region={}", &file.village.to_string()[..6]),
         format!("/public/donors/{}", ids.donor),
+        "/supervision".to_string(),
+        format!("/supervision/reports/{report}"),
+        format!("/public/reports?region={}", &file.village.to_string()[..6]),
     ] {
         urls.push(page);
     }
@@ -2020,4 +2043,79 @@ fn the_county_runs_the_matcher_and_reads_its_runs() {
     let household_ids: Vec<&str> =
         donor_desk.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| w.len() == 16 && w.bytes().all(|b| b.is_ascii_digit())).collect();
     assert!(household_ids.is_empty(), "no household id on a donor's desk: {household_ids:?}");
+}
+
+/// 监督举报 end to end through the API: the public reports a problem about a village without
+/// logging in and keeps the number and code; a wrong code learns nothing; the county receives
+/// it and sees the reporter (audited), the city above sees it masked, the village and another
+/// county never; passed to the township, answered, rated, closed; the outcome published
+/// masked; filings from one address are limited.
+#[test]
+fn the_public_reports_a_problem_and_the_county_handles_it() {
+    let hid = a_village_household()["id"].as_str().unwrap().to_string();
+    let village = &hid[..12];
+    let public = client();
+    let body = json!({"category": "false_claim", "region": village, "household_id": hid, "text": "该户家里开着饭店还有两辆车，却被评为贫困户",
+        "name": "赵明", "contact": "13700001111"});
+    let (s, filed) = post_json(&public, "/api/v1/public/reports", body.clone());
+    assert_eq!(s, 200, "{filed}");
+    let (id, code) = (filed["tracking_number"].as_str().unwrap().to_string(), filed["query_code"].as_str().unwrap().to_string());
+    let (s, again) = post_json(&public, "/api/v1/public/reports", body);
+    assert_eq!((s, again["error"]["code"].as_str()), (422, Some("report.duplicate")));
+    assert_eq!(get(&public, &format!("/api/v1/public/reports/{id}?code=AAAAAAAA")).0, 404, "a wrong code is an unknown number");
+    let (s, f) = get(&public, &format!("/api/v1/public/reports/{id}?code={code}"));
+    assert_eq!((s, f["state"].as_str()), (200, Some("submitted")));
+    assert!(!f.to_string().contains("赵明"), "the reporter's view does not echo the name either");
+
+    // Who sees it: the county handles it and sees the reporter; the city sees it masked.
+    let (yanggu, liaocheng) = (login("yanggu"), login("liaocheng"));
+    let before = server().store.pii_audit_count(&id).unwrap();
+    let (s, r) = get(&yanggu, &format!("/api/v1/supervision/reports/{id}"));
+    assert_eq!((s, r["reporter"]["name"].as_str(), r["handler"].as_str()), (200, Some("赵明"), Some(&hid[..6])));
+    assert_eq!(server().store.pii_audit_count(&id).unwrap(), before + 1, "the handling unit's read of the reporter is audited");
+    let (s, r) = get(&liaocheng, &format!("/api/v1/supervision/reports/{id}"));
+    assert_eq!((s, r["reporter"].is_null(), r["named"].as_bool()), (200, true, Some(true)));
+    for who in ["village", "helper", "donor", "department"] {
+        assert_eq!(get(&login(who), &format!("/api/v1/supervision/reports/{id}")).0, 403, "{who}");
+    }
+    assert_eq!(get(&login("shenxian"), &format!("/api/v1/supervision/reports/{id}")).0, 404);
+    assert_eq!(get(&login("shenxian"), "/api/v1/supervision/reports?region=371521").0, 404);
+    let (_, list) = get(&liaocheng, "/api/v1/supervision/reports?region=371521");
+    assert!(list["items"].as_array().unwrap().iter().any(|x| x["id"] == id.as_str()));
+    assert!(list.to_string().find("赵明").is_none(), "lists never carry the reporter");
+
+    // 受理 → 转办 to the township → 反馈 → 回访.
+    let step = |c: &reqwest::blocking::Client, b: Value| post_json(c, &format!("/api/v1/supervision/reports/{id}/steps"), b);
+    let (s, r) = step(&yanggu, json!({"step": "accept", "expected_version": 1}));
+    assert_eq!((s, r["state"].as_str()), (200, Some("handling")), "{r}");
+    let (s, e) = step(&yanggu, json!({"step": "transfer", "expected_version": 2, "to": village}));
+    assert_eq!((s, e["error"]["code"].as_str()), (422, Some("report.to")), "never to the village reported on");
+    let (s, r) = step(&yanggu, json!({"step": "transfer", "expected_version": 2, "to": &hid[..9], "note": "请乡镇核查"}));
+    assert_eq!((s, r["handler"].as_str()), (200, Some(&hid[..9])), "{r}");
+    let township = login("township");
+    let (s, e) = step(&yanggu, json!({"step": "answer", "expected_version": 3, "note": "x"}));
+    assert_eq!(s, 403, "the county passed it down: {e}");
+    let (s, r) = step(&township, json!({"step": "answer", "expected_version": 3, "note": "经核查，赵明反映属实，联系电话13700001111，已启动清退程序"}));
+    assert_eq!((s, r["state"].as_str()), (200, Some("answered")), "{r}");
+    let rate = |b: Value| post_json(&public, &format!("/api/v1/public/reports/{id}/rating"), b);
+    assert_eq!(rate(json!({"code": "AAAAAAAA", "satisfied": true})).0, 404);
+    let (s, f) = rate(json!({"code": code, "satisfied": true, "comment": "处理及时"}));
+    assert_eq!((s, f["state"].as_str()), (200, Some("closed")), "{f}");
+    let (s, p) = get(&public, &format!("/api/v1/public/reports?region={}", &hid[..6]));
+    assert_eq!(s, 200);
+    let published = p["outcomes"].as_array().unwrap().iter().find(|o| o["tracking_number"] == id.as_str()).expect("published").clone();
+    let text = published["outcome"].as_str().unwrap();
+    assert!(text.contains("赵某反映属实") && !text.contains("13700001111"), "{text}");
+    assert!(p["figures"]["satisfied"].as_i64().unwrap() >= 1);
+
+    // The same address may file a few reports an hour, then is told to wait.
+    let mut last = 0;
+    for n in 0..6 {
+        let b = json!({"category": "conduct", "region": &hid[..6], "text": format!("县里某单位干部工作作风问题第{n}件，群众反映强烈")});
+        last = post_json(&public, "/api/v1/public/reports", b).0;
+        if last == 429 {
+            break;
+        }
+    }
+    assert_eq!(last, 429, "filings from one address are limited");
 }
