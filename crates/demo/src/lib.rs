@@ -10,6 +10,7 @@ pub mod generate;
 pub mod matching;
 pub mod names;
 pub mod policies;
+pub mod supervision;
 pub mod visits;
 
 pub use build::{build, BuildOptions, BuildReport, DemoAccount};

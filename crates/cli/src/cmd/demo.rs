@@ -43,6 +43,9 @@ fn seed_functions(store: &dyn fupin_store::Store, opts: &BuildOptions) -> anyhow
     let m = fupin_demo::matching::seed_demo(store, opts.as_of, per_county)?;
     let states: Vec<String> = m.matches.iter().map(|(s, n)| format!("{s}{n}")).collect();
     println!("  供需对接：帮扶主体 {} 个，资源 {} 项，需求 {} 条，对接 {}", m.donors, m.offers, m.needs, states.join("、"));
+    let r = fupin_demo::supervision::seed_demo(store, opts.as_of, per_county)?;
+    let states: Vec<String> = r.reports.iter().map(|(s, n)| format!("{s}{n}")).collect();
+    println!("  监督举报 {} 件：{}", r.reports.values().sum::<usize>(), states.join("、"));
     Ok(())
 }
 

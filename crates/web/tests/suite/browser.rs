@@ -616,3 +616,105 @@ async fn a_donor_registers_offers_and_meets_a_need_to_the_households_confirmatio
     c.close().await.ok();
     result.expect("the donor's way through");
 }
+
+/// 监督举报 on a phone: the public reports a problem about the demo village without logging in
+/// and keeps the number and code; the county accepts and answers it, seeing who reported; the
+/// reporter follows it with the code and rates it; when the business clock runs past the time
+/// to accept, a report left waiting shows a red card on the county's desk.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_public_reports_a_problem_the_county_answers_and_a_red_card_shows_when_the_clock_runs() {
+    let _serial = one_at_a_time();
+    let Some((_driver, port)) = chromedriver() else { return };
+    let base = server().base.clone();
+    let village = server().store.user("village").unwrap().unwrap().region.to_string();
+    let c = browser(port, "390,844").await;
+    let shots = screenshot_dir();
+    let result: Result<(), fantoccini::error::CmdError> = async {
+        // 1. Anyone reports, named; a second report is left waiting.
+        let mut filed = vec![];
+        for (text, name) in [("村里的光伏扶贫电站收益一年多没有分到贫困户手里", "孙立新"), ("村干部把公益岗位安排给了自己的亲属，贫困户没有份", "")] {
+            c.delete_all_cookies().await?;
+            c.goto(&format!("{base}/public/reports?region={village}")).await?;
+            c.find(Locator::Css("#report-category option[value='funds']")).await?.click().await?;
+            c.find(Locator::Id("report-text")).await?.send_keys(text).await?;
+            if !name.is_empty() {
+                c.find(Locator::Id("report-name")).await?.send_keys(name).await?;
+                c.find(Locator::Id("report-contact")).await?.send_keys("13561234567").await?;
+            }
+            assert_eq!(overflow(&c).await?, 0, "the report form fits a phone");
+            let done = click_and_wait(&c, "report-submit", "report-filed").await?;
+            assert!(done.contains("查询码只显示这一次"), "{done}");
+            let number = c.find(Locator::Id("tracking-number")).await?.text().await?;
+            let code = c.find(Locator::Id("query-code")).await?.text().await?;
+            assert_eq!(code.len(), 8, "{code}");
+            filed.push((number, code));
+        }
+        std::fs::write(shots.join("reports-1-filed-390.png"), c.screenshot().await?).unwrap();
+        let ((first, code), (waiting, _)) = (filed[0].clone(), filed[1].clone());
+
+        // 2. The county accepts and answers the first; it sees who reported.
+        login_as(&c, &base, "yanggu").await?;
+        c.find(Locator::Id("nav-supervision")).await?.click().await?;
+        let row = row_with(&c, "reports", &first).await?;
+        row.find(Locator::Css("a")).await?.click().await?;
+        let who = c.wait().for_element(Locator::Id("reporter")).await?.text().await?;
+        assert!(who.contains("孙立新") && who.contains("本次查阅已记录"), "{who}");
+        let ok = click_and_wait(&c, "do-accept", "report-ok").await?;
+        assert!(ok.contains("办理中"), "{ok}");
+        c.find(Locator::Css("#step-answer textarea")).await?.send_keys("经核查，电站收益已按户分配到位，孙立新反映的问题已整改").await?;
+        let ok = click_and_wait(&c, "do-answer", "report-ok").await?;
+        assert!(ok.contains("待回访"), "{ok}");
+        assert_eq!(overflow(&c).await?, 0, "a report's page fits a phone");
+        std::fs::write(shots.join("reports-2-county-answered-390.png"), c.screenshot().await?).unwrap();
+
+        // 3. The reporter follows it with the code and is satisfied.
+        c.delete_all_cookies().await?;
+        c.goto(&format!("{base}/public/reports/follow")).await?;
+        c.find(Locator::Id("follow-id")).await?.send_keys(&first).await?;
+        c.find(Locator::Id("follow-code")).await?.send_keys("WRONG234").await?;
+        let e = click_and_wait(&c, "follow-submit", "follow-error").await?;
+        assert!(e.contains("未找到"), "{e}");
+        c.find(Locator::Id("follow-code")).await?.clear().await?;
+        c.find(Locator::Id("follow-code")).await?.send_keys(&code).await?;
+        click_and_wait(&c, "follow-submit", "follow-state").await?;
+        let outcome = c.find(Locator::Id("follow-outcome")).await?.text().await?;
+        assert!(outcome.contains("电站收益已按户分配到位"), "{outcome}");
+        let ok = click_and_wait(&c, "rate-submit", "follow-ok").await?;
+        assert!(ok.contains("已办结"), "{ok}");
+        assert_eq!(console_errors(&c).await?, Vec::<String>::new());
+        std::fs::write(shots.join("reports-3-rated-390.png"), c.screenshot().await?).unwrap();
+        // Published, the reporter's name masked.
+        c.goto(&format!("{base}/public/reports?region={}", &village[..6])).await?;
+        let published = c.wait().for_element(Locator::Id("outcomes")).await?.text().await?;
+        assert!(published.contains("孙某反映的问题已整改") && !published.contains("孙立新"), "{published}");
+
+        // 4. The clock runs a week: the report left waiting is past the time to accept.
+        login_as(&c, &base, "yanggu").await?;
+        c.goto(&format!("{base}/supervision")).await?;
+        let before = row_with(&c, "reports", &waiting).await?.text().await?;
+        assert!(!before.contains("红牌"), "{before}");
+        login_as(&c, &base, "province").await?;
+        let was = c.find(Locator::Css(".asof")).await?.text().await?;
+        c.find(Locator::Id("clock-7")).await?.click().await?;
+        for _ in 0..100 {
+            let now = match c.find(Locator::Css(".asof")).await {
+                Ok(e) => e.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if !now.is_empty() && now != was {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        login_as(&c, &base, "yanggu").await?;
+        c.goto(&format!("{base}/supervision?card=red")).await?;
+        let after = row_with(&c, "reports", &waiting).await?.text().await?;
+        assert!(after.contains("红牌") && after.contains("督办"), "{after}");
+        assert_eq!(overflow(&c).await?, 0, "the desk fits a phone");
+        std::fs::write(shots.join("reports-4-red-card-390.png"), c.screenshot().await?).unwrap();
+        Ok(())
+    }
+    .await;
+    c.close().await.ok();
+    result.expect("the public's report through the county to its rating");
+}
