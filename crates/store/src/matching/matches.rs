@@ -273,6 +273,18 @@ pub(super) fn complain<B: Backend>(s: &SqlStore<B>, caller: &Caller, id: &str, t
             return Err(DomainError::new("match.state", "只有待交付的对接可以投诉未按时交付").into());
         }
         let text = fupin_domain::matching::text(text, "match.complaint", "投诉内容", 500)?;
+        // The complaint becomes a 监督举报 about the village, handled by its county like any
+        // report (so it has a deadline, cards and its own steps), filed in this transaction.
+        let filing = fupin_domain::supervision::Filing {
+            category: fupin_domain::supervision::ReportCategory::Other,
+            about: m.village.clone(),
+            household_id: None,
+            text: format!("供需对接{}：捐赠方“{}”逾期未交付。{text}", m.id, m.donor_name),
+            name: Some(caller.username.clone()),
+            contact: None,
+        };
+        let filed = crate::supervision::file_in(tx, &s.rules, &filing, &caller.username, at)?;
+        let text = format!("{text}（已转监督举报{}）", filed.tracking_number);
         m.complaint = text.clone();
         m.version += 1;
         tx.exec(

@@ -6,6 +6,8 @@
 
 pub mod conformance;
 mod reports;
+
+pub(crate) use reports::file_in;
 pub mod schema;
 
 use crate::{Page, Result};

@@ -171,52 +171,57 @@ fn new_code() -> String {
 
 pub(super) fn file<B: Backend>(s: &SqlStore<B>, d: &ReportDraft, at: &str) -> Result<Filed> {
     let f = sv::validate(d)?;
+    let rules = &s.rules;
+    s.write(|tx| file_in(tx, rules, &f, "public", at))
+}
+
+/// Files a checked report in the caller's transaction: for the public's reports, and for what
+/// other functions raise as reports (a match's complaint of no delivery).
+pub(crate) fn file_in(tx: &mut dyn Tx, rules: &fupin_domain::config::Rules, f: &sv::Filing, actor: &str, at: &str) -> Result<Filed> {
     let on = business_date(at)?;
     let receiver = sv::receiver(&f.about);
-    let accept_by = s.rules.calendar.add_working_days(on, s.rules.report_deadlines.accept_days);
+    let accept_by = rules.calendar.add_working_days(on, rules.report_deadlines.accept_days);
     let text_hash = hex::encode(Sha256::digest(format!("{}:{}", f.category.code(), f.text.split_whitespace().collect::<String>())));
     let code = new_code();
-    s.write(|tx| {
-        if tx.query_one("SELECT code FROM regions WHERE code = $1", &[f.about.as_str().into()])?.is_none() {
-            return Err(DomainError::new("report.region", format!("地区{}不存在", f.about)).into());
-        }
-        if tx
-            .query_one(
-                "SELECT id FROM reports WHERE about = $1 AND text_hash = $2 AND state NOT IN ('closed', 'declined')",
-                &[f.about.as_str().into(), text_hash.as_str().into()],
-            )?
-            .is_some()
-        {
-            return Err(DomainError::new("report.duplicate", "相同内容的举报正在办理中，无需重复提交").into());
-        }
-        let id = next_id(tx, "reports", &format!("JB{}", on.to_string().replace('-', "")), 5)?;
-        let vals: Vec<Val> = vec![
-            id.as_str().into(),
-            f.about.as_str().into(),
-            receiver.as_str().into(),
-            f.household_id.as_deref().into(),
-            1i64.into(),
-            ReportState::Submitted.code().into(),
-            f.category.code().into(),
-            f.text.as_str().into(),
-            text_hash.as_str().into(),
-            f.name.as_deref().into(),
-            f.contact.as_deref().into(),
-            code_hash(&id, &code).into(),
-            on.to_string().into(),
-            accept_by.to_string().into(),
-        ];
-        tx.exec(
-            "INSERT INTO reports (id, about, handler, household_id, version, state, category, text, text_hash, reporter_name, \
-             reporter_contact, code_hash, filed_on, deadline, extended, dissatisfied, outcome, outcome_public, rating_comment) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 0, 0, '', '', '')",
-            &vals,
-        )?;
-        add_step(tx, &id, "file", "", "", if f.name.is_some() || f.contact.is_some() { "实名举报" } else { "匿名举报" }, on)?;
-        let stored = load(tx, &id, on, &s.rules.calendar)?.ok_or(StoreError::NotFound)?;
-        record(tx, &stored.report, "report.file", "public", "提交举报", at)?;
-        Ok(Filed { tracking_number: id.clone(), query_code: code.clone(), accept_by })
-    })
+    if tx.query_one("SELECT code FROM regions WHERE code = $1", &[f.about.as_str().into()])?.is_none() {
+        return Err(DomainError::new("report.region", format!("地区{}不存在", f.about)).into());
+    }
+    if tx
+        .query_one(
+            "SELECT id FROM reports WHERE about = $1 AND text_hash = $2 AND state NOT IN ('closed', 'declined')",
+            &[f.about.as_str().into(), text_hash.as_str().into()],
+        )?
+        .is_some()
+    {
+        return Err(DomainError::new("report.duplicate", "相同内容的举报正在办理中，无需重复提交").into());
+    }
+    let id = next_id(tx, "reports", &format!("JB{}", on.to_string().replace('-', "")), 5)?;
+    let vals: Vec<Val> = vec![
+        id.as_str().into(),
+        f.about.as_str().into(),
+        receiver.as_str().into(),
+        f.household_id.as_deref().into(),
+        1i64.into(),
+        ReportState::Submitted.code().into(),
+        f.category.code().into(),
+        f.text.as_str().into(),
+        text_hash.as_str().into(),
+        f.name.as_deref().into(),
+        f.contact.as_deref().into(),
+        code_hash(&id, &code).into(),
+        on.to_string().into(),
+        accept_by.to_string().into(),
+    ];
+    tx.exec(
+        "INSERT INTO reports (id, about, handler, household_id, version, state, category, text, text_hash, reporter_name, \
+         reporter_contact, code_hash, filed_on, deadline, extended, dissatisfied, outcome, outcome_public, rating_comment) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 0, 0, '', '', '')",
+        &vals,
+    )?;
+    add_step(tx, &id, "file", "", "", if f.name.is_some() || f.contact.is_some() { "实名举报" } else { "匿名举报" }, on)?;
+    let stored = load(tx, &id, on, &rules.calendar)?.ok_or(StoreError::NotFound)?;
+    record(tx, &stored.report, "report.file", actor, "提交举报", at)?;
+    Ok(Filed { tracking_number: id, query_code: code, accept_by })
 }
 
 /// The report behind a tracking number and its code; anything else is `NotFound`.

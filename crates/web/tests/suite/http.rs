@@ -2108,6 +2108,11 @@ fn the_public_reports_a_problem_and_the_county_handles_it() {
     assert!(text.contains("赵某反映属实") && !text.contains("13700001111"), "{text}");
     assert!(p["figures"]["satisfied"].as_i64().unwrap() >= 1);
 
+    // A match's complaint of no delivery (the demo has one) is a report to the village's county.
+    let (_, other) = get(&login("province"), "/api/v1/supervision/reports?category=other&per_page=200");
+    let complaint = other["items"].as_array().unwrap().iter().find(|r| r["text"].as_str().unwrap().contains("逾期未交付")).expect("the complaint's report").clone();
+    assert_eq!(complaint["handler"].as_str().unwrap(), &complaint["about"].as_str().unwrap()[..6], "{complaint}");
+
     // The same address may file a few reports an hour, then is told to wait.
     let mut last = 0;
     for n in 0..6 {
