@@ -136,13 +136,25 @@ pub fn seed_demo(store: &dyn Store, as_of: Date, per_county: usize) -> Result<Se
         let county_code = RegionCode::parse(county)?;
         let county_user = if demo_county { "yanggu".to_string() } else { format!("扶贫办@{county}") };
         let county_caller = official(county_user, Role::CountyOfficial, &county_code);
+        // The demo's township account works on the reports passed down in 阳谷县.
+        let demo_town = match store.user("township")? {
+            Some(u) if demo_county && towns.contains(&u.region.as_str()) => Some(u.region.to_string()),
+            _ => None,
+        };
         for k in 0..n {
             let scene = SCENES[(ci + k) % SCENES.len()];
-            let town = towns[rng.random_range(0..towns.len())];
+            let mut town = towns[rng.random_range(0..towns.len())];
+            if let (Some(t), Scene::PassedDown | Scene::SentBack) = (&demo_town, scene) {
+                town = towns.iter().copied().find(|x| x == t).unwrap_or(town);
+            }
             let villages = children.get(town).cloned().unwrap_or_default();
             // Most reports are about a village; some about the township itself.
-            let about =
-                if villages.is_empty() || rng.random_range(0..5) == 0 { town } else { villages[rng.random_range(0..villages.len())] };
+            let passed = demo_town.is_some() && matches!(scene, Scene::PassedDown | Scene::SentBack);
+            let about = if villages.is_empty() || (!passed && rng.random_range(0..5) == 0) {
+                town
+            } else {
+                villages[rng.random_range(0..villages.len())]
+            };
             let category = ReportCategory::ALL[rng.random_range(0..ReportCategory::ALL.len())];
             let (text, found) = story(category);
             let named = rng.random_range(0..3) > 0;

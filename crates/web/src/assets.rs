@@ -1,10 +1,12 @@
-//! Static files compiled into the binary: the vendored ECharts and the maps script.
+//! Static files compiled into the binary: the vendored ECharts, the maps script and the menu's
+//! to-do count.
 
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 const ECHARTS: &str = include_str!("../assets/vendor/echarts-5.6.0/echarts.min.js");
 const MAPS_JS: &str = include_str!("../assets/maps.js");
+const TODO_JS: &str = include_str!("../assets/todo.js");
 
 fn js(body: &'static str, immutable: bool) -> Response {
     let cache = if immutable { "public, max-age=31536000, immutable" } else { "public, max-age=300" };
@@ -18,4 +20,8 @@ pub async fn echarts() -> Response {
 
 pub async fn maps_js() -> Response {
     js(MAPS_JS, false)
+}
+
+pub async fn todo_js() -> Response {
+    js(TODO_JS, false)
 }

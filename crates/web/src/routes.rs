@@ -24,7 +24,9 @@ use utoipa_axum::routes;
 struct ApiDoc;
 
 fn platform_api() -> OpenApiRouter<Arc<AppState>> {
-    OpenApiRouter::new().routes(routes!(platform::api::create_session, platform::api::delete_session))
+    OpenApiRouter::new()
+        .routes(routes!(platform::api::create_session, platform::api::delete_session))
+        .routes(routes!(platform::todo::get_todo))
 }
 
 fn registry_api() -> OpenApiRouter<Arc<AppState>> {
@@ -129,6 +131,7 @@ fn platform_pages() -> Router<Arc<AppState>> {
         .route("/login", get(platform::pages::login_page).post(platform::pages::login_submit))
         .route("/logout", post(platform::pages::logout))
         .route("/audit", get(platform::pages::audit_page))
+        .route("/todo", get(platform::todo::todo_page))
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
 }
@@ -219,6 +222,7 @@ fn maps_pages() -> Router<Arc<AppState>> {
         .route("/api/v1/geo/{code}", get(geo::children_boundaries))
         .route("/assets/echarts-5.6.0.min.js", get(assets::echarts))
         .route("/assets/maps.js", get(assets::maps_js))
+        .route("/assets/todo.js", get(assets::todo_js))
 }
 
 pub fn router(state: Arc<AppState>) -> Router {

@@ -5,3 +5,4 @@ pub mod api;
 pub mod home;
 pub mod ops;
 pub mod pages;
+pub mod todo;

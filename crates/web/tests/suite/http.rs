@@ -105,6 +105,7 @@ const UNSCOPED: &[(&str, &str, &str)] = &[
     ("post", "/api/v1/policies", "a draft is always of the caller's own region (the store sets it)"),
     ("get", "/api/v1/public/matching", "供需对接's figures are public"),
     ("get", "/api/v1/matching/offers", "donors' offers are public"),
+    ("get", "/api/v1/todo", "the caller's own to-do list, each part one of the functions' scoped lists (http::the_to_do_list_counts_what_waits_on_each_role)"),
     ("post", "/api/v1/public/reports", "anyone may report a problem"),
     ("get", "/api/v1/public/reports", "监督举报's figures and masked outcomes are public"),
     ("get", "/api/v1/public/reports/{tracking_number}", "the reporter's query code is the key (a wrong one is 404: http::the_public_reports_a_problem_and_the_county_handles_it)"),
@@ -2123,4 +2124,40 @@ fn the_public_reports_a_problem_and_the_county_handles_it() {
         }
     }
     assert_eq!(last, 429, "filings from one address are limited");
+}
+
+/// 待办: each role's list counts what waits on it in each function, equal to that function's own
+/// count, and every item links to a page the role may open; the menu shows the count.
+#[test]
+fn the_to_do_list_counts_what_waits_on_each_role() {
+    let yanggu = login("yanggu");
+    let (s, todo) = get(&yanggu, "/api/v1/todo");
+    assert_eq!(s, 200, "{todo}");
+    let count = |t: &Value, kind: &str| t["counts"].as_array().unwrap().iter().find(|c| c["kind"] == kind).map_or(0, |c| c["count"].as_i64().unwrap());
+    let open: i64 = ["submitted", "handling", "reopened"]
+        .iter()
+        .map(|st| get(&yanggu, &format!("/api/v1/supervision/reports?mine=true&state={st}")).1["total"].as_i64().unwrap())
+        .sum();
+    assert!(open > 0, "the demo leaves reports open in 阳谷县");
+    assert_eq!(count(&todo, "report"), open, "{todo}");
+    let (_, pending) = get(&yanggu, "/api/v1/matching/donors?state=pending");
+    assert_eq!(count(&todo, "donor"), pending["total"].as_i64().unwrap());
+    for (who, kinds) in [("yanggu", &["report"][..]), ("township", &["report"][..]), ("helper", &["visit"][..]), ("village", &[][..]), ("donor", &[][..]), ("evaluator", &[][..])] {
+        let c = login(who);
+        let (s, t) = get(&c, "/api/v1/todo");
+        assert_eq!(s, 200, "{who}");
+        let sum: i64 = t["counts"].as_array().unwrap().iter().map(|c| c["count"].as_i64().unwrap()).sum();
+        assert_eq!(t["total"].as_i64().unwrap(), sum, "{who}: {t}");
+        for k in kinds {
+            assert!(count(&t, k) > 0, "{who} has {k} to do: {t}");
+        }
+        for item in t["items"].as_array().unwrap() {
+            let link = item["link"].as_str().unwrap();
+            let r = c.get(format!("{}{link}", server().base)).send().unwrap();
+            assert_eq!(r.status(), 200, "{who}: {link}");
+        }
+        let page = c.get(format!("{}/todo", server().base)).send().unwrap().text().unwrap();
+        assert!(page.contains("id=\"nav-todo-count\"") && page.contains(&format!("id=\"todo-page-total\">{}<", t["total"])), "{who}");
+    }
+    assert_eq!(get(&client(), "/api/v1/todo").0, 401);
 }
