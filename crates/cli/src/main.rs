@@ -168,10 +168,18 @@ enum ImportCmd {
 
 #[derive(Subcommand)]
 enum LedgerCmd {
-    /// Recompute every county's hash chain; exit non-zero naming the first broken event.
+    /// Recompute every county's hash chain; exit non-zero naming the first broken event. With
+    /// `--against`, also prove that the ledger extends a heads file the portal published
+    /// (`/public/ledger/heads.json`): exit 2 naming the first chain that does not.
     Verify {
         #[command(flatten)]
         db: Db,
+        /// A signed heads file downloaded from the portal earlier.
+        #[arg(long)]
+        against: Option<std::path::PathBuf>,
+        /// The platform's public key as published (hex); by default the key the file names.
+        #[arg(long)]
+        key: Option<String>,
     },
 }
 fn main() {
@@ -195,7 +203,9 @@ fn main() {
         Cmd::Import { what: ImportCmd::Households { db, file, user } } => {
             cmd::open(&db).and_then(|store| cmd::registry::import(&*store, &file, &user))
         }
-        Cmd::Ledger { cmd: LedgerCmd::Verify { db } } => cmd::open(&db).and_then(|store| cmd::ledger::verify(&*store)),
+        Cmd::Ledger { cmd: LedgerCmd::Verify { db, against, key } } => {
+            cmd::open(&db).and_then(|store| cmd::ledger::verify(&*store, against.as_deref(), key.as_deref()))
+        }
         Cmd::Policy { cmd: PolicyCmd::Reindex { db } } => {
             cmd::open(&db).and_then(|store| cmd::policy::reindex(store, &cmd::index_dir(&db)))
         }

@@ -258,3 +258,46 @@ fn the_server_logs_each_request_as_json() {
     let refused = answered("/api/v1/households/{id}").expect("the route template, not the path");
     assert_eq!(refused["fields"]["status"].as_u64(), Some(401));
 }
+
+/// 接受社会监督: a heads file kept from the portal proves the ledger only grew; cutting a
+/// county's last events and moving its head back passes the plain check (the chain is intact)
+/// but not the check against the file, which names the county; a file altered by hand, or signed
+/// by another key than the published one, is refused.
+#[test]
+fn a_kept_heads_file_catches_history_cut_after_it_was_published() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    assert!(fupin(&["demo", "--scale", "0.002", "--no-serve", "--data", data]).status.success());
+    let db = dir.path().join("fupin.db");
+    let heads = fupin_store_for(&db).signed_heads("2017-06-30").unwrap();
+    let kept = dir.path().join("heads.json");
+    std::fs::write(&kept, serde_json::to_string_pretty(&heads).unwrap()).unwrap();
+    let kept_s = kept.to_str().unwrap();
+    let ok = fupin(&["ledger", "verify", "--data", data, "--against", kept_s, "--key", &heads.public_key]);
+    assert!(ok.status.success(), "{}", text(&ok));
+    assert!(text(&ok).contains("链头一致"), "{}", text(&ok));
+
+    let mut altered = heads.clone();
+    altered.heads[0].seq -= 1;
+    let forged = dir.path().join("forged.json");
+    std::fs::write(&forged, serde_json::to_string(&altered).unwrap()).unwrap();
+    let bad = fupin(&["ledger", "verify", "--data", data, "--against", forged.to_str().unwrap()]);
+    assert_eq!(bad.status.code(), Some(1), "{}", text(&bad));
+    assert!(text(&bad).contains("签名不符"), "{}", text(&bad));
+    let other_key = fupin(&["ledger", "verify", "--data", data, "--against", kept_s, "--key", &"0".repeat(64)]);
+    assert_eq!(other_key.status.code(), Some(1), "{}", text(&other_key));
+
+    // History cut after the publication, the head moved back: consistent, but not what was published.
+    sqlite_exec(
+        &db,
+        "DELETE FROM ledger WHERE county_code = '371521' AND seq = (SELECT seq FROM chain_heads WHERE county_code = '371521')",
+    );
+    sqlite_exec(
+        &db,
+        "UPDATE chain_heads SET seq = seq - 1, hash = (SELECT l.hash FROM ledger l WHERE l.county_code = '371521' AND l.seq = chain_heads.seq - 1) WHERE county_code = '371521'",
+    );
+    assert!(fupin(&["ledger", "verify", "--data", data]).status.success(), "the cut chain is consistent in itself");
+    let caught = fupin(&["ledger", "verify", "--data", data, "--against", kept_s]);
+    assert_eq!(caught.status.code(), Some(2), "{}", text(&caught));
+    assert!(text(&caught).contains("链 371521"), "{}", text(&caught));
+}

@@ -82,6 +82,10 @@ pub trait PlatformStore: Send + Sync {
     fn child_regions(&self, code: &RegionCode) -> Result<Vec<Region>>;
 
     fn verify_ledger(&self) -> Result<VerifyReport>;
+    /// Every chain's head, signed with the platform's key (made on first use), for the public.
+    fn signed_heads(&self, date: &str) -> Result<crate::core::heads::SignedHeads>;
+    /// The first chain whose published head the ledger no longer holds, with why.
+    fn heads_departure(&self, file: &crate::core::heads::SignedHeads) -> Result<Option<(String, String)>>;
 
     fn user(&self, username: &str) -> Result<Option<UserRecord>>;
     /// Adds or updates a user; a changed password ends the user's sessions.
@@ -160,6 +164,20 @@ impl<B: Backend> PlatformStore for SqlStore<B> {
     fn child_regions(&self, code: &RegionCode) -> Result<Vec<Region>> {
         let sql = format!("SELECT {REGION_COLS} FROM regions WHERE parent_code = $1 ORDER BY code");
         self.read(|tx| tx.query(&sql, &[code.as_str().into()])?.iter().map(parse_region).collect())
+    }
+
+    fn signed_heads(&self, date: &str) -> Result<crate::core::heads::SignedHeads> {
+        use crate::core::heads;
+        // A read, but for the very first publication, which makes the key.
+        let key = match self.read(heads::existing_key)? {
+            Some(k) => k,
+            None => self.write(heads::signing_key)?,
+        };
+        self.read(|tx| Ok(heads::sign(&key, date, heads::heads(tx)?)))
+    }
+
+    fn heads_departure(&self, file: &crate::core::heads::SignedHeads) -> Result<Option<(String, String)>> {
+        self.read(|tx| crate::core::heads::first_departure(tx, file))
     }
 
     fn verify_ledger(&self) -> Result<VerifyReport> {

@@ -100,6 +100,7 @@ fn supervision_api() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(api::list))
         .routes(routes!(api::get_one))
         .routes(routes!(api::step))
+        .routes(routes!(api::ledger_heads))
 }
 
 fn maps_api() -> OpenApiRouter<Arc<AppState>> {
@@ -209,6 +210,7 @@ fn supervision_pages() -> Router<Arc<AppState>> {
         .route("/public/reports", get(public::page).post(public::submit))
         .route("/public/reports/follow", get(public::follow_form).post(public::follow))
         .route("/public/reports/{id}/rating", post(public::rate))
+        .route("/public/ledger/heads.json", get(crate::supervision::api::ledger_heads_file))
         .route("/supervision", get(pages::desk))
         .route("/supervision/reports/{id}", get(pages::report))
         .route("/supervision/reports/{id}/{action}", post(pages::step))

@@ -5,6 +5,7 @@
 
 pub mod db;
 pub mod files;
+pub mod heads;
 pub mod ledger;
 pub mod query;
 pub mod rollups;

@@ -163,3 +163,26 @@ pub fn reports_never_reach_the_reported(store: Arc<dyn Store>) {
     assert_eq!(store.report_figures(None, day("2017-06-07")).unwrap().overdue, 3);
     invalid(store.file_report(&sample_report("371599", "没有这个县的举报内容写满十个字"), "2017-06-01"), "report.region");
 }
+
+/// 接受社会监督: a signed file of the chain heads verifies; a later ledger that only grew still
+/// extends it; once an event it covers is rewritten, the file names that chain.
+pub fn published_heads_catch_a_rewrite(store: Arc<dyn Store>) {
+    use crate::core::heads::signature_holds;
+    let village = setup(&*store);
+    store.create_household(&village, sample_household("371521100001", 1, 2), "建档", "2015-12-01").unwrap();
+    store.file_report(&sample_report("371522100001", "村里低保评定不公开不透明，群众意见很大"), "2016-01-04").unwrap();
+    let file = store.signed_heads("2016-01-04").unwrap();
+    assert_eq!(file.heads.iter().map(|h| h.chain.as_str()).collect::<Vec<_>>(), ["371521", "371522"]);
+    assert_eq!(signature_holds(&file, None), Ok(()));
+    assert_eq!(store.signed_heads("2016-01-05").unwrap().public_key, file.public_key, "one key, kept");
+    assert_eq!(store.heads_departure(&file).unwrap(), None);
+    // More history: still extends the file.
+    store.create_household(&village, sample_household("371521100001", 2, 3), "建档", "2016-01-05").unwrap();
+    assert_eq!(store.heads_departure(&file).unwrap(), None);
+    // History rewritten under the published head of 阳谷县.
+    let seq = file.heads[0].seq;
+    store.exec_raw(&format!("UPDATE ledger SET hash = '{}' WHERE county_code = '371521' AND seq = {seq}", "0".repeat(64))).unwrap();
+    let (chain, why) = store.heads_departure(&file).unwrap().expect("caught");
+    assert_eq!(chain, "371521");
+    assert!(why.contains("改写"), "{why}");
+}

@@ -151,6 +151,8 @@ struct PortalPage {
     children: Vec<ChildRow>,
     as_of: String,
     logged_in: bool,
+    /// The platform's public key, under which the ledger's heads are signed.
+    ledger_key: String,
 }
 
 /// The portal drills down to the county; a county's townships are listed without a link (their
@@ -174,14 +176,15 @@ async fn portal(state: &Arc<AppState>, region: Option<&str>, logged_in: bool) ->
     // The names above, from the divisions (no figures are summed for them).
     let chain: Vec<RegionCode> =
         RegionCode::parse(&f.region.code)?.ancestors_and_self().into_iter().filter(|c| c.as_str() != f.region.code).collect();
-    let crumbs = blocking(state, move |s| {
+    let today = state.today().to_string();
+    let (crumbs, ledger_key) = blocking(state, move |s| {
         let mut out = vec![];
         for c in chain {
             if let Some(r) = s.region(&c)? {
                 out.push((r.code, r.name));
             }
         }
-        Ok(out)
+        Ok((out, s.signed_heads(&today)?.public_key))
     })
     .await?;
     Ok(PortalPage {
@@ -191,6 +194,7 @@ async fn portal(state: &Arc<AppState>, region: Option<&str>, logged_in: bool) ->
         crumbs,
         as_of: state.today().to_string(),
         logged_in,
+        ledger_key,
     })
 }
 

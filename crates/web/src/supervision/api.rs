@@ -241,3 +241,31 @@ pub async fn step(
     let input = ReportInput { note: b.note, to };
     Ok(Json(blocking(&state, move |s| s.step_report(&a.caller, &id, b.expected_version, b.step, &input, &at)).await?))
 }
+
+/// 接受社会监督: every chain's head (last sequence number and hash) on the business date,
+/// signed with the platform's Ed25519 key; `fupin ledger verify --against FILE` proves later that
+/// the ledger only grew after it.
+#[utoipa::path(get, path = "/api/v1/public/ledger/heads",
+    responses((status = 200, body = fupin_store::core::heads::SignedHeads, description = "the signed heads of the day")))]
+pub async fn ledger_heads(State(state): State<Arc<AppState>>) -> Result<Json<fupin_store::core::heads::SignedHeads>, ApiError> {
+    let today = state.today().to_string();
+    Ok(Json(blocking(&state, move |s| s.signed_heads(&today)).await?))
+}
+
+/// The same, as a file to keep (`账本链头-DATE.json`).
+pub async fn ledger_heads_file(State(state): State<Arc<AppState>>) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let today = state.today().to_string();
+    let file = blocking(&state, move |s| s.signed_heads(&today)).await?;
+    let body =
+        serde_json::to_string_pretty(&file).map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    let name = format!("ledger-heads-{}.json", file.date);
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "application/json; charset=utf-8".to_string()),
+            (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        body,
+    )
+        .into_response())
+}

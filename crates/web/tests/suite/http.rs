@@ -107,6 +107,7 @@ const UNSCOPED: &[(&str, &str, &str)] = &[
     ("get", "/api/v1/matching/offers", "donors' offers are public"),
     ("get", "/api/v1/todo", "the caller's own to-do list, each part one of the functions' scoped lists (http::the_to_do_list_counts_what_waits_on_each_role)"),
     ("post", "/api/v1/public/reports", "anyone may report a problem"),
+    ("get", "/api/v1/public/ledger/heads", "the ledger's signed chain heads are published for anyone to keep"),
     ("get", "/api/v1/public/reports", "监督举报's figures and masked outcomes are public"),
     ("get", "/api/v1/public/reports/{tracking_number}", "the reporter's query code is the key (a wrong one is 404: http::the_public_reports_a_problem_and_the_county_handles_it)"),
     ("post", "/api/v1/public/reports/{tracking_number}/rating", "the reporter's query code is the key, as above"),
@@ -2160,4 +2161,25 @@ fn the_to_do_list_counts_what_waits_on_each_role() {
         assert!(page.contains("id=\"nav-todo-count\"") && page.contains(&format!("id=\"todo-page-total\">{}<", t["total"])), "{who}");
     }
     assert_eq!(get(&client(), "/api/v1/todo").0, 401);
+}
+
+/// The ledger's heads are published signed, without login: the file verifies under the key the
+/// portal shows, covers every chain, and downloads as a file to keep.
+#[test]
+fn the_portal_publishes_the_ledgers_signed_heads() {
+    let public = client();
+    let (s, heads) = get(&public, "/api/v1/public/ledger/heads");
+    assert_eq!(s, 200, "{heads}");
+    let file: fupin_store::core::heads::SignedHeads = serde_json::from_value(heads).unwrap();
+    assert_eq!(fupin_store::core::heads::signature_holds(&file, None), Ok(()));
+    assert_eq!(file.heads.len() as u64, server().store.verify_ledger().unwrap().chains, "every chain");
+    assert!(file.heads.iter().any(|h| h.chain == "371521" && h.seq > 0));
+    let portal = public.get(format!("{}/public", server().base)).send().unwrap().text().unwrap();
+    assert!(portal.contains(&format!("id=\"ledger-key\" style=\"word-break: break-all\">{}<", file.public_key)), "the portal shows the key");
+    let r = public.get(format!("{}/public/ledger/heads.json", server().base)).send().unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-disposition"].to_str().unwrap().contains("attachment"));
+    let kept: fupin_store::core::heads::SignedHeads = serde_json::from_str(&r.text().unwrap()).unwrap();
+    assert_eq!(kept.public_key, file.public_key);
+    assert_eq!(fupin_store::core::heads::signature_holds(&kept, Some(&file.public_key)), Ok(()));
 }
