@@ -41,8 +41,20 @@ const ALPHA: i64 = 16;
 const PRICE_LIMIT: i64 = i64::MAX / 4;
 
 /// Solves to optimality. `warm` are node prices in the original cost units (`Flow::prices` of an
-/// earlier run on a similar network); with them scaling starts at ε = one cost unit.
+/// earlier run on a similar network); with them scaling starts at ε = one cost unit. A network
+/// of 供需对接's shape (see `bipartite`) goes to its own exact solver, which starts from prices
+/// it derives itself and so checks `warm` but does not use it.
 pub fn solve(net: &Network, warm: Option<&[i64]>) -> Result<Flow, SolveError> {
+    solve_with(net, warm, true)
+}
+
+/// The general cost-scaling solver whatever the network's shape (`solve` without the
+/// transportation solver), for comparing the two.
+pub fn solve_cost_scaling(net: &Network, warm: Option<&[i64]>) -> Result<Flow, SolveError> {
+    solve_with(net, warm, false)
+}
+
+fn solve_with(net: &Network, warm: Option<&[i64]>, special: bool) -> Result<Flow, SolveError> {
     let n = net.nodes as usize;
     let scale = net.nodes as i64 + 1;
     let max_cost = net.max_abs_cost();
@@ -61,6 +73,10 @@ pub fn solve(net: &Network, warm: Option<&[i64]>) -> Result<Flow, SolveError> {
             .collect::<Result<Vec<i64>, _>>()?,
         None => vec![0; n],
     };
+    // 供需对接's own shape has an exact solver of its own that needs no prices to start from.
+    if let Some(shape) = special.then(|| crate::bipartite::shape(net)).flatten() {
+        return crate::bipartite::solve(net, &shape);
+    }
     let mut excess = net.supply.clone();
     if let Some(low) = &net.low {
         for (a, &l) in low.iter().enumerate() {

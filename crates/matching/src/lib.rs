@@ -10,6 +10,7 @@
 //! Architecture invariant: every optimum the crate returns comes with prices that `verify`
 //! accepts; the tests check it after every solve.
 
+mod bipartite;
 pub mod certificate;
 pub mod cost_scaling;
 pub mod dimacs;

@@ -54,8 +54,59 @@ fn arb_instance() -> impl Strategy<Value = Instance> {
     })
 }
 
+/// Networks of 供需对接's shape with everything the transportation solver allows beyond the
+/// platform's instances: supplies above 1, capacities above 1, negative costs, parallel arcs,
+/// several arcs from an offer to the sink, nodes with no arcs.
+fn arb_transport_network() -> impl Strategy<Value = Network> {
+    (1u32..6, 0u32..5).prop_flat_map(|(sources, middles)| {
+        let n = sources + middles + 1;
+        let t = n - 1;
+        let supplies = prop::collection::vec(1i64..4, sources as usize);
+        let to_middle = prop::collection::vec((0..sources, 0..middles.max(1), 0u32..3, -10i64..25), 0..16);
+        let to_sink = prop::collection::vec((0..sources + middles, 0u32..4, -10i64..25), 0..12);
+        (Just((n, t, sources, middles)), supplies, to_middle, to_sink).prop_map(|((n, t, sources, middles), supplies, to_middle, to_sink)| {
+            let mut b = NetworkBuilder::new(n);
+            let total: i64 = supplies.iter().sum();
+            for (v, s) in supplies.into_iter().enumerate() {
+                b.set_supply(v as u32, s);
+            }
+            b.set_supply(t, -total);
+            for (s, m, cap, cost) in to_middle {
+                if middles > 0 {
+                    b.add_arc(s, sources + m, 0, cap, cost);
+                }
+            }
+            for (v, cap, cost) in to_sink {
+                b.add_arc(v, t, 0, cap, cost);
+            }
+            b.build().expect("generated network is well formed")
+        })
+    })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn transport_solver_agrees_with_the_references(net in arb_transport_network()) {
+        prop_assert!(crate::bipartite::shape(&net).is_some(), "not recognised as a transportation network");
+        let ssp = successive_shortest_paths(&net);
+        prop_assert_eq!(ssp, linear_program(&net), "the references disagree");
+        match solve(&net, None) {
+            Ok(flow) => {
+                prop_assert_eq!(Some(flow.cost), ssp);
+                assert_feasible(&net, &flow);
+                prop_assert_eq!(verify(&net, &flow), Ok(()));
+                prop_assert_eq!(&solve(&net, None).unwrap(), &flow, "same input, different output");
+                prop_assert_eq!(cost_scaling::solve_cost_scaling(&net, None).unwrap().cost, flow.cost);
+            }
+            Err(SolveError::Infeasible(_)) => {
+                prop_assert_eq!(ssp, None);
+                prop_assert!(matches!(cost_scaling::solve_cost_scaling(&net, None), Err(SolveError::Infeasible(_))));
+            }
+            Err(e) => prop_assert!(false, "unexpected error {e}"),
+        }
+    }
 
     #[test]
     fn optimum_agrees_with_both_references(net in arb_network()) {
