@@ -90,26 +90,18 @@ pub(crate) fn solve(net: &Network, shape: &Shape) -> Result<Flow, SolveError> {
             pi[v] = max_over_out(net, v, &pi).unwrap_or(0);
         }
     }
-    // Sources that stand to lose the most by going straight to the sink first: later ones then
-    // find their (shorter) paths among fewer contenders.
-    let mut order: Vec<u32> = (0..n as u32).filter(|&v| shape.source[v as usize]).collect();
-    let key = |v: usize| {
-        (net.first_out[v] as usize..net.first_out[v + 1] as usize)
-            .filter(|&pos| net.head[pos] as usize == t)
-            .map(|pos| net.cost[pos] + pi[v])
-            .min()
-            .unwrap_or(i64::MAX)
+    let mut held = vec![Vec::new(); n];
+    let order = match auction(net, shape, &mut flow, &mut held, &mut pi) {
+        Some(free) => free,
+        None => (0..n as u32).filter(|&v| shape.source[v as usize]).collect(),
     };
-    let keys: Vec<i64> = (0..n).map(|v| if shape.source[v] { key(v) } else { 0 }).collect();
-    order.sort_by_key(|&v| (std::cmp::Reverse(keys[v as usize]), v));
-    drop(keys);
     let mut d = Dijkstra {
         net,
         t,
         source: &shape.source,
         flow: &mut flow,
         pi: &mut pi,
-        held: vec![Vec::new(); n],
+        held,
         dist: vec![0; n],
         stamp: vec![0; n],
         settled_at: vec![0; n],
@@ -132,6 +124,182 @@ pub(crate) fn solve(net: &Network, shape: &Shape) -> Result<Flow, SolveError> {
         }
     }
     Ok(Flow::from_solver(net, flow, pi))
+}
+
+/// Bids per source the auction may make in all before leaving the rest to the shortest paths.
+const AUCTION_BIDS_PER_SOURCE: usize = 8;
+
+/// Jonker–Volgenant's augmenting row reduction, for offers with several slots: an auction with
+/// no ε that keeps every residual reduced cost ≥ 0, so its result is a valid starting point for
+/// the shortest paths. A free source bids for its cheapest option (cost + the offer's arc to the
+/// sink + the offer's price); a full offer raises its price by as much as keeps the bidder's and
+/// every held source's choice the cheapest of theirs (the least second-best margin) and lets go
+/// of the held source with the least margin, which bids in turn. Prices rise only on full
+/// offers, which stay full, so an offer with room keeps price 0. A bid that could raise nothing
+/// (a tie) or one past the budget leaves its source to the shortest paths.
+///
+/// Applies when every source supplies 1 and every offer has one arc to the sink; returns the
+/// sources left free (in index order) after setting `flow`, `held` and `pi`, or None.
+// `v` indexes several per-node arrays at once.
+#[allow(clippy::needless_range_loop)]
+fn auction(net: &Network, shape: &Shape, flow: &mut [u32], held: &mut [Vec<u32>], pi: &mut [i64]) -> Option<Vec<u32>> {
+    let n = net.nodes as usize;
+    let t = shape.sink as usize;
+    let source = &shape.source;
+    let out = |v: usize| net.first_out[v] as usize..net.first_out[v + 1] as usize;
+    for v in 0..n {
+        if v == t {
+            continue;
+        }
+        if (source[v] && net.supply[v] != 1) || (!source[v] && out(v).len() != 1) {
+            return None;
+        }
+    }
+    // Per offer: the price above its arc to the sink (≥ 0, > 0 only when full).
+    let mut price = vec![0i64; n];
+    // Per held source: a lower bound on (its second-best value − its chosen arc's base cost);
+    // exact where `fresh` is the current bid's number.
+    let mut margin = vec![0i64; n];
+    let mut fresh = vec![0usize; n];
+    // An offer's single arc to the sink: its position, whose span is the offer's capacity.
+    let sink_arc = |j: usize| net.first_out[j] as usize;
+    // The value of a source's arc, or None where it cannot be used (no room, a capacity-0 offer).
+    let value = |pos: usize, price: &[i64]| -> Option<i64> {
+        if net.span[pos] == 0 {
+            return None;
+        }
+        let h = net.head[pos] as usize;
+        if h == t {
+            return Some(net.cost[pos]);
+        }
+        let a = sink_arc(h);
+        (net.span[a] > 0).then(|| net.cost[pos] + net.cost[a] + price[h])
+    };
+    // Whether using the arc at `pos` needs no one let go: to the sink, or to an offer with room.
+    let roomy = |pos: usize, flow: &[u32]| {
+        let h = net.head[pos] as usize;
+        h == t || flow[sink_arc(h)] < net.span[sink_arc(h)]
+    };
+    // Best and second-best values over v's arcs other than `skip`; among equal best values, one
+    // with room.
+    let best_two = |v: usize, skip: usize, price: &[i64], flow: &[u32]| {
+        let (mut b1, mut p1, mut b2) = (i64::MAX, usize::MAX, i64::MAX);
+        for pos in out(v) {
+            if pos == skip {
+                continue;
+            }
+            if let Some(x) = value(pos, price) {
+                if x < b1 || (x == b1 && !roomy(p1, flow) && roomy(pos, flow)) {
+                    b2 = b1;
+                    b1 = x;
+                    p1 = pos;
+                } else if x < b2 {
+                    b2 = x;
+                }
+            }
+        }
+        (b1, p1, b2)
+    };
+    let mut queue: std::collections::VecDeque<u32> = (0..n as u32).filter(|&v| source[v as usize]).collect();
+    let mut free = Vec::new();
+    let budget = AUCTION_BIDS_PER_SOURCE * queue.len();
+    let mut bids = 0usize;
+    while let Some(i) = queue.pop_front() {
+        let i = i as usize;
+        bids += 1;
+        let (u1, pos1, u2) = best_two(i, usize::MAX, &price, flow);
+        if pos1 == usize::MAX || bids > budget {
+            free.push(i as u32);
+            continue;
+        }
+        let j = net.head[pos1] as usize;
+        if j == t {
+            flow[pos1] += 1;
+            continue;
+        }
+        let a = sink_arc(j);
+        let base = net.cost[pos1] + net.cost[a];
+        if flow[a] < net.span[a] {
+            flow[a] += 1;
+            flow[pos1] = 1;
+            held[j].push(pos1 as u32);
+            margin[i] = gap(u2, base);
+            fresh[i] = bids;
+            continue;
+        }
+        // Full: the held source with the least margin, its margin made exact.
+        let k = loop {
+            let (mut best, mut at) = (i64::MAX, 0usize);
+            for (x, &p) in held[j].iter().enumerate() {
+                let k = net.tail[p as usize] as usize;
+                if margin[k] < best {
+                    best = margin[k];
+                    at = x;
+                }
+            }
+            let p = held[j][at] as usize;
+            let k = net.tail[p] as usize;
+            if fresh[k] == bids {
+                break at;
+            }
+            let (b1, _, _) = best_two(k, p, &price, flow);
+            margin[k] = gap(b1, net.cost[p] + net.cost[a]);
+            fresh[k] = bids;
+        };
+        let kp = held[j][k] as usize;
+        let kv = net.tail[kp] as usize;
+        // No second option on either side: any raise would do, so none is made.
+        if u2 == i64::MAX || margin[kv] == i64::MAX {
+            free.push(i as u32);
+            continue;
+        }
+        // A tie of the bidder's own waits for the shortest paths; a held source's tie lets it go
+        // at no raise, to its option of equal value.
+        let raise = (u2 - u1).min(margin[kv] - price[j]);
+        if u2 == u1 {
+            free.push(i as u32);
+            continue;
+        }
+        price[j] += raise;
+        flow[kp] = 0;
+        held[j][k] = pos1 as u32;
+        flow[pos1] = 1;
+        margin[i] = gap(u2, base);
+        fresh[i] = bids;
+        queue.push_back(kv as u32);
+    }
+    // The prices: the sink at 0, an offer at −(its sink arc's cost + price), a source at
+    // −(its best value), which is its chosen arc's where it holds one; capacity-0 offers low
+    // enough for every arc into them.
+    pi[t] = 0;
+    for v in 0..n {
+        if v != t && !source[v] {
+            pi[v] = -(net.cost[sink_arc(v)] + price[v]);
+        }
+    }
+    for v in 0..n {
+        if source[v] {
+            let (b1, _, _) = best_two(v, usize::MAX, &price, flow);
+            pi[v] = if b1 == i64::MAX { 0 } else { -b1 };
+        }
+    }
+    for v in 0..n {
+        if v != t && !source[v] && net.span[sink_arc(v)] == 0 {
+            let ins = net.first_in[v] as usize..net.first_in[v + 1] as usize;
+            pi[v] = net.in_arcs[ins].iter().map(|&p| net.cost[p as usize] + pi[net.tail[p as usize] as usize]).min().unwrap_or(0);
+        }
+    }
+    free.sort_unstable();
+    Some(free)
+}
+
+/// x − y, with i64::MAX (no second option) kept as it is.
+fn gap(x: i64, y: i64) -> i64 {
+    if x == i64::MAX {
+        i64::MAX
+    } else {
+        x - y
+    }
 }
 
 /// max over v's out-arcs of π(head) − cost: the least π(v) that keeps them all non-negative.
@@ -166,7 +334,10 @@ impl Dijkstra<'_> {
             self.stamp[w] = self.epoch;
             self.dist[w] = nd;
             self.pred[w] = pos as u32;
-            self.heap.push(Reverse((nd, w as u32)));
+            // The sink first among equals: nodes at its distance need not be settled (their
+            // prices would not move), and on a plateau of ties there are many.
+            let rank = if w == self.t { 0 } else { w as u32 + 1 };
+            self.heap.push(Reverse((nd, rank)));
         }
     }
 
@@ -185,7 +356,8 @@ impl Dijkstra<'_> {
         self.settled.clear();
         self.reach(s as usize, 0, 0);
         let total = loop {
-            let Reverse((dv, v)) = self.heap.pop()?;
+            let Reverse((dv, rank)) = self.heap.pop()?;
+            let v = if rank == 0 { t as u32 } else { rank - 1 };
             let vu = v as usize;
             if self.settled_at[vu] == self.epoch || dv > self.dist[vu] {
                 continue;

@@ -58,13 +58,16 @@ fn arb_instance() -> impl Strategy<Value = Instance> {
 /// platform's instances: supplies above 1, capacities above 1, negative costs, parallel arcs,
 /// several arcs from an offer to the sink, nodes with no arcs.
 fn arb_transport_network() -> impl Strategy<Value = Network> {
-    (1u32..6, 0u32..5).prop_flat_map(|(sources, middles)| {
+    // `unit`: every source supplies 1 and every offer has one arc to the sink (the auction's
+    // start applies); otherwise anything of the shape.
+    (1u32..6, 0u32..5, any::<bool>()).prop_flat_map(|(sources, middles, unit)| {
         let n = sources + middles + 1;
         let t = n - 1;
-        let supplies = prop::collection::vec(1i64..4, sources as usize);
+        let supplies = prop::collection::vec(1i64..if unit { 2 } else { 4 }, sources as usize);
+        let offer_arcs = prop::collection::vec((0u32..4, -10i64..25), if unit { middles as usize } else { 0 });
         let to_middle = prop::collection::vec((0..sources, 0..middles.max(1), 0u32..3, -10i64..25), 0..16);
         let to_sink = prop::collection::vec((0..sources + middles, 0u32..4, -10i64..25), 0..12);
-        (Just((n, t, sources, middles)), supplies, to_middle, to_sink).prop_map(|((n, t, sources, middles), supplies, to_middle, to_sink)| {
+        (Just((n, t, sources, middles, unit)), supplies, to_middle, to_sink, offer_arcs).prop_map(|((n, t, sources, middles, unit), supplies, to_middle, to_sink, offer_arcs)| {
             let mut b = NetworkBuilder::new(n);
             let total: i64 = supplies.iter().sum();
             for (v, s) in supplies.into_iter().enumerate() {
@@ -76,8 +79,13 @@ fn arb_transport_network() -> impl Strategy<Value = Network> {
                     b.add_arc(s, sources + m, 0, cap, cost);
                 }
             }
+            for (m, (cap, cost)) in offer_arcs.into_iter().enumerate() {
+                b.add_arc(sources + m as u32, t, 0, cap, cost);
+            }
             for (v, cap, cost) in to_sink {
-                b.add_arc(v, t, 0, cap, cost);
+                if !unit || v < sources {
+                    b.add_arc(v, t, 0, cap, cost);
+                }
             }
             b.build().expect("generated network is well formed")
         })
