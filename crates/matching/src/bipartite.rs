@@ -98,18 +98,14 @@ pub(crate) fn solve(net: &Network, shape: &Shape) -> Result<Flow, SolveError> {
     let mut d = Dijkstra {
         net,
         t,
-        source: &shape.source,
         flow: &mut flow,
-        pi: &mut pi,
+        node: pi.iter().zip(&shape.source).map(|(&pi, &source)| Node { pi, dist: 0, pred: 0, stamp: 0, settled: 0, source }).collect(),
         held,
-        dist: vec![0; n],
-        stamp: vec![0; n],
-        settled_at: vec![0; n],
-        pred: vec![0; n],
         epoch: 0,
         heap: BinaryHeap::new(),
         settled: Vec::new(),
     };
+    drop(pi);
     for (k, &s) in order.iter().enumerate() {
         let s = s as usize;
         let mut excess = net.supply[s];
@@ -123,6 +119,8 @@ pub(crate) fn solve(net: &Network, shape: &Shape) -> Result<Flow, SolveError> {
             }
         }
     }
+    let pi = d.node.iter().map(|x| x.pi).collect();
+    drop(d);
     Ok(Flow::from_solver(net, flow, pi))
 }
 
@@ -307,22 +305,28 @@ fn max_over_out(net: &Network, v: usize, pi: &[i64]) -> Option<i64> {
     (net.first_out[v] as usize..net.first_out[v + 1] as usize).map(|pos| pi[net.head[pos] as usize] - net.cost[pos]).max()
 }
 
+/// A node's state in the searches, kept together so that reaching a node touches one cache line.
+#[derive(Clone, Copy)]
+struct Node {
+    pi: i64,
+    dist: i64,
+    /// The arc position the node was reached by: forward into a middle node or the sink, the
+    /// reverse of a flow-carrying arc into a source.
+    pred: u32,
+    /// `dist` and `pred` are this search's where `stamp` is the current epoch.
+    stamp: u32,
+    /// Settled in this search where equal to the current epoch.
+    settled: u32,
+    source: bool,
+}
+
 struct Dijkstra<'a> {
     net: &'a Network,
     t: usize,
-    source: &'a [bool],
     flow: &'a mut [u32],
-    pi: &'a mut [i64],
+    node: Vec<Node>,
     /// Per middle node, the positions of its in-arcs that carry flow (its reverse arcs).
     held: Vec<Vec<u32>>,
-    dist: Vec<i64>,
-    /// `dist` and `pred` are this search's where `stamp` is the current epoch.
-    stamp: Vec<u32>,
-    /// Settled in this search where equal to the current epoch.
-    settled_at: Vec<u32>,
-    /// The arc position a node was reached by: forward into a middle node or the sink, the
-    /// reverse of a flow-carrying arc into a source.
-    pred: Vec<u32>,
     epoch: u32,
     heap: BinaryHeap<Reverse<(i64, u32)>>,
     settled: Vec<u32>,
@@ -330,10 +334,11 @@ struct Dijkstra<'a> {
 
 impl Dijkstra<'_> {
     fn reach(&mut self, w: usize, nd: i64, pos: usize) {
-        if self.stamp[w] != self.epoch || nd < self.dist[w] {
-            self.stamp[w] = self.epoch;
-            self.dist[w] = nd;
-            self.pred[w] = pos as u32;
+        let x = &mut self.node[w];
+        if x.stamp != self.epoch || nd < x.dist {
+            x.stamp = self.epoch;
+            x.dist = nd;
+            x.pred = pos as u32;
             // The sink first among equals: nodes at its distance need not be settled (their
             // prices would not move), and on a plateau of ties there are many.
             let rank = if w == self.t { 0 } else { w as u32 + 1 };
@@ -346,12 +351,15 @@ impl Dijkstra<'_> {
     fn augment(&mut self, s: u32, excess: i64) -> Option<i64> {
         self.epoch = self.epoch.wrapping_add(1);
         if self.epoch == 0 {
-            self.stamp.iter_mut().for_each(|x| *x = 0);
-            self.settled_at.iter_mut().for_each(|x| *x = 0);
+            self.node.iter_mut().for_each(|x| {
+                x.stamp = 0;
+                x.settled = 0;
+            });
             self.epoch = 1;
         }
         let net = self.net;
         let t = self.t;
+        let epoch = self.epoch;
         self.heap.clear();
         self.settled.clear();
         self.reach(s as usize, 0, 0);
@@ -359,29 +367,32 @@ impl Dijkstra<'_> {
             let Reverse((dv, rank)) = self.heap.pop()?;
             let v = if rank == 0 { t as u32 } else { rank - 1 };
             let vu = v as usize;
-            if self.settled_at[vu] == self.epoch || dv > self.dist[vu] {
+            let x = &mut self.node[vu];
+            if x.settled == epoch || dv > x.dist {
                 continue;
             }
-            self.settled_at[vu] = self.epoch;
+            x.settled = epoch;
             if vu == t {
                 break dv;
             }
+            let (pv, is_source) = (x.pi, x.source);
             self.settled.push(v);
-            let pv = self.pi[vu];
             for pos in net.first_out[vu] as usize..net.first_out[vu + 1] as usize {
                 if self.flow[pos] < net.span[pos] {
                     let w = net.head[pos] as usize;
-                    if self.settled_at[w] != self.epoch {
-                        self.reach(w, dv + net.cost[pos] + pv - self.pi[w], pos);
+                    let y = self.node[w];
+                    if y.settled != epoch {
+                        self.reach(w, dv + net.cost[pos] + pv - y.pi, pos);
                     }
                 }
             }
-            if !self.source[vu] {
+            if !is_source {
                 for i in 0..self.held[vu].len() {
                     let pos = self.held[vu][i] as usize;
                     let w = net.tail[pos] as usize;
-                    if self.settled_at[w] != self.epoch {
-                        self.reach(w, dv - net.cost[pos] + pv - self.pi[w], pos);
+                    let y = self.node[w];
+                    if y.settled != epoch {
+                        self.reach(w, dv - net.cost[pos] + pv - y.pi, pos);
                     }
                 }
             }
@@ -389,14 +400,15 @@ impl Dijkstra<'_> {
         // π(v) += d(v) − d(sink) on the settled nodes keeps every residual reduced cost ≥ 0 and
         // makes the path's arcs tight.
         for &v in &self.settled {
-            self.pi[v as usize] -= total - self.dist[v as usize];
+            let x = &mut self.node[v as usize];
+            x.pi -= total - x.dist;
         }
         // The bottleneck, then the flow, walking back from the sink.
         let mut delta = excess;
         let mut v = t;
         while v != s as usize {
-            let pos = self.pred[v] as usize;
-            if self.source[v] {
+            let pos = self.node[v].pred as usize;
+            if self.node[v].source {
                 delta = delta.min(self.flow[pos] as i64);
                 v = net.head[pos] as usize;
             } else {
@@ -406,8 +418,8 @@ impl Dijkstra<'_> {
         }
         let mut v = t;
         while v != s as usize {
-            let pos = self.pred[v] as usize;
-            if self.source[v] {
+            let pos = self.node[v].pred as usize;
+            if self.node[v].source {
                 let j = net.head[pos] as usize;
                 self.flow[pos] -= delta as u32;
                 if self.flow[pos] == 0 {
