@@ -15,8 +15,6 @@
 use crate::cost_scaling::SolveError;
 use crate::flow::Flow;
 use crate::network::Network;
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 
 /// The node roles of a transportation network, if `net` is one.
 pub(crate) struct Shape {
@@ -102,7 +100,7 @@ pub(crate) fn solve(net: &Network, shape: &Shape) -> Result<Flow, SolveError> {
         node: pi.iter().zip(&shape.source).map(|(&pi, &source)| Node { pi, dist: 0, pred: 0, stamp: 0, settled: 0, source }).collect(),
         held,
         epoch: 0,
-        heap: BinaryHeap::new(),
+        heap: RadixHeap::default(),
         settled: Vec::new(),
     };
     drop(pi);
@@ -328,7 +326,7 @@ struct Dijkstra<'a> {
     /// Per middle node, the positions of its in-arcs that carry flow (its reverse arcs).
     held: Vec<Vec<u32>>,
     epoch: u32,
-    heap: BinaryHeap<Reverse<(i64, u32)>>,
+    heap: RadixHeap,
     settled: Vec<u32>,
 }
 
@@ -339,10 +337,12 @@ impl Dijkstra<'_> {
             x.stamp = self.epoch;
             x.dist = nd;
             x.pred = pos as u32;
-            // The sink first among equals: nodes at its distance need not be settled (their
-            // prices would not move), and on a plateau of ties there are many.
-            let rank = if w == self.t { 0 } else { w as u32 + 1 };
-            self.heap.push(Reverse((nd, rank)));
+            // The sink is not queued: the search ends once nothing queued is nearer, since nodes
+            // at its distance need not be settled (their prices would not move), and on a
+            // plateau of ties there are many.
+            if w != self.t {
+                self.heap.push(nd as u64, w as u32);
+            }
         }
     }
 
@@ -364,17 +364,19 @@ impl Dijkstra<'_> {
         self.settled.clear();
         self.reach(s as usize, 0, 0);
         let total = loop {
-            let Reverse((dv, rank)) = self.heap.pop()?;
-            let v = if rank == 0 { t as u32 } else { rank - 1 };
+            let next = self.heap.min_key();
+            let sink = self.node[t];
+            if sink.stamp == epoch && next.is_none_or(|k| sink.dist as u64 <= k) {
+                break sink.dist;
+            }
+            let (dv, v) = self.heap.pop()?;
+            let dv = dv as i64;
             let vu = v as usize;
             let x = &mut self.node[vu];
             if x.settled == epoch || dv > x.dist {
                 continue;
             }
             x.settled = epoch;
-            if vu == t {
-                break dv;
-            }
             let (pv, is_source) = (x.pi, x.source);
             self.settled.push(v);
             for pos in net.first_out[vu] as usize..net.first_out[vu + 1] as usize {
@@ -441,3 +443,63 @@ impl Dijkstra<'_> {
     }
 }
 
+
+/// A monotone priority queue (a radix heap): keys never go below the last one taken, which
+/// Dijkstra guarantees (distances from the source are ≥ 0 and settle in order). Each entry moves
+/// down at most 64 buckets in all. Equal keys come out in a fixed order (last in, first out
+/// within a bucket), so the searches are deterministic.
+struct RadixHeap {
+    last: u64,
+    len: usize,
+    buckets: [Vec<(u64, u32)>; 65],
+}
+
+impl Default for RadixHeap {
+    fn default() -> Self {
+        RadixHeap { last: 0, len: 0, buckets: std::array::from_fn(|_| Vec::new()) }
+    }
+}
+
+impl RadixHeap {
+    fn bucket(last: u64, key: u64) -> usize {
+        (64 - (key ^ last).leading_zeros()) as usize
+    }
+
+    fn push(&mut self, key: u64, value: u32) {
+        debug_assert!(key >= self.last);
+        self.buckets[Self::bucket(self.last, key)].push((key, value));
+        self.len += 1;
+    }
+
+    /// The least key queued, bringing its entries to bucket 0.
+    fn min_key(&mut self) -> Option<u64> {
+        if self.len == 0 {
+            return None;
+        }
+        if self.buckets[0].is_empty() {
+            let i = (1..65).find(|&i| !self.buckets[i].is_empty()).expect("a non-empty bucket");
+            let mut moving = std::mem::take(&mut self.buckets[i]);
+            self.last = moving.iter().map(|e| e.0).min().expect("a non-empty bucket");
+            for &(k, v) in &moving {
+                self.buckets[Self::bucket(self.last, k)].push((k, v));
+            }
+            moving.clear();
+            self.buckets[i] = moving;
+        }
+        Some(self.last)
+    }
+
+    fn pop(&mut self) -> Option<(u64, u32)> {
+        self.min_key()?;
+        self.len -= 1;
+        self.buckets[0].pop()
+    }
+
+    fn clear(&mut self) {
+        for b in &mut self.buckets {
+            b.clear();
+        }
+        self.last = 0;
+        self.len = 0;
+    }
+}
