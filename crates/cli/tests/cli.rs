@@ -114,7 +114,10 @@ fn fresh_pg_database(prefix: &str, what: &str) -> Option<String> {
 #[test]
 fn demo_and_verify_on_postgres() {
     let Some(target) = fresh_pg_database("fupin_cli", "PostgreSQL demo") else { return };
-    let out = fupin(&["demo", "--scale", "0.002", "--no-serve", "--database-url", &target]);
+    // The search index lives beside the data even for PostgreSQL: a temporary folder, not the source tree.
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let out = fupin(&["demo", "--scale", "0.002", "--no-serve", "--database-url", &target, "--data", data]);
     assert!(out.status.success(), "{}", text(&out));
     let ok = fupin(&["ledger", "verify", "--database-url", &target]);
     assert!(ok.status.success(), "{}", text(&ok));

@@ -626,7 +626,8 @@ async fn the_public_reports_a_problem_the_county_answers_and_a_red_card_shows_wh
     let _serial = one_at_a_time();
     let Some((_driver, port)) = chromedriver() else { return };
     let base = server().base.clone();
-    let village = server().store.user("village").unwrap().unwrap().region.to_string();
+    // The store's PostgreSQL client blocks: read it off the async runtime.
+    let village = std::thread::spawn(|| server().store.user("village").unwrap().unwrap().region.to_string()).join().unwrap();
     let c = browser(port, "390,844").await;
     let shots = screenshot_dir();
     let result: Result<(), fantoccini::error::CmdError> = async {
