@@ -92,6 +92,14 @@ pub(crate) fn nav(a: &Auth, state: &AppState) -> Nav {
     }
 }
 
+/// A posted form's fields by name.
+pub(crate) type FormMap = std::collections::HashMap<String, String>;
+
+/// A form field, trimmed; empty when absent.
+pub(crate) fn form_get(f: &FormMap, k: &str) -> String {
+    f.get(k).map(|s| s.trim().to_string()).unwrap_or_default()
+}
+
 pub(crate) fn options<T: Copy>(all: &[T], code: fn(T) -> &'static str, label: fn(T) -> &'static str) -> Vec<(&'static str, &'static str)> {
     all.iter().map(|x| (code(*x), label(*x))).collect()
 }

@@ -47,6 +47,11 @@ impl Query {
     }
 }
 
+/// The business date of a stamp `YYYY-MM-DD[…]` (commands are stamped with the business clock).
+pub fn business_date(at: &str) -> Result<fupin_domain::id_number::Date> {
+    Ok(fupin_domain::id_number::Date::parse(at.get(..10).unwrap_or(at))?)
+}
+
 pub fn year_of(at: &str) -> i32 {
     at.get(..4).and_then(|y| y.parse().ok()).unwrap_or(0)
 }

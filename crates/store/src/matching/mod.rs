@@ -141,9 +141,7 @@ pub trait MatchingStore: Send + Sync {
     fn donor_record(&self, donor_id: &str) -> Result<(Donor, Vec<Match>)>;
 }
 
-fn business_date(at: &str) -> Result<Date> {
-    Ok(Date::parse(at.get(..10).unwrap_or(at))?)
-}
+use crate::core::query::business_date;
 
 fn county_of(code: &str) -> &str {
     code.get(..6).unwrap_or(code)

@@ -144,9 +144,7 @@ fn record(tx: &mut dyn Tx, actor: &str, p: &Policy, kind: &str, reason: &str, at
     ledger::append(tx, &mut ev)
 }
 
-fn business_date(at: &str) -> Result<Date> {
-    Ok(Date::parse(at.get(..10).unwrap_or(at))?)
-}
+use crate::core::query::business_date;
 
 /// Who may read a document that is not published: its region's drafters and reviewers.
 fn may_see_unpublished(caller: &Caller, p: &Policy) -> bool {

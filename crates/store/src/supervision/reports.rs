@@ -154,9 +154,7 @@ fn record(tx: &mut dyn Tx, r: &Report, kind: &str, actor: &str, reason: &str, at
     ledger::append(tx, &mut ev)
 }
 
-fn business_date(at: &str) -> Result<Date> {
-    Ok(Date::parse(at.get(..10).unwrap_or(at))?)
-}
+use crate::core::query::business_date;
 
 fn code_hash(id: &str, code: &str) -> String {
     hex::encode(Sha256::digest(format!("{id}:{}", code.trim().to_uppercase())))

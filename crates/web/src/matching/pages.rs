@@ -21,14 +21,9 @@ use fupin_domain::matching::{
 use fupin_domain::{DomainError, IdNumber, RegionCode, Yuan};
 use fupin_store::matching::{Contact, MatchRun, StepInput};
 use fupin_store::MatchingQuery;
-use std::collections::HashMap;
 use std::sync::Arc;
 
-type FormMap = HashMap<String, String>;
-
-fn get(f: &FormMap, k: &str) -> String {
-    f.get(k).map(|s| s.trim().to_string()).unwrap_or_default()
-}
+use crate::ui::{form_get as get, FormMap};
 
 #[derive(Template)]
 #[template(path = "matching_desk.html")]

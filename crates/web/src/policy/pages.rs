@@ -15,14 +15,9 @@ use fupin_domain::id_number::Date;
 use fupin_domain::policy::{Category, DocNumber, Policy, PolicyDraft, PolicyState, Validity};
 use fupin_domain::DomainError;
 use fupin_store::{Event, PolicyQuery};
-use std::collections::HashMap;
 use std::sync::Arc;
 
-type FormMap = HashMap<String, String>;
-
-fn get(f: &FormMap, k: &str) -> String {
-    f.get(k).map(|s| s.trim().to_string()).unwrap_or_default()
-}
+use crate::ui::{form_get as get, FormMap};
 
 #[derive(Template)]
 #[template(path = "policies.html")]

@@ -17,14 +17,9 @@ use fupin_domain::registry::codes::*;
 use fupin_domain::registry::household::{Change, Household, Income, Member};
 use fupin_domain::{DomainError, IdNumber, Yuan};
 use fupin_store::ChangeRequest;
-use std::collections::HashMap;
 use std::sync::Arc;
 
-type FormMap = HashMap<String, String>;
-
-fn get(f: &FormMap, k: &str) -> String {
-    f.get(k).map(|s| s.trim().to_string()).unwrap_or_default()
-}
+use crate::ui::{form_get as get, FormMap};
 
 /// Checks the CSRF token, builds the change from the form over the current file, applies it at
 /// the form's version, and shows the household again with the outcome.

@@ -13,14 +13,9 @@ use fupin_domain::access::Action;
 use fupin_domain::supervision::{may_handle, Card, ReportCategory, ReportState, ReportStep};
 use fupin_domain::RegionCode;
 use fupin_store::supervision::{Report, ReportInput, ReportQuery};
-use std::collections::HashMap;
 use std::sync::Arc;
 
-type FormMap = HashMap<String, String>;
-
-fn get(f: &FormMap, k: &str) -> String {
-    f.get(k).map(|s| s.trim().to_string()).unwrap_or_default()
-}
+use crate::ui::{form_get as get, FormMap};
 
 #[derive(Template)]
 #[template(path = "supervision_desk.html")]

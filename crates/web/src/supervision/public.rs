@@ -14,15 +14,10 @@ use axum::response::{IntoResponse, Response};
 use fupin_domain::supervision::{ReportCategory, ReportDraft};
 use fupin_domain::RegionCode;
 use fupin_store::supervision::{Filed, Followed, Outcome, ReportFigures};
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-type FormMap = HashMap<String, String>;
-
-fn get(f: &FormMap, k: &str) -> String {
-    f.get(k).map(|s| s.trim().to_string()).unwrap_or_default()
-}
+use crate::ui::{form_get as get, FormMap};
 
 #[derive(Template)]
 #[template(path = "reports_public.html")]
@@ -152,38 +147,32 @@ struct FollowPage {
     error: Option<String>,
 }
 
+/// The follow page: the form, and the report when one was found.
 fn follow_page(
     a: Option<&crate::auth::Auth>,
     state: &AppState,
-    id: String,
-    code: String,
-    r: Result<Followed, ApiError>,
+    (id, code): (String, String),
+    report: Option<Followed>,
     notice: Option<String>,
+    error: Option<String>,
 ) -> Response {
     let (csrf, cookie) = auth::public_csrf();
-    let (report, error) = match r {
-        Ok(f) => (Some(f), None),
-        Err(e) if e.status == StatusCode::NOT_FOUND => (None, Some("未找到：请核对受理编号和查询码".to_string())),
-        Err(e) if e.status == StatusCode::INTERNAL_SERVER_ERROR => return error_page(e),
-        Err(e) => (None, Some(e.message)),
-    };
     let page = FollowPage { nav: a.map(|a| nav(a, state)), csrf, id, code, report, notice, error };
     ([(header::SET_COOKIE, cookie)], render(page)).into_response()
 }
 
+/// A refused follow or rating, as the reporter reads it (a server error is the error page).
+fn refused(a: Option<&crate::auth::Auth>, state: &AppState, key: (String, String), e: ApiError) -> Response {
+    match e.status {
+        StatusCode::NOT_FOUND => follow_page(a, state, key, None, None, Some("未找到：请核对受理编号和查询码".into())),
+        StatusCode::INTERNAL_SERVER_ERROR => error_page(e),
+        _ => follow_page(a, state, key, None, None, Some(e.message)),
+    }
+}
+
 /// The empty follow form.
 pub async fn follow_form(State(state): State<Arc<AppState>>, MaybeAuth(a): MaybeAuth) -> Response {
-    let (csrf, cookie) = auth::public_csrf();
-    let page = FollowPage {
-        nav: a.as_ref().map(|a| nav(a, &state)),
-        csrf,
-        id: String::new(),
-        code: String::new(),
-        report: None,
-        notice: None,
-        error: None,
-    };
-    ([(header::SET_COOKIE, cookie)], render(page)).into_response()
+    follow_page(a.as_ref(), &state, (String::new(), String::new()), None, None, None)
 }
 
 /// Follows a report (posted, so the code stays out of addresses and histories).
@@ -194,13 +183,14 @@ pub async fn follow(
     headers: HeaderMap,
     Form(f): Form<FormMap>,
 ) -> Response {
-    let (id, code) = (get(&f, "id"), get(&f, "code"));
+    let key = (get(&f, "id"), get(&f, "code"));
     if !auth::public_csrf_ok(&headers, &get(&f, "csrf")) {
-        let expired = Err(ApiError::new(StatusCode::FORBIDDEN, "csrf", "页面已过期，请刷新后重新查询"));
-        return follow_page(a.as_ref(), &state, id, code, expired, None);
+        return follow_page(a.as_ref(), &state, key, None, None, Some("页面已过期，请刷新后重新查询".into()));
     }
-    let r = sapi::follow(&state, addr, id.clone(), code.clone()).await;
-    follow_page(a.as_ref(), &state, id, code, r, None)
+    match sapi::follow(&state, addr, key.0.clone(), key.1.clone()).await {
+        Ok(r) => follow_page(a.as_ref(), &state, key, Some(r), None, None),
+        Err(e) => refused(a.as_ref(), &state, key, e),
+    }
 }
 
 /// 回访: the reporter's rating of the answer.
@@ -212,36 +202,25 @@ pub async fn rate(
     Path(id): Path<String>,
     Form(f): Form<FormMap>,
 ) -> Response {
-    let code = get(&f, "code");
+    let key = (id, get(&f, "code"));
     if !auth::public_csrf_ok(&headers, &get(&f, "csrf")) {
-        let expired = Err(ApiError::new(StatusCode::FORBIDDEN, "csrf", "页面已过期，请刷新后重新提交"));
-        return follow_page(a.as_ref(), &state, id, code, expired, None);
+        return follow_page(a.as_ref(), &state, key, None, None, Some("页面已过期，请刷新后重新提交".into()));
     }
-    let body = RatingBody { code: code.clone(), satisfied: get(&f, "satisfied") == "1", comment: get(&f, "comment") };
-    match sapi::rate_report(&state, addr, id.clone(), body).await {
+    let body = RatingBody { code: key.1.clone(), satisfied: get(&f, "satisfied") == "1", comment: get(&f, "comment") };
+    match sapi::rate_report(&state, addr, key.0.clone(), body).await {
         Ok(r) => {
             let said = if r.state.code() == "closed" {
                 "感谢您的评价，举报已办结。"
             } else {
                 "已收到您的意见，举报将重新办理。"
             };
-            follow_page(a.as_ref(), &state, id, code, Ok(r), Some(said.into()))
+            follow_page(a.as_ref(), &state, key, Some(r), Some(said.into()), None)
         }
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
-            // Show the report again with why the rating was refused.
-            let again = sapi::follow(&state, addr, id.clone(), code.clone()).await;
-            let (csrf, cookie) = auth::public_csrf();
-            let page = FollowPage {
-                nav: a.as_ref().map(|a| nav(a, &state)),
-                csrf,
-                id,
-                code,
-                report: again.ok(),
-                notice: None,
-                error: Some(e.message),
-            };
-            ([(header::SET_COOKIE, cookie)], render(page)).into_response()
+            // The report again, with why the rating was refused.
+            let again = sapi::follow(&state, addr, key.0.clone(), key.1.clone()).await.ok();
+            follow_page(a.as_ref(), &state, key, again, None, Some(e.message))
         }
-        Err(e) => follow_page(a.as_ref(), &state, id, code, Err(e), None),
+        Err(e) => refused(a.as_ref(), &state, key, e),
     }
 }
