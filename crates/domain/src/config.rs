@@ -36,6 +36,9 @@ pub struct Rules {
     /// The working days those limits count (public holidays and 调休).
     #[serde(default)]
     pub calendar: crate::supervision::Calendar,
+    /// 成效评估: the dimensions, weights and cutoff of the Alkire–Foster measure.
+    #[serde(default)]
+    pub measures: crate::evaluation::measures::MeasureRules,
 }
 
 fn default_visit_every_days() -> i64 {
@@ -64,6 +67,7 @@ impl Default for Rules {
             visit_every_days: default_visit_every_days(),
             report_deadlines: Default::default(),
             calendar: Default::default(),
+            measures: Default::default(),
         }
     }
 }

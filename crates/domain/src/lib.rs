@@ -8,6 +8,7 @@
 pub mod access;
 pub mod config;
 pub mod error;
+pub mod evaluation;
 pub mod files;
 pub mod id_number;
 pub mod maps;

@@ -295,15 +295,22 @@ pub fn exit_met(h: &Household, year: i32, rules: &Rules) -> String {
     }
 }
 
-/// 两不愁三保障 and safe water: which are not met, judged from the recorded checks and from the
-/// file's own facts (a school-age member out of school, a member without medical insurance, a
-/// dangerous house), so the file page and the exit check can never disagree.
-pub fn guarantees_unmet(h: &Household, as_of: Date) -> Vec<String> {
-    let mut unmet = vec![];
+/// 两不愁三保障 and safe water, item by item: `None` where met; for education and medical
+/// care, the members who leave it unmet (empty when only the recorded check says so).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Gaps<'a> {
+    pub food_clothing: bool,
+    pub education: Option<Vec<&'a str>>,
+    pub medical: Option<Vec<&'a str>>,
+    pub housing: bool,
+    pub water: bool,
+}
+
+/// Judged from the recorded checks and from the file's own facts (a school-age member out of
+/// school, a member without medical insurance, a dangerous house), so that the file page, the
+/// exit check and the poverty measures can never disagree.
+pub fn guarantee_gaps(h: &Household, as_of: Date) -> Gaps<'_> {
     let c = &h.conditions;
-    if !c.food_clothing {
-        unmet.push("不愁吃、不愁穿未实现".into());
-    }
     let out_of_school: Vec<&str> = h
         .active_members()
         .filter(|m| {
@@ -311,19 +318,34 @@ pub fn guarantees_unmet(h: &Household, as_of: Date) -> Vec<String> {
         })
         .map(|m| m.name.as_str())
         .collect();
-    if !c.compulsory_education || !out_of_school.is_empty() {
-        let who = if out_of_school.is_empty() { String::new() } else { format!("（{}未在校）", out_of_school.join("、")) };
-        unmet.push(format!("义务教育无保障{who}"));
-    }
     let uninsured: Vec<&str> = h.active_members().filter(|m| !m.medical_insurance).map(|m| m.name.as_str()).collect();
-    if !c.medical_insurance || !uninsured.is_empty() {
-        let who = if uninsured.is_empty() { String::new() } else { format!("（{}未参加基本医疗保险）", uninsured.join("、")) };
-        unmet.push(format!("基本医疗无保障{who}"));
+    Gaps {
+        food_clothing: !c.food_clothing,
+        education: (!c.compulsory_education || !out_of_school.is_empty()).then_some(out_of_school),
+        medical: (!c.medical_insurance || !uninsured.is_empty()).then_some(uninsured),
+        housing: !c.safe_housing || !h.details.dangerous_house.is_empty(),
+        water: !c.safe_water,
     }
-    if !c.safe_housing || !h.details.dangerous_house.is_empty() {
+}
+
+/// The unmet items of `guarantee_gaps`, as the file page and the exit check word them.
+pub fn guarantees_unmet(h: &Household, as_of: Date) -> Vec<String> {
+    let gaps = guarantee_gaps(h, as_of);
+    let who = |names: &[&str], what: &str| if names.is_empty() { String::new() } else { format!("（{}{what}）", names.join("、")) };
+    let mut unmet = vec![];
+    if gaps.food_clothing {
+        unmet.push("不愁吃、不愁穿未实现".into());
+    }
+    if let Some(names) = &gaps.education {
+        unmet.push(format!("义务教育无保障{}", who(names, "未在校")));
+    }
+    if let Some(names) = &gaps.medical {
+        unmet.push(format!("基本医疗无保障{}", who(names, "未参加基本医疗保险")));
+    }
+    if gaps.housing {
         unmet.push("住房安全无保障".into());
     }
-    if !c.safe_water {
+    if gaps.water {
         unmet.push("饮水安全未解决".into());
     }
     unmet
