@@ -37,7 +37,7 @@ pub fn test_regions() -> Vec<Region> {
     ]
 }
 
-fn code(s: &str) -> RegionCode {
+pub(crate) fn code(s: &str) -> RegionCode {
     RegionCode::parse(s).expect("test code")
 }
 
@@ -1112,7 +1112,16 @@ macro_rules! conformance_tests {
         $crate::conformance_tests!(@matching $fresh; matching_way_through, a_need_is_met_once, the_matcher_meets_urgent_needs_first,
             racing_picks_meet_a_need_once);
         $crate::conformance_tests!(@supervision $fresh; reports_way_through, reports_never_reach_the_reported, published_heads_catch_a_rewrite);
+        $crate::conformance_tests!(@evaluation $fresh; measures_equal_hand_computation);
     };
+    (@evaluation $fresh:path; $($name:ident),*) => {$(
+        #[test]
+        fn $name() {
+            if let Some((_guard, store)) = $fresh() {
+                $crate::evaluation::conformance::$name(store);
+            }
+        }
+    )*};
     (@supervision $fresh:path; $($name:ident),*) => {$(
         #[test]
         fn $name() {

@@ -115,13 +115,15 @@ fn income(r: &Row) -> Result<Income> {
     })
 }
 
-/// Reads, judges and checks the files with ids in `[lo, hi)`.
-fn scan_unit(tx: &mut dyn Tx, rules: &Rules, lo: &str, hi: &str, year: i32, as_of: Date, dates: &CheckDates) -> Result<Part> {
+/// Calls `f` with each file whose id is in `[lo, hi)`, rebuilt with what the rules read (its
+/// members and every year's income), and its `households` row for the columns beyond the file.
+/// What the registry offers the functions that judge the register as a whole (the yearly update,
+/// the checks, 成效评估's measures).
+pub(crate) fn each_file(tx: &mut dyn Tx, lo: &str, hi: &str, mut f: impl FnMut(Household, &Row) -> Result<()>) -> Result<()> {
     let range = [Val::from(lo), Val::from(hi)];
     let members = tx.query(M_SQL, &range)?;
     let incomes = tx.query(I_SQL, &range)?;
     let (mut mi, mut ii) = (0, 0);
-    let mut part = Part::default();
     for r in tx.query(H_SQL, &range)? {
         let mut h = household(&r)?;
         while mi < members.len() && members[mi].str(0)? < h.id.as_str() {
@@ -138,6 +140,15 @@ fn scan_unit(tx: &mut dyn Tx, rules: &Rules, lo: &str, hi: &str, year: i32, as_o
             h.incomes.push(income(&incomes[ii])?);
             ii += 1;
         }
+        f(h, &r)?;
+    }
+    Ok(())
+}
+
+/// Reads, judges and checks the files with ids in `[lo, hi)`.
+fn scan_unit(tx: &mut dyn Tx, rules: &Rules, lo: &str, hi: &str, year: i32, as_of: Date, dates: &CheckDates) -> Result<Part> {
+    let mut part = Part::default();
+    each_file(tx, lo, hi, |h, r| {
         part.households += 1;
         let v = verdict(&h, year, as_of, rules);
         *part.counts.entry(key(v)).or_default() += 1;
@@ -174,13 +185,14 @@ fn scan_unit(tx: &mut dyn Tx, rules: &Rules, lo: &str, hi: &str, year: i32, as_o
             part.people.extend(h.members.iter().filter(|m| m.is_active()).map(|m| Person::of(m, &h.id[..6], index, removed)));
             part.ids.push(h.id);
         }
-    }
+        Ok(())
+    })?;
     Ok(part)
 }
 
 impl<B: Backend> SqlStore<B> {
     /// The key ranges to read: each county of `region`, or `region` itself below a county.
-    fn units(&self, region: &RegionCode) -> Result<Vec<(String, String)>> {
+    pub(crate) fn units(&self, region: &RegionCode) -> Result<Vec<(String, String)>> {
         if region.level() >= Level::County {
             return Ok(vec![region.code_range()]);
         }
@@ -194,12 +206,11 @@ impl<B: Backend> SqlStore<B> {
         counties.iter().map(|r| Ok(RegionCode::parse(&r.text(0)?).map_err(corrupt)?.code_range())).collect()
     }
 
-    /// Judges and checks every file in `region` as of `as_of` for `year`, counties in parallel.
-    pub(crate) fn scan(&self, region: &RegionCode, year: i32, as_of: Date) -> Result<(YearlyUpdate, CheckReport)> {
-        let started = Instant::now();
-        let dates = CheckDates::on(as_of);
+    /// `f` over each key range of `units(region)` in a read transaction of its own, counties in
+    /// parallel (up to four workers), the parts in no particular order.
+    pub(crate) fn on_units<T: Send>(&self, region: &RegionCode, f: impl Fn(&mut dyn Tx, &str, &str) -> Result<T> + Sync) -> Result<Vec<T>> {
         let queue = Mutex::new(self.units(region)?);
-        let parts: Mutex<Vec<Part>> = Mutex::new(vec![]);
+        let parts: Mutex<Vec<T>> = Mutex::new(vec![]);
         let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(4);
         std::thread::scope(|s| {
             let handles: Vec<_> = (0..workers)
@@ -207,7 +218,7 @@ impl<B: Backend> SqlStore<B> {
                     s.spawn(|| -> Result<()> {
                         loop {
                             let Some((lo, hi)) = queue.lock().expect("queue").pop() else { return Ok(()) };
-                            let part = self.read(|tx| scan_unit(tx, &self.rules, &lo, &hi, year, as_of, &dates))?;
+                            let part = self.read(|tx| f(tx, &lo, &hi))?;
                             parts.lock().expect("parts").push(part);
                         }
                     })
@@ -215,8 +226,15 @@ impl<B: Backend> SqlStore<B> {
                 .collect();
             handles.into_iter().try_for_each(|h| h.join().map_err(|_| StoreError::Db("scan worker panicked".into()))?)
         })?;
+        Ok(parts.into_inner().expect("parts"))
+    }
+
+    /// Judges and checks every file in `region` as of `as_of` for `year`, counties in parallel.
+    pub(crate) fn scan(&self, region: &RegionCode, year: i32, as_of: Date) -> Result<(YearlyUpdate, CheckReport)> {
+        let started = Instant::now();
+        let dates = CheckDates::on(as_of);
+        let mut parts = self.on_units(region, |tx, lo, hi| scan_unit(tx, &self.rules, lo, hi, year, as_of, &dates))?;
         let judged = started.elapsed().as_secs_f64();
-        let mut parts = parts.into_inner().expect("parts");
         parts.sort_by(|a, b| a.ids.first().cmp(&b.ids.first()));
         let mut e = YearlyUpdate { year, ..Default::default() };
         let mut report = CheckReport::default();

@@ -1,0 +1,83 @@
+//! 成效评估's conformance scenarios, run on both backends by `conformance_tests!`.
+
+use crate::prelude::*;
+use crate::registry::conformance::{code, exited_household, official, sample_household, setup};
+use crate::StoreError;
+use fupin_domain::access::Role;
+use fupin_domain::id_number::Date;
+use fupin_domain::registry::household::{Conditions, Household, Income};
+use fupin_domain::Yuan;
+use std::sync::Arc;
+
+fn with_income(mut h: Household, year: i32, per_capita: i64) -> Household {
+    let wage = Yuan::from_yuan(per_capita * h.members.len() as i64);
+    h.incomes.push(Income {
+        year,
+        wage,
+        business: Yuan::default(),
+        property: Yuan::default(),
+        transfer: Yuan::default(),
+        transfer_excluded: Yuan::default(),
+        expenses: Yuan::default(),
+        hard_expenses: Yuan::default(),
+    });
+    h
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-9
+}
+
+/// Three files computed by hand against the 2016 line (3,402 元) and the default design (six
+/// equally weighted dimensions, k = 1/3):
+///   A, 3 persons, 1,701 元 a head (gap ½), no safe water: deprived in 2 of 6 → poor;
+///   B, 2 persons (exited), 6,804 元, every guarantee met: not poor;
+///   C, 1 person in the other village, no 2016 income: left out of both measures.
+/// FGT over 5 persons: P0 = 3/5, P1 = 3·½/5 = 0.3, P2 = 3·¼/5 = 0.15. Alkire–Foster: H = 3/5,
+/// A = 1/3, M0 = 0.2; income and water each censored headcount 3/5, contribution ½.
+pub fn measures_equal_hand_computation(store: Arc<dyn Store>) {
+    let village = setup(&*store);
+    let a = Household { conditions: Conditions { safe_water: false, ..Conditions::all_met() }, ..sample_household("371521100001", 1, 3) };
+    let b = Household { conditions: Conditions::all_met(), ..exited_household("371521100001", 2, 2, 2016) };
+    let c = Household { conditions: Conditions::all_met(), ..sample_household("371521100002", 3, 1) };
+    for h in [with_income(a, 2016, 1_701), with_income(b, 2016, 6_804), with_income(c, 2015, 9_000)] {
+        store.create_household(&village_of(&h, &village), h, "建档", "2016-01-10").unwrap();
+    }
+    let as_of = Date::parse("2016-12-31").unwrap();
+    let county = official(Role::CountyOfficial, "371521");
+    let m = store.measures(&county, &code("371521"), 2016, as_of).unwrap();
+    assert_eq!((m.households, m.persons, m.without_income), (3, 6, 1));
+    assert_eq!(m.line, Some(3402.0));
+    let f = m.measures.fgt.unwrap();
+    assert!(close(f.p0, 0.6) && close(f.p1, 0.3) && close(f.p2, 0.15) && close(f.population, 5.0), "{f:?}");
+    let af = m.measures.af.unwrap();
+    assert!(close(af.h, 0.6) && close(af.a, 1.0 / 3.0) && close(af.m0, 0.2), "{af:?}");
+    assert!(close(af.by_indicator["income"].contribution, 0.5) && close(af.by_indicator["water"].censored_headcount, 0.6));
+    assert!(close(af.by_indicator["housing"].censored_headcount, 0.0));
+    assert_eq!(m.children.len(), 1, "the county's one township");
+    assert!(close(m.children[0].measures.m0_contribution.unwrap(), 1.0));
+
+    let t = store.measures(&county, &code("371521100"), 2016, as_of).unwrap();
+    let names: Vec<(&str, u64)> = t.children.iter().map(|c| (c.region.name.as_str(), c.households)).collect();
+    assert_eq!(names, [("一村", 2), ("二村", 1)]);
+    assert!(t.children[1].measures.measures.fgt.is_none(), "二村's one file has no 2016 income");
+
+    // A year without a line measures deprivation only; the income dimension is unknown there,
+    // so Alkire–Foster has no one to measure either.
+    let early = store.measures(&county, &code("371521"), 2014, as_of).unwrap();
+    assert!(early.measures.fgt.is_none() && early.measures.af.is_none() && early.without_income == 3);
+
+    assert!(matches!(store.measures(&official(Role::CountyOfficial, "371522"), &code("371521"), 2016, as_of), Err(StoreError::NotFound)));
+    assert!(matches!(store.measures(&village, &code("371521"), 2016, as_of), Err(StoreError::NotFound)), "a village sees itself only");
+    let err = store.measures(&county, &code("371521"), 1999, as_of).unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(e) if e.code == "measures.year"));
+}
+
+/// Files are created by the official of their own village.
+fn village_of(h: &Household, fallback: &fupin_domain::access::Caller) -> fupin_domain::access::Caller {
+    if fallback.scope.contains_region(&h.village) {
+        fallback.clone()
+    } else {
+        official(Role::VillageOfficial, h.village.as_str())
+    }
+}
