@@ -103,6 +103,11 @@ fn supervision_api() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(api::ledger_heads))
 }
 
+fn evaluation_api() -> OpenApiRouter<Arc<AppState>> {
+    use crate::evaluation::measures;
+    OpenApiRouter::new().routes(routes!(measures::get_measures))
+}
+
 fn maps_api() -> OpenApiRouter<Arc<AppState>> {
     OpenApiRouter::new()
         .routes(routes!(maps::api::get_region))
@@ -121,6 +126,7 @@ pub fn openapi_router() -> OpenApiRouter<Arc<AppState>> {
         .merge(policy_api())
         .merge(matching_api())
         .merge(supervision_api())
+        .merge(evaluation_api())
 }
 
 fn platform_pages() -> Router<Arc<AppState>> {
@@ -216,6 +222,10 @@ fn supervision_pages() -> Router<Arc<AppState>> {
         .route("/supervision/reports/{id}/{action}", post(pages::step))
 }
 
+fn evaluation_pages() -> Router<Arc<AppState>> {
+    Router::new().route("/evaluation/measures", get(crate::evaluation::measures::measures_page))
+}
+
 fn maps_pages() -> Router<Arc<AppState>> {
     Router::new()
         .route("/regions/{code}", get(maps::pages::region_page))
@@ -243,6 +253,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(policy_pages())
         .merge(matching_pages())
         .merge(supervision_pages())
+        .merge(evaluation_pages())
         .layer(middleware::from_fn_with_state(state.clone(), ops::count_requests))
         .layer(middleware::from_fn(crate::error::uniform_errors))
         .layer(middleware::from_fn(ops::security_headers))

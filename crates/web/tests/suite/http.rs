@@ -195,7 +195,7 @@ fn matching_ids(hid: &str) -> MatchingIds {
 }
 
 /// Figures with no personal data, open to every logged-in role in its region (donors too).
-const FIGURES: &[&str] = &["/api/v1/regions/", "/api/v1/maps/", "/api/v1/indicators/"];
+const FIGURES: &[&str] = &["/api/v1/regions/", "/api/v1/maps/", "/api/v1/indicators/", "/api/v1/measures/"];
 
 /// Every operation of the served OpenAPI document, called by an official of another county, of
 /// another city, and by a donor (a role without the right to files): each answers 403 or 404 and
@@ -271,7 +271,7 @@ fn every_operation_of_the_openapi_document_refuses_other_jurisdictions() {
             "id" if path.starts_with("/api/v1/matching/needs/") => ids.need.0.clone(),
             "id" if path.starts_with("/api/v1/matching/matches/") => ids.matched.0.clone(),
             "id" if path.starts_with("/api/v1/supervision/reports/") => report.clone(),
-            "code" => "371521".into(),
+            "code" | "region" => "371521".into(),
             "map" => "distribution".into(),
             _ => panic!("the probe has no sample for parameter {{{name}}} of {path}: teach it one"),
         }
@@ -1539,7 +1539,7 @@ fn no_read_shows_a_role_the_personal_data_it_may_not_see() {
                 "id" if path.starts_with("/api/v1/matching/matches/") => ids.matched.0.clone(),
                 "id" if path.starts_with("/api/v1/supervision/reports/") => report.clone(),
                 "tracking_number" => report.clone(),
-                "code" => file.village.to_string()[..6].to_string(),
+                "code" | "region" => file.village.to_string()[..6].to_string(),
                 "map" => "distribution".into(),
                 _ => panic!("the probe has no sample for parameter {{{name}}} of {path}: teach it one"),
             };
@@ -1565,6 +1565,7 @@ fn no_read_shows_a_role_the_personal_data_it_may_not_see() {
         "/supervision".to_string(),
         format!("/supervision/reports/{report}"),
         format!("/public/reports?region={}", &file.village.to_string()[..6]),
+        format!("/evaluation/measures?region={}", file.village),
     ] {
         urls.push(page);
     }
@@ -2182,4 +2183,80 @@ fn the_portal_publishes_the_ledgers_signed_heads() {
     let kept: fupin_store::core::heads::SignedHeads = serde_json::from_str(&r.text().unwrap()).unwrap();
     assert_eq!(kept.public_key, file.public_key);
     assert_eq!(fupin_store::core::heads::signature_holds(&kept, Some(&file.public_key)), Ok(()));
+}
+
+/// 贫困测度 of 阳谷县 for 2016 equal the files measured one by one (FGT by hand from each live
+/// file's per-capita income for exit and size), the child townships' M0 shares and the
+/// dimensions' contributions sum to 1, other counties are refused, a bad year is a 400 with the
+/// documented shape, and the page shows the same P0.
+#[test]
+fn the_measures_of_a_county_are_its_files_measured_one_by_one() {
+    use fupin_domain::registry::codes::Status;
+    let store = &server().store;
+    let system = fupin_domain::access::Caller::system(fupin_domain::RegionCode::parse("37").unwrap());
+    let line = 3402.0;
+    let (mut files, mut persons, mut measured, mut p0, mut p1) = (0u64, 0i64, 0.0, 0.0, 0.0);
+    for page in 1.. {
+        let q = fupin_store::HouseholdQuery {
+            region: Some(fupin_domain::RegionCode::parse("371521").unwrap()),
+            page,
+            per_page: 200,
+            ..Default::default()
+        };
+        let found = store.search_households(&system, &q).unwrap();
+        for s in &found.items {
+            let h = store.household(&system, &s.id).unwrap();
+            if matches!(h.status, Status::Removed | Status::TransferredOut | Status::NonPoor) {
+                continue;
+            }
+            files += 1;
+            persons += h.size();
+            if let Some(pc) = h.per_capita_for_exit(2016) {
+                let (x, w) = (pc.fen() as f64 / 100.0, h.size() as f64);
+                measured += w;
+                if x < line {
+                    p0 += w;
+                    p1 += w * (line - x) / line;
+                }
+            }
+        }
+        if found.items.len() < 200 {
+            break;
+        }
+    }
+    assert!(files > 5 && measured > 0.0, "the demo county has files with 2016 incomes ({files})");
+    let yanggu = login("yanggu");
+    let (status, m) = get(&yanggu, "/api/v1/measures/371521?year=2016");
+    assert_eq!(status, 200, "{m}");
+    assert_eq!((m["households"].as_u64().unwrap(), m["persons"].as_i64().unwrap()), (files, persons));
+    let fgt = &m["measures"]["fgt"];
+    assert!((fgt["population"].as_f64().unwrap() - measured).abs() < 1e-9, "{fgt}");
+    assert!((fgt["p0"].as_f64().unwrap() - p0 / measured).abs() < 1e-9, "{fgt} vs {}", p0 / measured);
+    assert!((fgt["p1"].as_f64().unwrap() - p1 / measured).abs() < 1e-9, "{fgt} vs {}", p1 / measured);
+    let af = &m["measures"]["af"];
+    let m0 = af["m0"].as_f64().unwrap();
+    assert!((m0 - af["h"].as_f64().unwrap() * af["a"].as_f64().unwrap()).abs() < 1e-12);
+    let sum = |xs: Vec<f64>| xs.iter().sum::<f64>();
+    if m0 > 0.0 {
+        let shares = sum(m["children"].as_array().unwrap().iter().map(|c| c["measures"]["m0_contribution"].as_f64().unwrap()).collect());
+        assert!((shares - 1.0).abs() < 1e-9, "townships' shares sum to {shares}");
+        let parts = sum(af["by_indicator"].as_object().unwrap().values().map(|p| p["contribution"].as_f64().unwrap()).collect());
+        assert!((parts - 1.0).abs() < 1e-9, "dimensions' contributions sum to {parts}");
+    }
+    let townships: u64 = m["children"].as_array().unwrap().iter().map(|c| c["households"].as_u64().unwrap()).sum();
+    assert_eq!(townships, files);
+
+    for who in ["shenxian", "shenxian_village"] {
+        assert_eq!(get(&login(who), "/api/v1/measures/371521?year=2016").0, 404, "{who}");
+    }
+    let (status, err) = get(&yanggu, "/api/v1/measures/371521?year=1999");
+    assert_eq!((status, err["error"]["code"].as_str()), (400, Some("measures.year")), "{err}");
+    assert_eq!(get(&yanggu, "/api/v1/measures/37152?year=2016").0, 400, "a malformed code");
+
+    let html = yanggu.get(format!("{}/evaluation/measures?region=371521&year=2016", server().base)).send().unwrap().text().unwrap();
+    let shown = format!("{:.2}%", fgt["p0"].as_f64().unwrap() * 100.0);
+    assert!(html.contains(&format!("<div class=\"n\" id=\"m-p0\">{shown}</div>")), "the page shows P0 {shown}");
+    assert!(html.contains("id=\"measures-children\"") && html.contains("id=\"nav-measures\""));
+    let html = yanggu.get(format!("{}/evaluation/measures?region=371521&year=2014", server().base)).send().unwrap().text().unwrap();
+    assert!(html.contains("id=\"no-measures\""), "2014 has no incomes in the demo: the page says why");
 }
