@@ -1,6 +1,6 @@
 //! `fupin`: the one binary. `demo` builds the demo province if absent and serves it; `serve`
 //! serves an existing database; `ledger verify` recomputes every hash chain; the registry's
-//! `check`, `yearly`, `export` and `import`; `policy reindex`. Each group's code is in `cmd/`.
+//! `check`, `yearly`, `export` and `import`; `policy reindex`; `measures` on any table. Each group's code is in `cmd/`.
 
 mod cmd;
 
@@ -110,6 +110,16 @@ enum Cmd {
         #[command(subcommand)]
         cmd: PolicyCmd,
     },
+    /// 贫困测度: FGT P0/P1/P2 and Alkire–Foster H/A/M0 (by group, by indicator) on a CSV table.
+    Measures {
+        #[arg(long)]
+        input: PathBuf,
+        /// TOML naming the columns: income, line, weight, group, k and [[indicator]] column/cutoff/weight.
+        #[arg(long)]
+        config: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     /// 供需对接: the optimal matcher.
     Match {
         #[command(subcommand)]
@@ -209,6 +219,7 @@ fn main() {
         Cmd::Policy { cmd: PolicyCmd::Reindex { db } } => {
             cmd::open(&db).and_then(|store| cmd::policy::reindex(store, &cmd::index_dir(&db)))
         }
+        Cmd::Measures { input, config, json } => cmd::evaluation::measures(&input, &config, json),
         Cmd::Match { cmd: MatchCmd::Solve { dimacs, out, verify } } => cmd::matching::solve(&dimacs, out.as_deref(), verify),
     };
     if let Err(e) = result {

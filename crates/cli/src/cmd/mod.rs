@@ -2,6 +2,7 @@
 //! business date.
 
 pub mod demo;
+pub mod evaluation;
 pub mod ledger;
 pub mod matching;
 pub mod policy;
