@@ -120,10 +120,45 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// 成效评估: the register's measures, and design-based estimates from field results.
+    Evaluation {
+        #[command(subcommand)]
+        cmd: EvaluationCmd,
+    },
     /// 供需对接: the optimal matcher.
     Match {
         #[command(subcommand)]
         cmd: MatchCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum EvaluationCmd {
+    /// FGT and Alkire–Foster of a region over its files (as `GET /api/v1/measures/{region}`).
+    Measures {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long, default_value = "37")]
+        region: String,
+        /// The income year (default: the year before the business year).
+        #[arg(long)]
+        year: Option<i32>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Design-based estimates with intervals from a field-results CSV: columns `stratum`, `psu`,
+    /// `weight` and one or more 0/1 outcome columns (an empty cell: not asked).
+    Estimate {
+        #[arg(long)]
+        input: PathBuf,
+        /// korn_graubard (default), wilson or clopper_pearson.
+        #[arg(long, default_value = "korn_graubard")]
+        method: String,
+        /// The confidence level.
+        #[arg(long, default_value_t = 0.95)]
+        level: f64,
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -220,6 +255,12 @@ fn main() {
             cmd::open(&db).and_then(|store| cmd::policy::reindex(store, &cmd::index_dir(&db)))
         }
         Cmd::Measures { input, config, json } => cmd::evaluation::measures(&input, &config, json),
+        Cmd::Evaluation { cmd: EvaluationCmd::Measures { db, region, year, json } } => {
+            cmd::open(&db).and_then(|store| cmd::evaluation::region_measures(&*store, &region, year, json))
+        }
+        Cmd::Evaluation { cmd: EvaluationCmd::Estimate { input, method, level, json } } => {
+            cmd::evaluation::estimate(&input, &method, level, json)
+        }
         Cmd::Match { cmd: MatchCmd::Solve { dimacs, out, verify } } => cmd::matching::solve(&dimacs, out.as_deref(), verify),
     };
     if let Err(e) = result {

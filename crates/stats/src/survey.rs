@@ -99,6 +99,29 @@ pub enum SurveyError {
     NoAnswers(String),
 }
 
+impl SurveyError {
+    /// The message for users (pages and the CLI speak Chinese; `Display` stays English for logs),
+    /// row 1 shown as `first_row` (2 for a file whose first line is the header, as a spreadsheet
+    /// numbers it).
+    pub fn chinese(&self, first_row: usize) -> String {
+        let line = |row: &usize| row + first_row - 1;
+        match self {
+            SurveyError::Empty => "没有样本".into(),
+            SurveyError::Weight { row } => format!("第{}行：权重须为正数", line(row)),
+            SurveyError::Value { row } => format!("第{}行：取值与分母须为数字，且 0 ≤ 取值 ≤ 分母", line(row)),
+            SurveyError::Denominator => "加权分母为零：没有样本属于该比率的统计范围".into(),
+            SurveyError::Level => "置信水平须在0与1之间".into(),
+            SurveyError::SinglePsu => "全部样本只有一个初级抽样单元（村），无法按设计估计方差，至少需要两个".into(),
+            SurveyError::MissingColumn(c) => format!("表中没有“{c}”列"),
+            SurveyError::DuplicateColumn(c) => format!("“{c}”列出现了两次"),
+            SurveyError::NoOutcome => "除 stratum、psu、weight 外没有结果列".into(),
+            SurveyError::RowLength { row, cells, expected } => format!("第{}行有{cells}格，表头有{expected}列", line(row)),
+            SurveyError::Cell { row, column } => format!("第{}行“{column}”列的值无效（应为0、1或留空）", line(row)),
+            SurveyError::NoAnswers(c) => format!("“{c}”列没有任何回答"),
+        }
+    }
+}
+
 /// The ratio, its linearised variance and interval.
 pub fn estimate_ratio(obs: &[Observation], method: Method, level: f64) -> Result<Estimate, SurveyError> {
     if !(level > 0.0 && level < 1.0) {

@@ -142,3 +142,63 @@ fn print_measures(name: &str, m: &fupin_stats::poverty::Measures) {
         println!("  （没有可测度的行：收入或指标列为空）");
     }
 }
+
+/// The register's measures of a region, as the API serves them (the system caller: the whole
+/// province is in scope).
+pub fn region_measures(store: &dyn fupin_store::Store, region: &str, year: Option<i32>, as_json: bool) -> anyhow::Result<()> {
+    let region = fupin_domain::RegionCode::parse(region)?;
+    let as_of = super::business_date(store)?;
+    let year = year.unwrap_or(as_of.year - 1);
+    let caller = fupin_domain::access::Caller::system(fupin_domain::RegionCode::parse("37")?);
+    let m = store.measures(&caller, &region, year, as_of)?;
+    if as_json {
+        println!("{}", serde_json::to_string_pretty(&m)?);
+        return Ok(());
+    }
+    println!(
+        "{} {year}年贫困测度：在册 {} 户 {} 人，其中 {} 户未录入本年度收入；用时 {:.2} 秒",
+        m.region.name, m.households, m.persons, m.without_income, m.seconds
+    );
+    print_measures(&m.region.name, &m.measures);
+    for c in &m.children {
+        print_measures(&c.region.name, &c.measures.measures);
+        if let Some(s) = c.measures.m0_contribution {
+            println!("  M0 贡献 {:.2}%", s * 100.0);
+        }
+    }
+    Ok(())
+}
+
+/// `fupin evaluation estimate`: each outcome column's rate with its interval, by the design.
+pub fn estimate(input: &Path, method: &str, level: f64, as_json: bool) -> anyhow::Result<()> {
+    use fupin_stats::survey::{estimate_table, Method};
+    let method: Method = serde_json::from_value(json!(method))
+        .map_err(|_| anyhow::anyhow!("--method 应为 korn_graubard、wilson 或 clopper_pearson，而不是“{method}”"))?;
+    let (headers, rows) = read_csv(input)?;
+    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+    // Data rows count from the file's second line (the first is the header).
+    let outcomes = estimate_table(&headers, &rows, method, level).map_err(|e| anyhow::anyhow!("{}", e.chinese(2)))?;
+    if as_json {
+        println!("{}", serde_json::to_string_pretty(&json!({ "outcomes": outcomes }))?);
+        return Ok(());
+    }
+    println!(
+        "{:.0}% 置信区间（{}），按设计加权、以村为初级抽样单元线性化估计方差：",
+        level * 100.0,
+        serde_json::to_value(method)?.as_str().unwrap_or("")
+    );
+    for (column, e) in &outcomes {
+        println!(
+            "  {column}: {:.4}%  [{:.4}%, {:.4}%]  样本 {} 个、{} 个初级单元，设计效应 {}，有效样本量 {:.1}，自由度 {}",
+            e.estimate * 100.0,
+            e.ci.0 * 100.0,
+            e.ci.1 * 100.0,
+            e.n,
+            e.n_psu,
+            e.deff.map_or("—".to_string(), |d| format!("{d:.2}")),
+            e.n_effective,
+            e.df
+        );
+    }
+    Ok(())
+}
