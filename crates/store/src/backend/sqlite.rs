@@ -100,6 +100,7 @@ impl Tx for SqliteTx<'_> {
 
     fn exec(&mut self, sql: &str, params: &[Val]) -> Result<u64, StoreError> {
         let mut st = self.0.prepare_cached(sql).map_err(db_err)?;
+        let params = by_number(&st, params)?;
         st.execute(rusqlite::params_from_iter(params)).map(|n| n as u64).map_err(db_err)
     }
 
@@ -107,6 +108,7 @@ impl Tx for SqliteTx<'_> {
         let mut st = self.0.prepare_cached(sql).map_err(db_err)?;
         let n = st.column_count();
         let shape = std::sync::Arc::new(Shape::new(sql, st.column_names().into_iter().map(String::from).collect()));
+        let params = by_number(&st, params)?;
         let mut rows = st.query(rusqlite::params_from_iter(params)).map_err(db_err)?;
         let mut out = vec![];
         while let Some(r) = rows.next().map_err(db_err)? {
@@ -123,6 +125,18 @@ impl Tx for SqliteTx<'_> {
         }
         Ok(out)
     }
+}
+
+/// The values in the order SQLite binds them. SQLite numbers `$N` parameters in the order they
+/// first appear in the statement, not by N, so a statement naming `$2` before `$1` would bind
+/// the wrong values; binding by the number keeps `$N` the N-th value, as on PostgreSQL.
+fn by_number<'p>(st: &rusqlite::Statement<'_>, params: &'p [Val]) -> Result<Vec<&'p Val>, StoreError> {
+    (1..=st.parameter_count())
+        .map(|i| {
+            let n = st.parameter_name(i).and_then(|name| name.strip_prefix('$')?.parse::<usize>().ok()).unwrap_or(i);
+            params.get(n.wrapping_sub(1)).ok_or_else(|| db_err(rusqlite::Error::InvalidParameterCount(n, params.len())))
+        })
+        .collect()
 }
 
 impl Backend for Sqlite {
@@ -165,5 +179,25 @@ impl Backend for Sqlite {
 
     fn keyed_table_suffix(&self) -> &'static str {
         " WITHOUT ROWID"
+    }
+}
+
+#[cfg(test)]
+mod parameter_tests {
+    use super::*;
+
+    #[test]
+    fn dollar_numbers_bind_by_number_not_by_first_appearance() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        let st = conn.prepare("SELECT $2, $1, $2").unwrap();
+        let params = [Val::from("one"), Val::from("two")];
+        let bound: Vec<&Val> = by_number(&st, &params).unwrap();
+        assert_eq!(bound, [&params[1], &params[0]], "SQLite's indices follow first appearance: $2 is index 1");
+        let mut st = conn.prepare("SELECT $2, $1").unwrap();
+        let got: (String, String) =
+            st.query_row(rusqlite::params_from_iter(by_number(&st, &params).unwrap()), |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+        assert_eq!(got, ("two".into(), "one".into()));
+        let st = conn.prepare("SELECT $3").unwrap();
+        assert!(by_number(&st, &params).is_err(), "a number past the values is an error, not a NULL");
     }
 }
