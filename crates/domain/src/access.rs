@@ -114,6 +114,13 @@ impl Role {
             RunMatcher => matches!(self, Role::ProvinceOfficial | Role::CityOfficial | Role::CountyOfficial),
             // Reports are handled from above the region they are about, so never by a village.
             HandleReports => matches!(self, Role::ProvinceOfficial | Role::CityOfficial | Role::CountyOfficial | Role::TownshipOfficial),
+            // Third-party means not the county judged: only the evaluator draws and records.
+            Evaluate => self == Role::Evaluator,
+            // The county judged and the levels above it, and the evaluator; the field list names
+            // households, so not the donors, and the village and helpers have no use for it.
+            ReadEvaluations => {
+                self == Role::Evaluator || matches!(self, Role::ProvinceOfficial | Role::CityOfficial | Role::CountyOfficial)
+            }
         }
     }
 
@@ -180,6 +187,10 @@ pub enum Action {
     RunMatcher,
     /// 监督举报: read and handle the public's reports about the regions below one's own.
     HandleReports,
+    /// 第三方评估: design and draw a county's sample, record the field results.
+    Evaluate,
+    /// 第三方评估: read a county's evaluations (its sample, field list, results).
+    ReadEvaluations,
 }
 
 /// Which personal fields a role sees unmasked.

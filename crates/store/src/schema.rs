@@ -19,13 +19,14 @@ pub struct Part {
 /// One version for the whole database: a step of any function's migrations raises it.
 pub const SCHEMA_VERSION: i64 = 5;
 
-const PARTS: [&Part; 6] = [
+const PARTS: [&Part; 7] = [
     &crate::core::schema::PART,
     &crate::registry::schema::PART,
     &crate::maps::schema::PART,
     &crate::policy::schema::PART,
     &crate::matching::schema::PART,
     &crate::supervision::schema::PART,
+    &crate::evaluation::schema::PART,
 ];
 
 pub fn tables(keyed_suffix: &str) -> String {

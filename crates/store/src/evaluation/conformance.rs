@@ -81,3 +81,68 @@ fn village_of(h: &Household, fallback: &fupin_domain::access::Caller) -> fupin_d
         official(Role::VillageOfficial, h.village.as_str())
     }
 }
+
+/// 第三方评估: the sample of 阳谷县 (一村: six still-poor files, 二村: four exited) drawn by its
+/// city's evaluator. Both villages are taken (probability 1), two files of each kind within
+/// them, so the weights are 6/2 and 4/2. The frozen frame hashes to the published digest and,
+/// with the seed, redraws the same sample; the same seed draws the same files again.
+pub fn sample_drawn_from_the_seed_and_frozen_frame(store: Arc<dyn Store>) {
+    use fupin_domain::evaluation::sample::{draw, Kind, Plan};
+    let village = setup(&*store);
+    let other = official(Role::VillageOfficial, "371521100002");
+    for n in 1..=6 {
+        store.create_household(&village, sample_household("371521100001", n, 2), "建档", "2016-01-10").unwrap();
+    }
+    for n in 7..=10 {
+        store.create_household(&other, exited_household("371521100002", n, 3, 2016), "建档", "2016-01-10").unwrap();
+    }
+    let evaluator = official(Role::Evaluator, "3715");
+    let plan = Plan { seed: 20_170_630, villages: 2, still_poor: 2, exited: 2, outside: 3 };
+    let e = store.draw_sample(&evaluator, &code("371521"), 2016, &plan, "2017-03-01T09:00:00+08:00").unwrap();
+    assert_eq!((e.villages, e.units, e.state.as_str(), e.plan.seed), (2, 4, "fieldwork", 20_170_630));
+    let d = store.evaluation(&evaluator, &e.id).unwrap();
+    assert!(d.villages.iter().all(|v| close(v.probability, 1.0)), "{:?}", d.villages);
+    assert_eq!(d.villages.iter().map(|v| (v.still_poor_files, v.exited_files)).collect::<Vec<_>>(), [(6, 0), (0, 4)]);
+    assert_eq!(d.villages[0].outside_population, 1000 - 12, "rural population less the persons in the village's files");
+    for u in &d.units {
+        let want = if u.kind == Kind::StillPoor { 3.0 } else { 2.0 };
+        assert!(close(u.weight, want) && u.head.as_deref().is_some_and(|h| h.starts_with('张')), "{u:?}");
+    }
+    assert_eq!(d.units.iter().map(|u| u.n).collect::<Vec<_>>(), [1, 2, 3, 4], "the field list is numbered in order");
+
+    let (villages, files) = store.evaluation_frame(&evaluator, &e.id).unwrap();
+    assert_eq!((villages.len(), files.len()), (2, 10));
+    let lines = crate::evaluation::samples::frame_lines(&villages, &files);
+    assert_eq!(crate::evaluation::samples::frame_digest(&lines), e.frame_digest, "the frame as served hashes to the published digest");
+    let redrawn = draw(&plan, &villages, &files, 200).unwrap();
+    let mut got: Vec<(String, String)> = d.units.iter().map(|u| (u.household_id.clone(), format!("{:.9}", u.weight))).collect();
+    let mut want: Vec<(String, String)> = redrawn.files.iter().map(|f| (f.household_id.clone(), format!("{:.9}", f.weight))).collect();
+    got.sort();
+    want.sort();
+    assert_eq!(got, want, "the seed and the frozen frame redraw the sample");
+    let again = store.draw_sample(&evaluator, &code("371521"), 2016, &plan, "2017-03-02T09:00:00+08:00").unwrap();
+    assert_ne!(again.id, e.id);
+    let ids = |id: &str| store.evaluation(&evaluator, id).unwrap().units.into_iter().map(|u| u.household_id).collect::<Vec<_>>();
+    assert_eq!(ids(&again.id), ids(&e.id), "the same seed on the same frame draws the same files");
+    let listed: Vec<String> =
+        store.evaluations(&official(Role::CityOfficial, "3715"), &code("37")).unwrap().into_iter().map(|e| e.id).collect();
+    assert_eq!(listed, [again.id.clone(), e.id.clone()], "newest first, the city official's jurisdiction");
+
+    // Who may draw and read.
+    let county = official(Role::CountyOfficial, "371521");
+    assert!(matches!(store.draw_sample(&county, &code("371521"), 2016, &plan, "2017-03-01"), Err(StoreError::Forbidden(_))));
+    let elsewhere = official(Role::Evaluator, "3716");
+    assert!(matches!(store.draw_sample(&elsewhere, &code("371521"), 2016, &plan, "2017-03-01"), Err(StoreError::NotFound)));
+    assert!(matches!(store.evaluation(&elsewhere, &e.id), Err(StoreError::NotFound)));
+    assert!(matches!(store.evaluation(&official(Role::CountyOfficial, "371522"), &e.id), Err(StoreError::NotFound)));
+    assert!(matches!(store.evaluation(&official(Role::Donor, "37"), &e.id), Err(StoreError::NotFound)));
+    assert!(store.evaluations(&elsewhere, &code("37")).unwrap().is_empty());
+    assert_eq!(store.evaluation(&county, &e.id).unwrap().units.len(), 4, "the county reads its evaluation");
+    let bad = |c: &str, p: &Plan| match store.draw_sample(&evaluator, &code(c), 2016, p, "2017-03-01") {
+        Err(StoreError::Invalid(e)) => e.code,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(bad("371521100", &plan), "evaluation.county");
+    assert_eq!(bad("371521", &Plan { villages: 1, ..plan.clone() }), "evaluation.villages");
+    assert_eq!(store.evaluations(&evaluator, &code("3715")).unwrap().len(), 2, "a refused draw stores nothing");
+}

@@ -1,25 +1,109 @@
-//! 成效评估 in the store. So far the poverty measures of a region: FGT and Alkire–Foster over
-//! the register, computed from the files in one parallel pass per county (the pass the yearly
-//! update and the checks use), decomposed by child region and by dimension.
+//! 成效评估 in the store. The poverty measures of a region (`measures`: FGT and Alkire–Foster
+//! over the register, computed from the files in one parallel pass per county, decomposed by
+//! child region and by dimension) and third-party evaluations (`samples`: a county's frame
+//! frozen, its sample drawn from the published seed, the field list).
 
 pub mod conformance;
 pub mod measures;
+pub mod samples;
+pub mod schema;
 
 use crate::Result;
 use fupin_domain::access::Caller;
+use fupin_domain::evaluation::sample::{FrameFile, FrameVillage, Kind, Plan, Stratum};
 use fupin_domain::id_number::Date;
 use fupin_domain::RegionCode;
+use serde::Serialize;
 
 pub use measures::{ChildMeasures, RegionMeasures};
+
+/// A third-party evaluation of one county.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Evaluation {
+    pub id: String,
+    pub county: String,
+    pub county_name: String,
+    /// The year evaluated (the exits and the help of that year).
+    pub year: i32,
+    /// The plan with its published seed.
+    pub plan: Plan,
+    /// SHA-256 of the frozen frame as `GET …/frame` serves it: with the seed, what anyone needs
+    /// to redraw the sample and check it.
+    pub frame_digest: String,
+    /// `fieldwork` while results are entered.
+    pub state: String,
+    pub evaluator: String,
+    pub drawn_at: String,
+    pub villages: i64,
+    pub units: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FieldVillage {
+    pub code: String,
+    pub name: String,
+    pub stratum: Stratum,
+    pub stratum_label: &'static str,
+    pub probability: f64,
+    pub outside_population: i64,
+    pub still_poor_files: i64,
+    pub exited_files: i64,
+}
+
+/// One line of the field list: the household to visit.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FieldUnit {
+    pub n: i64,
+    pub village: String,
+    pub kind: Kind,
+    pub kind_label: &'static str,
+    pub household_id: String,
+    /// The head's name (the list carries no ID number and no phone).
+    pub head: Option<String>,
+    pub persons: i64,
+    pub weight: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EvaluationDetail {
+    pub evaluation: Evaluation,
+    pub villages: Vec<FieldVillage>,
+    pub units: Vec<FieldUnit>,
+}
 
 pub trait EvaluationStore: Send + Sync {
     /// FGT P0/P1/P2 and Alkire–Foster H/A/M0 of `code` for `year`, persons weighted, with the
     /// decomposition by child region and by dimension. NotFound outside the caller's scope.
     fn measures(&self, caller: &Caller, code: &RegionCode, year: i32, as_of: Date) -> Result<RegionMeasures>;
+    /// 第三方评估: freezes the county's frame and draws the plan's sample from it (the evaluator
+    /// of a jurisdiction holding the county).
+    fn draw_sample(&self, caller: &Caller, county: &RegionCode, year: i32, plan: &Plan, at: &str) -> Result<Evaluation>;
+    /// The evaluations of the counties in `region` the caller may read, newest first.
+    fn evaluations(&self, caller: &Caller, region: &RegionCode) -> Result<Vec<Evaluation>>;
+    /// An evaluation with its sampled villages and its field list.
+    fn evaluation(&self, caller: &Caller, id: &str) -> Result<EvaluationDetail>;
+    /// The frozen frame an evaluation drew from.
+    fn evaluation_frame(&self, caller: &Caller, id: &str) -> Result<(Vec<FrameVillage>, Vec<FrameFile>)>;
 }
 
 impl<B: crate::core::db::Backend> EvaluationStore for crate::sql_store::SqlStore<B> {
     fn measures(&self, caller: &Caller, code: &RegionCode, year: i32, as_of: Date) -> Result<RegionMeasures> {
         measures::of_region(self, caller, code, year, as_of)
+    }
+    fn draw_sample(&self, caller: &Caller, county: &RegionCode, year: i32, plan: &Plan, at: &str) -> Result<Evaluation> {
+        samples::draw_sample(self, caller, county, year, plan, at)
+    }
+    fn evaluations(&self, caller: &Caller, region: &RegionCode) -> Result<Vec<Evaluation>> {
+        samples::list(self, caller, region)
+    }
+    fn evaluation(&self, caller: &Caller, id: &str) -> Result<EvaluationDetail> {
+        samples::get(self, caller, id)
+    }
+    fn evaluation_frame(&self, caller: &Caller, id: &str) -> Result<(Vec<FrameVillage>, Vec<FrameFile>)> {
+        samples::frame(self, caller, id)
     }
 }
