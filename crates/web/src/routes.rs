@@ -104,8 +104,12 @@ fn supervision_api() -> OpenApiRouter<Arc<AppState>> {
 }
 
 fn evaluation_api() -> OpenApiRouter<Arc<AppState>> {
-    use crate::evaluation::measures;
-    OpenApiRouter::new().routes(routes!(measures::get_measures))
+    use crate::evaluation::{measures, samples};
+    OpenApiRouter::new()
+        .routes(routes!(measures::get_measures))
+        .routes(routes!(samples::post_evaluation, samples::list_evaluations))
+        .routes(routes!(samples::get_evaluation))
+        .routes(routes!(samples::get_frame))
 }
 
 fn maps_api() -> OpenApiRouter<Arc<AppState>> {
@@ -223,7 +227,11 @@ fn supervision_pages() -> Router<Arc<AppState>> {
 }
 
 fn evaluation_pages() -> Router<Arc<AppState>> {
-    Router::new().route("/evaluation/measures", get(crate::evaluation::measures::measures_page))
+    use crate::evaluation::samples;
+    Router::new()
+        .route("/evaluation/measures", get(crate::evaluation::measures::measures_page))
+        .route("/evaluation/samples", get(samples::evaluations).post(samples::draw_form))
+        .route("/evaluation/samples/{id}", get(samples::evaluation_page))
 }
 
 fn maps_pages() -> Router<Arc<AppState>> {

@@ -54,7 +54,7 @@ pub(crate) fn nav_items(user: &fupin_store::UserRecord) -> Vec<NavItem> {
     let role = user.role;
     let region = &user.region;
     let files = if role == Role::Helper { "我的帮扶户" } else { "贫困户档案" };
-    let items: [(Option<Action>, &'static str, &'static str, String); 16] = [
+    let items: [(Option<Action>, &'static str, &'static str, String); 17] = [
         (None, "nav-home", "首页", "/".into()),
         // What waits on the user, across the functions; its count is filled in by the page.
         (None, "nav-todo", "待办", "/todo".into()),
@@ -72,6 +72,7 @@ pub(crate) fn nav_items(user: &fupin_store::UserRecord) -> Vec<NavItem> {
         (None, "nav-matching", "供需对接", "/matching".into()),
         (Some(Action::HandleReports), "nav-supervision", "监督举报", "/supervision".into()),
         (Some(Action::ReadFigures), "nav-measures", "贫困测度", "/evaluation/measures".into()),
+        (Some(Action::ReadEvaluations), "nav-evaluations", "第三方评估", "/evaluation/samples".into()),
         (Some(Action::ReadPiiAudit), "nav-audit", "查阅记录", "/audit".into()),
         (None, "nav-notices", "公示公告", format!("/public/notices?region={region}")),
     ];
@@ -91,6 +92,11 @@ pub(crate) fn nav(a: &Auth, state: &AppState) -> Nav {
         demo_clock: state.demo_mode && a.user.role == fupin_domain::access::Role::ProvinceOfficial,
         items: nav_items(&a.user),
     }
+}
+
+/// A posted form whose token is not the session's (stale, or sent from elsewhere).
+pub(crate) fn csrf_refused() -> Response {
+    error_page(ApiError::new(axum::http::StatusCode::FORBIDDEN, "csrf", "请求已过期，请刷新页面后重试"))
 }
 
 /// A posted form's fields by name.

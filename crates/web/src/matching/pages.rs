@@ -6,7 +6,7 @@
 
 use crate::auth::{self, Auth, PageAuth};
 use crate::error::ApiError;
-use crate::ui::{error_page, nav, options, render, Nav};
+use crate::ui::{csrf_refused, error_page, nav, options, render, Nav};
 use crate::{blocking, AppState};
 use askama::Template;
 use axum::extract::{Form, Path, State};
@@ -186,10 +186,6 @@ async fn desk_page(state: &Arc<AppState>, a: &Auth, out: Outcome) -> Response {
 /// 供需对接: the caller's desk.
 pub async fn desk(State(state): State<Arc<AppState>>, PageAuth(a): PageAuth) -> Response {
     desk_page(&state, &a, Outcome::default()).await
-}
-
-fn csrf_refused() -> Response {
-    error_page(ApiError::new(StatusCode::FORBIDDEN, "csrf", "请求已过期，请刷新页面后重试"))
 }
 
 /// Back to the desk with what happened: a notice, or the refusal with what was typed.

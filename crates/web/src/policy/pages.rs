@@ -4,7 +4,7 @@
 use super::search::{search, ListParams, PolicyList, PER_PAGE};
 use crate::auth::{self, Auth, MaybeAuth, PageAuth};
 use crate::error::ApiError;
-use crate::ui::{error_page, nav, options, render, Nav};
+use crate::ui::{csrf_refused, error_page, nav, options, render, Nav};
 use crate::{blocking, AppState};
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
@@ -336,10 +336,6 @@ async fn desk_page(state: &Arc<AppState>, a: &Auth, revises: Option<String>, err
 /// levels' documents in force for it, and the draft form.
 pub async fn desk(State(state): State<Arc<AppState>>, PageAuth(a): PageAuth, Query(p): Query<DeskParams>) -> Response {
     desk_page(&state, &a, p.revises.filter(|r| !r.is_empty()), None, None).await
-}
-
-fn csrf_refused() -> Response {
-    error_page(ApiError::new(StatusCode::FORBIDDEN, "csrf", "请求已过期，请刷新页面后重试"))
 }
 
 /// 起草: a new draft (or revision) from the form; refused fields come back marked with what

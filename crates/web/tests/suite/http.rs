@@ -10,6 +10,18 @@ fn get(c: &reqwest::blocking::Client, path: &str) -> (u16, Value) {
     (status, r.json().unwrap_or(Value::Null))
 }
 
+/// A third-party evaluation of 阳谷县 by the demo evaluator (of 聊城市), drawn once per process.
+fn an_evaluation_of_yanggu() -> String {
+    let store = &server().store;
+    let evaluator = fupin_web::auth::caller_of(&store.user("evaluator").unwrap().unwrap());
+    let county = fupin_domain::RegionCode::parse("371521").unwrap();
+    if let Some(e) = store.evaluations(&evaluator, &county).unwrap().into_iter().next() {
+        return e.id;
+    }
+    let plan = fupin_domain::evaluation::sample::Plan { seed: 20_170_301, villages: 4, still_poor: 2, exited: 2, outside: 4 };
+    store.draw_sample(&evaluator, &county, 2016, &plan, "2017-06-30").unwrap().id
+}
+
 /// The first poor household the village official can see.
 fn a_village_household() -> Value {
     let (s, page) = get(&login("village"), "/api/v1/households?status=1");
@@ -228,7 +240,9 @@ fn every_operation_of_the_openapi_document_refuses_other_jurisdictions() {
     let offer_body = json!({"category": "04", "title": "探测", "capacity": 1, "unit": "2", "unit_value": 100, "regions": ["371521"],
         "deadline": "2017-12-31", "condition": "0"});
     let need_body = json!({"category": "04", "description": "探测", "amount": 100, "urgency": "1", "deadline": "2017-12-31"});
+    let evaluation = an_evaluation_of_yanggu();
     let bodies: Vec<(&str, Value)> = vec![
+        ("/api/v1/evaluation/evaluations", json!({"county": "371521", "year": 2016, "seed": 1, "villages": 2, "still_poor": 1, "exited": 1, "outside": 1})),
         ("/api/v1/households/{id}/changes", json!({"expected_version": 1, "change": {"kind": "remove_measure", "no": 1}})),
         ("/api/v1/households/{id}/exit", json!({})),
         ("/api/v1/households/{id}/return", json!({"reason": "探测"})),
@@ -271,6 +285,7 @@ fn every_operation_of_the_openapi_document_refuses_other_jurisdictions() {
             "id" if path.starts_with("/api/v1/matching/needs/") => ids.need.0.clone(),
             "id" if path.starts_with("/api/v1/matching/matches/") => ids.matched.0.clone(),
             "id" if path.starts_with("/api/v1/supervision/reports/") => report.clone(),
+            "id" if path.starts_with("/api/v1/evaluation/evaluations/") => evaluation.clone(),
             "code" | "region" => "371521".into(),
             "map" => "distribution".into(),
             _ => panic!("the probe has no sample for parameter {{{name}}} of {path}: teach it one"),
@@ -1526,6 +1541,7 @@ fn no_read_shows_a_role_the_personal_data_it_may_not_see() {
     };
     let report = store.file_report(&about, "2017-06-30").unwrap().tracking_number;
     secrets.push("13955550125".into());
+    let evaluation = an_evaluation_of_yanggu();
     let mut urls: Vec<String> = vec![];
     for (path, ops) in doc["paths"].as_object().unwrap() {
         let Some(op) = ops.get("get") else { continue };
@@ -1538,6 +1554,7 @@ fn no_read_shows_a_role_the_personal_data_it_may_not_see() {
                 "id" if path.starts_with("/api/v1/public/policies/") => "P37-00001".into(),
                 "id" if path.starts_with("/api/v1/matching/matches/") => ids.matched.0.clone(),
                 "id" if path.starts_with("/api/v1/supervision/reports/") => report.clone(),
+                "id" if path.starts_with("/api/v1/evaluation/evaluations/") => evaluation.clone(),
                 "tracking_number" => report.clone(),
                 "code" | "region" => file.village.to_string()[..6].to_string(),
                 "map" => "distribution".into(),
@@ -1566,6 +1583,8 @@ fn no_read_shows_a_role_the_personal_data_it_may_not_see() {
         format!("/supervision/reports/{report}"),
         format!("/public/reports?region={}", &file.village.to_string()[..6]),
         format!("/evaluation/measures?region={}", file.village),
+        "/evaluation/samples".to_string(),
+        format!("/evaluation/samples/{evaluation}"),
     ] {
         urls.push(page);
     }
@@ -2259,4 +2278,59 @@ fn the_measures_of_a_county_are_its_files_measured_one_by_one() {
     assert!(html.contains("id=\"measures-children\"") && html.contains("id=\"nav-measures\""));
     let html = yanggu.get(format!("{}/evaluation/measures?region=371521&year=2014", server().base)).send().unwrap().text().unwrap();
     assert!(html.contains("id=\"no-measures\""), "2014 has no incomes in the demo: the page says why");
+}
+
+/// 第三方评估 over HTTP: the evaluator draws 阳谷县's sample from a seed; the field list's weights
+/// are the inverse probabilities (each village's probability times its files' share), the frame
+/// served hashes to the published digest, the same seed draws the same households, and the
+/// pages show the list. Other counties' officials, the village and donors are refused.
+#[test]
+fn the_evaluator_draws_a_county_sample_from_a_published_seed() {
+    use sha2::{Digest, Sha256};
+    let evaluator = login("evaluator");
+    let body = json!({"county": "371521", "year": 2016, "seed": 424_242, "villages": 5, "still_poor": 3, "exited": 2, "outside": 4});
+    let (status, e) = post_json(&evaluator, "/api/v1/evaluation/evaluations", body.clone());
+    assert_eq!(status, 200, "{e}");
+    let id = e["id"].as_str().unwrap().to_string();
+    assert_eq!((e["plan"]["seed"].as_u64(), e["villages"].as_i64()), (Some(424_242), Some(5)), "{e}");
+    let (status, d) = get(&evaluator, &format!("/api/v1/evaluation/evaluations/{id}"));
+    assert_eq!(status, 200, "{d}");
+    let villages = d["villages"].as_array().unwrap();
+    let units = d["units"].as_array().unwrap();
+    assert_eq!(units.len() as i64, e["units"].as_i64().unwrap());
+    for u in units {
+        let v = villages.iter().find(|v| v["code"] == u["village"]).expect("a unit's village is sampled");
+        let files = if u["kind"] == "still_poor" { v["still_poor_files"].as_f64().unwrap() } else { v["exited_files"].as_f64().unwrap() };
+        let taken: f64 = if u["kind"] == "still_poor" { 3.0 } else { 2.0 };
+        let want = files / taken.min(files) / v["probability"].as_f64().unwrap();
+        assert!((u["weight"].as_f64().unwrap() - want).abs() < 1e-6, "{u} in {v}");
+        assert!(u.get("id_number").is_none() && u.get("phone").is_none(), "the field list carries no ID or phone: {u}");
+    }
+    let frame = evaluator.get(format!("{}/api/v1/evaluation/evaluations/{id}/frame.csv", server().base)).send().unwrap().text().unwrap();
+    assert!(frame.starts_with("village,kind,household_id,persons\n"), "{}", &frame[..80.min(frame.len())]);
+    assert_eq!(hex::encode(Sha256::digest(frame.as_bytes())), e["frame_digest"].as_str().unwrap(), "the frame hashes to its digest");
+
+    let (_, again) = post_json(&evaluator, "/api/v1/evaluation/evaluations", body);
+    let (_, d2) = get(&evaluator, &format!("/api/v1/evaluation/evaluations/{}", again["id"].as_str().unwrap()));
+    let households = |d: &Value| d["units"].as_array().unwrap().iter().map(|u| u["household_id"].clone()).collect::<Vec<_>>();
+    assert_eq!(households(&d2), households(&d), "the same seed on the same frame draws the same households");
+
+    let (status, err) = post_json(&evaluator, "/api/v1/evaluation/evaluations", json!({"county": "371521100", "year": 2016, "seed": 1, "villages": 5, "still_poor": 3, "exited": 2, "outside": 4}));
+    assert_eq!((status, err["error"]["code"].as_str()), (422, Some("evaluation.county")), "{err}");
+    let (status, err) = post_json(&evaluator, "/api/v1/evaluation/evaluations", json!({"county": "371521", "year": 2016, "seed": 1, "villages": 1, "still_poor": 3, "exited": 2, "outside": 4}));
+    assert_eq!((status, err["error"]["code"].as_str()), (422, Some("evaluation.villages")), "{err}");
+    assert_eq!(post_json(&login("yanggu"), "/api/v1/evaluation/evaluations", json!({"county": "371521", "year": 2016, "seed": 1, "villages": 2, "still_poor": 1, "exited": 1, "outside": 1})).0, 403, "the county judged does not draw its own sample");
+    assert_eq!(get(&login("yanggu"), &format!("/api/v1/evaluation/evaluations/{id}")).0, 200, "the county reads its evaluation");
+    for who in ["shenxian", "village", "donor"] {
+        assert!(matches!(get(&login(who), &format!("/api/v1/evaluation/evaluations/{id}")).0, 403 | 404), "{who}");
+    }
+
+    let page = |c: &reqwest::blocking::Client, path: &str| c.get(format!("{}{path}", server().base)).send().unwrap().text().unwrap();
+    let html = page(&evaluator, &format!("/evaluation/samples/{id}"));
+    assert!(html.contains("id=\"field-list\"") && html.contains("424242") && html.contains(e["frame_digest"].as_str().unwrap()), "the page shows the list, the seed and the digest");
+    let desk = page(&evaluator, "/evaluation/samples");
+    assert!(desk.contains("id=\"draw-form\"") && desk.contains(&format!("/evaluation/samples/{id}")) && desk.contains("id=\"nav-evaluations\""));
+    let county_desk = page(&login("yanggu"), "/evaluation/samples");
+    assert!(!county_desk.contains("id=\"draw-form\"") && county_desk.contains(&id), "the county reads, never draws");
+    assert!(!page(&login("village"), "/").contains("nav-evaluations"), "the village has no 第三方评估 in its menu");
 }
