@@ -39,6 +39,9 @@ pub struct Rules {
     /// 成效评估: the dimensions, weights and cutoff of the Alkire–Foster measure.
     #[serde(default)]
     pub measures: crate::evaluation::measures::MeasureRules,
+    /// 第三方评估: the thresholds of a county's exit (错退率, 漏评率, 认可度).
+    #[serde(default)]
+    pub exit_thresholds: crate::evaluation::field::ExitThresholds,
 }
 
 fn default_visit_every_days() -> i64 {
@@ -68,6 +71,7 @@ impl Default for Rules {
             report_deadlines: Default::default(),
             calendar: Default::default(),
             measures: Default::default(),
+            exit_thresholds: Default::default(),
         }
     }
 }

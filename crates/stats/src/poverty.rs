@@ -65,7 +65,7 @@ impl Design {
                 return Err(DesignError::Duplicate(i.name.clone()));
             }
         }
-        if !indicators.is_empty() && !(k > 0.0 && k <= 1.0) {
+        if !indicators.is_empty() && !(0.0 < k && k <= 1.0) {
             return Err(DesignError::K);
         }
         let total: f64 = indicators.iter().map(|i| i.weight).sum();

@@ -171,9 +171,10 @@ pub struct Sample {
 /// The stratum of a village: behind while its remaining poor reach `line_bp` basis points of its
 /// rural population (the village exit line).
 pub fn stratum_of(v: &FrameVillage, line_bp: i64) -> Stratum {
-    if v.rural_population > 0 && v.remaining_persons * 10_000 >= line_bp * v.rural_population {
-        Stratum::Behind
-    } else if v.rural_population == 0 && v.remaining_persons > 0 {
+    // A village without a rural population on record but with poor files is behind.
+    let behind =
+        if v.rural_population > 0 { v.remaining_persons * 10_000 >= line_bp * v.rural_population } else { v.remaining_persons > 0 };
+    if behind {
         Stratum::Behind
     } else {
         Stratum::Reached

@@ -145,4 +145,91 @@ pub fn sample_drawn_from_the_seed_and_frozen_frame(store: Arc<dyn Store>) {
     assert_eq!(bad("371521100", &plan), "evaluation.county");
     assert_eq!(bad("371521", &Plan { villages: 1, ..plan.clone() }), "evaluation.villages");
     assert_eq!(store.evaluations(&evaluator, &code("3715")).unwrap().len(), 2, "a refused draw stores nothing");
+
+    fieldwork_and_estimates(&*store, &evaluator, &e.id);
+}
+
+/// The field work on that sample, and its estimates computed by hand. Units 1–2 are 一村's
+/// still-poor files (weight 3), 3–4 二村's exited files of 3 persons (weight 2). Found outside the
+/// register: in 一村 a household of 4, omitted; in 二村 households of 2 and 3, not omitted. Both
+/// villages have 1,000 rural persons and 12 in files, so 988 outside: 一村's household weighs
+/// 988/4 = 247, 二村's 988/5 = 197.6 each (probability 1).
+///   漏评率 = 247·4 / (247·4 + 197.6·2 + 197.6·3) = 988 / 1976 = 0.5;
+///   认可度 over the answered (unit 3 dissatisfied, 二村's second outside household silent)
+///     = (3 + 3 + 0 + 2 + 247 + 197.6) / (3 + 3 + 2 + 2 + 247 + 197.6) = 452.6 / 454.6;
+///   错退率: the exited households are all in 二村, one village: no design-based interval.
+/// The verdict: 漏评率's point estimate above 2% vetoes the exit, whatever the unknown 错退率.
+fn fieldwork_and_estimates(store: &dyn Store, evaluator: &fupin_domain::access::Caller, id: &str) {
+    use fupin_domain::evaluation::field::{FieldResult, Standing};
+    let at = "2017-03-05T10:00:00+08:00";
+    let r = |wrong_exit: Option<bool>, omitted: Option<bool>, satisfied: Option<bool>| FieldResult {
+        wrong_exit,
+        omitted,
+        satisfied,
+        reason: if wrong_exit == Some(true) || omitted == Some(true) { "人均纯收入低于标准".into() } else { String::new() },
+        enumerator: "调查员07".into(),
+    };
+    for (n, result) in [
+        (1, r(None, None, Some(true))),
+        (2, r(None, None, Some(true))),
+        (3, r(Some(true), None, Some(false))),
+        (4, r(Some(false), None, Some(true))),
+    ] {
+        let u = store.record_result(evaluator, id, n, &result, at).unwrap();
+        assert_eq!((u.result.as_ref(), u.recorded_by.as_deref()), (Some(&result), Some(evaluator.username.as_str())));
+    }
+    let (v1, v2) = ("371521100001", "371521100002");
+    let found = |village: &str, head: &str, persons: i64| fupin_domain::evaluation::field::OutsideHousehold {
+        village: village.into(),
+        head: head.into(),
+        persons,
+    };
+    let added = store.add_outside(evaluator, id, &found(v1, "王大", 4), &r(None, Some(true), Some(true)), at).unwrap();
+    assert_eq!((added.n, added.kind, added.head.as_deref()), (5, fupin_domain::evaluation::sample::Kind::Outside, Some("王大")));
+    assert!(close(added.weight, 247.0), "{added:?}");
+    store.add_outside(evaluator, id, &found(v2, "李二", 2), &r(None, Some(false), Some(true)), at).unwrap();
+    store.add_outside(evaluator, id, &found(v2, "赵三", 3), &r(None, Some(false), None), at).unwrap();
+
+    let est = store.estimates(evaluator, id).unwrap();
+    let by = |code: &str| est.rates.iter().find(|x| x.code == code).unwrap().clone();
+    let omitted = by("omitted");
+    let o = omitted.estimate.as_ref().expect("two villages answered");
+    assert!(close(o.estimate, 0.5) && o.n_psu == 2 && (omitted.answered, omitted.found) == (3, 1), "{omitted:?}");
+    assert!(o.ci.0 < 0.5 && 0.5 < o.ci.1, "{o:?}");
+    let satisfaction = by("satisfaction");
+    let sat = satisfaction.estimate.as_ref().unwrap();
+    assert!(close(sat.estimate, 452.6 / 454.6) && satisfaction.answered == 6, "{satisfaction:?}");
+    let wrong = by("wrong_exit");
+    assert!(
+        wrong.estimate.is_none() && wrong.standing == Standing::Unknown && wrong.note.as_deref().is_some_and(|n| n.contains("一个村")),
+        "{wrong:?}"
+    );
+    // Two villages leave one degree of freedom: the interval spans almost [0, 1], so the point
+    // estimate fails the 2% line without the interval excluding it — still a veto.
+    assert_eq!((omitted.standing, est.verdict), (Standing::FailedUncertain, Some(false)), "{est:?}");
+    assert!(est.verdict_label.contains("一票否决"), "{}", est.verdict_label);
+    assert_eq!(est.answered, 7);
+
+    // Refusals: the county judged, another city's evaluator, a question not of the kind, an unknown
+    // household, a village outside the sample, a village's quota met.
+    let bad = |res: crate::Result<crate::evaluation::FieldUnit>| match res {
+        Err(StoreError::Invalid(e)) => e.code,
+        other => panic!("{other:?}"),
+    };
+    let county = official(Role::CountyOfficial, "371521");
+    assert!(matches!(store.record_result(&county, id, 1, &r(None, None, Some(true)), at), Err(StoreError::Forbidden(_))));
+    assert!(matches!(
+        store.record_result(&official(Role::Evaluator, "3716"), id, 1, &r(None, None, Some(true)), at),
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(bad(store.record_result(evaluator, id, 1, &r(Some(false), None, Some(true)), at)), "evaluation.result");
+    assert!(matches!(store.record_result(evaluator, id, 99, &r(None, None, Some(true)), at), Err(StoreError::NotFound)));
+    assert_eq!(
+        bad(store.add_outside(evaluator, id, &found("371522100001", "钱四", 2), &r(None, Some(false), None), at)),
+        "evaluation.village"
+    );
+    store.add_outside(evaluator, id, &found(v2, "孙五", 1), &r(None, Some(false), None), at).unwrap();
+    assert_eq!(bad(store.add_outside(evaluator, id, &found(v2, "周六", 1), &r(None, Some(false), None), at)), "evaluation.quota");
+    assert_eq!(store.estimates(&county, id).unwrap().rates.len(), 3, "the county reads its estimates");
+    assert!(matches!(store.estimates(&official(Role::CountyOfficial, "371522"), id), Err(StoreError::NotFound)));
 }

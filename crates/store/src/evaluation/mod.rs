@@ -4,12 +4,14 @@
 //! frozen, its sample drawn from the published seed, the field list).
 
 pub mod conformance;
+pub mod fieldwork;
 pub mod measures;
 pub mod samples;
 pub mod schema;
 
 use crate::Result;
 use fupin_domain::access::Caller;
+use fupin_domain::evaluation::field::{FieldResult, OutsideHousehold, Standing};
 use fupin_domain::evaluation::sample::{FrameFile, FrameVillage, Kind, Plan, Stratum};
 use fupin_domain::id_number::Date;
 use fupin_domain::RegionCode;
@@ -65,6 +67,10 @@ pub struct FieldUnit {
     pub head: Option<String>,
     pub persons: i64,
     pub weight: f64,
+    /// What the enumerator found, once recorded.
+    pub result: Option<FieldResult>,
+    pub recorded_by: Option<String>,
+    pub recorded_at: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -73,6 +79,43 @@ pub struct EvaluationDetail {
     pub evaluation: Evaluation,
     pub villages: Vec<FieldVillage>,
     pub units: Vec<FieldUnit>,
+}
+
+/// One of the "three rates, one degree" from the field results.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RateEstimate {
+    /// `wrong_exit`, `omitted` or `satisfaction`.
+    pub code: &'static str,
+    pub label: &'static str,
+    /// The threshold, as a share: the rate must stay below it (`below`) or reach it.
+    pub threshold: f64,
+    pub below: bool,
+    /// The design-based estimate with its 95% Korn–Graubard interval; None without answers.
+    pub estimate: Option<fupin_stats::survey::Estimate>,
+    pub standing: Standing,
+    pub standing_label: &'static str,
+    /// Households answered, and those found wrongly exited / omitted / satisfied.
+    pub answered: usize,
+    pub found: usize,
+    /// Why there is no estimate.
+    pub note: Option<String>,
+}
+
+/// An evaluation's estimates and the county's exit verdict.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Estimates {
+    pub evaluation_id: String,
+    pub rates: Vec<RateEstimate>,
+    /// Passed (every rate's point estimate meets its threshold), vetoed, or None while a rate
+    /// has no answer.
+    pub verdict: Option<bool>,
+    pub verdict_label: String,
+    /// Households with a result, of those the plan expects (the sampled files and the villages'
+    /// quotas outside the register).
+    pub answered: usize,
+    pub expected: usize,
 }
 
 pub trait EvaluationStore: Send + Sync {
@@ -88,6 +131,12 @@ pub trait EvaluationStore: Send + Sync {
     fn evaluation(&self, caller: &Caller, id: &str) -> Result<EvaluationDetail>;
     /// The frozen frame an evaluation drew from.
     fn evaluation_frame(&self, caller: &Caller, id: &str) -> Result<(Vec<FrameVillage>, Vec<FrameFile>)>;
+    /// Records (or corrects) what was found at sampled household `n`.
+    fn record_result(&self, caller: &Caller, id: &str, n: i64, result: &FieldResult, at: &str) -> Result<FieldUnit>;
+    /// Adds a household outside the register found in a sampled village, with its result.
+    fn add_outside(&self, caller: &Caller, id: &str, found: &OutsideHousehold, result: &FieldResult, at: &str) -> Result<FieldUnit>;
+    /// 错退率, 漏评率 and 认可度 with their intervals, and the verdict.
+    fn estimates(&self, caller: &Caller, id: &str) -> Result<Estimates>;
 }
 
 impl<B: crate::core::db::Backend> EvaluationStore for crate::sql_store::SqlStore<B> {
@@ -105,5 +154,14 @@ impl<B: crate::core::db::Backend> EvaluationStore for crate::sql_store::SqlStore
     }
     fn evaluation_frame(&self, caller: &Caller, id: &str) -> Result<(Vec<FrameVillage>, Vec<FrameFile>)> {
         samples::frame(self, caller, id)
+    }
+    fn record_result(&self, caller: &Caller, id: &str, n: i64, result: &FieldResult, at: &str) -> Result<FieldUnit> {
+        fieldwork::record_result(self, caller, id, n, result, at)
+    }
+    fn add_outside(&self, caller: &Caller, id: &str, found: &OutsideHousehold, result: &FieldResult, at: &str) -> Result<FieldUnit> {
+        fieldwork::add_outside(self, caller, id, found, result, at)
+    }
+    fn estimates(&self, caller: &Caller, id: &str) -> Result<Estimates> {
+        fieldwork::estimates(self, caller, id)
     }
 }

@@ -84,7 +84,7 @@ fn float(r: &Row, i: usize, what: &str) -> Result<f64> {
     s.parse::<f64>().map_err(|_| StoreError::Corrupt(format!("{what} ({}): not a number: {s:?}", r.str(0).unwrap_or("?"))))
 }
 
-fn corrupt(what: &str, value: &str) -> StoreError {
+pub(super) fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("{what}: unknown code {value:?}"))
 }
 
@@ -207,14 +207,14 @@ fn parse(r: &Row) -> Result<Evaluation> {
     })
 }
 
-fn load(tx: &mut dyn Tx, id: &str) -> Result<Option<Evaluation>> {
+pub(super) fn load(tx: &mut dyn Tx, id: &str) -> Result<Option<Evaluation>> {
     tx.query_one(&format!("SELECT {COLS} FROM evaluations e LEFT JOIN regions g ON g.code = e.county WHERE e.id = $1"), &[id.into()])?
         .map(|r| parse(&r))
         .transpose()
 }
 
 /// Evaluations are read by the county's officials, those above it, and its evaluator.
-fn may_read(caller: &Caller, county: &str) -> bool {
+pub(super) fn may_read(caller: &Caller, county: &str) -> bool {
     caller.role.may(Action::ReadEvaluations) && RegionCode::parse(county).is_ok_and(|c| caller.scope.contains_region(&c))
 }
 
@@ -241,57 +241,87 @@ pub(super) fn get<B: Backend>(s: &SqlStore<B>, caller: &Caller, id: &str) -> Res
         if !may_read(caller, &evaluation.county) {
             return Err(StoreError::NotFound);
         }
-        let villages = tx
-            .query(
-                "SELECT v.village, COALESCE(g.name, v.village), v.stratum, v.probability, v.outside_population, v.still_poor_files, v.exited_files \
-                 FROM evaluation_villages v LEFT JOIN regions g ON g.code = v.village WHERE v.evaluation_id = $1 ORDER BY v.village",
-                &[id.into()],
-            )?
-            .iter()
-            .map(|r| {
-                let stratum = match r.str(2)? {
-                    "behind" => Stratum::Behind,
-                    "reached" => Stratum::Reached,
-                    other => return Err(corrupt("evaluation_villages.stratum", other)),
-                };
-                Ok(FieldVillage {
-                    code: r.text(0)?,
-                    name: r.text(1)?,
-                    stratum,
-                    stratum_label: stratum.label(),
-                    probability: float(r, 3, "evaluation_villages.probability")?,
-                    outside_population: r.int(4)?,
-                    still_poor_files: r.int(5)?,
-                    exited_files: r.int(6)?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        // The head's name, to find the household in the field (no ID number, no phone: the list
-        // is printed and carried).
-        let units = tx
-            .query(
-                "SELECT u.n, u.village, u.kind, u.household_id, u.persons, u.weight, m.name FROM evaluation_units u \
-                 LEFT JOIN members m ON m.household_id = u.household_id AND m.relation = $1 AND m.active = 1 \
-                 WHERE u.evaluation_id = $2 ORDER BY u.n",
-                &[Relation::Head.code().into(), id.into()],
-            )?
-            .iter()
-            .map(|r| {
-                let kind = Kind::parse(r.str(2)?).ok_or_else(|| corrupt("evaluation_units.kind", r.str(2).unwrap_or("?")))?;
-                Ok(FieldUnit {
-                    n: r.int(0)?,
-                    village: r.text(1)?,
-                    kind,
-                    kind_label: kind.label(),
-                    household_id: r.text(3)?,
-                    persons: r.int(4)?,
-                    weight: float(r, 5, "evaluation_units.weight")?,
-                    head: r.opt_text(6)?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let villages = villages_of(tx, id)?;
+        let units = units_of(tx, id, &villages)?;
         Ok(EvaluationDetail { evaluation, villages, units })
     })
+}
+
+/// The units of an evaluation in field-list order. The head's name comes from the file (the
+/// list carries no ID number and no phone: it is printed and carried), or as recorded for a
+/// household found outside the register, whose weight is derived here: the village's rural
+/// persons outside the register over the persons of those found there, over the village's
+/// probability (each found household stands for its share of the village's outside population).
+pub(super) fn villages_of(tx: &mut dyn Tx, id: &str) -> Result<Vec<FieldVillage>> {
+    tx.query(
+        "SELECT v.village, COALESCE(g.name, v.village), v.stratum, v.probability, v.outside_population, v.still_poor_files, v.exited_files \
+         FROM evaluation_villages v LEFT JOIN regions g ON g.code = v.village WHERE v.evaluation_id = $1 ORDER BY v.village",
+        &[id.into()],
+    )?
+    .iter()
+    .map(|r| {
+        let stratum = match r.str(2)? {
+            "behind" => Stratum::Behind,
+            "reached" => Stratum::Reached,
+            other => return Err(corrupt("evaluation_villages.stratum", other)),
+        };
+        Ok(FieldVillage {
+            code: r.text(0)?,
+            name: r.text(1)?,
+            stratum,
+            stratum_label: stratum.label(),
+            probability: float(r, 3, "evaluation_villages.probability")?,
+            outside_population: r.int(4)?,
+            still_poor_files: r.int(5)?,
+            exited_files: r.int(6)?,
+        })
+    })
+    .collect()
+}
+
+pub(super) fn units_of(tx: &mut dyn Tx, id: &str, villages: &[FieldVillage]) -> Result<Vec<FieldUnit>> {
+    let rows = tx.query(
+        "SELECT u.n, u.village, u.kind, u.household_id, u.persons, u.weight, COALESCE(m.name, u.head), u.result, u.recorded_by, u.recorded_at \
+         FROM evaluation_units u \
+         LEFT JOIN members m ON m.household_id = u.household_id AND m.relation = $1 AND m.active = 1 \
+         WHERE u.evaluation_id = $2 ORDER BY u.n",
+        &[Relation::Head.code().into(), id.into()],
+    )?;
+    let mut units = rows
+        .iter()
+        .map(|r| {
+            let kind = Kind::parse(r.str(2)?).ok_or_else(|| corrupt("evaluation_units.kind", r.str(2).unwrap_or("?")))?;
+            let result = r
+                .opt_text(7)?
+                .map(|j| {
+                    serde_json::from_str(&j)
+                        .map_err(|e| StoreError::Corrupt(format!("evaluation_units ({id}, {}): result: {e}", r.int(0).unwrap_or(0))))
+                })
+                .transpose()?;
+            Ok(FieldUnit {
+                n: r.int(0)?,
+                village: r.text(1)?,
+                kind,
+                kind_label: kind.label(),
+                household_id: r.text(3)?,
+                persons: r.int(4)?,
+                weight: float(r, 5, "evaluation_units.weight")?,
+                head: r.opt_text(6)?,
+                result,
+                recorded_by: r.opt_text(8)?,
+                recorded_at: r.opt_text(9)?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut found: BTreeMap<String, i64> = BTreeMap::new();
+    for u in units.iter().filter(|u| u.kind == Kind::Outside) {
+        *found.entry(u.village.clone()).or_default() += u.persons;
+    }
+    for u in units.iter_mut().filter(|u| u.kind == Kind::Outside) {
+        let v = villages.iter().find(|v| v.code == u.village).ok_or_else(|| corrupt("evaluation_units.village", &u.village))?;
+        u.weight = v.outside_population as f64 / found[&u.village] as f64 / v.probability;
+    }
+    Ok(units)
 }
 
 /// The frozen frame, as published: anyone with it and the seed redraws the sample.

@@ -38,15 +38,22 @@ CREATE TABLE IF NOT EXISTS evaluation_villages (
     exited_files BIGINT NOT NULL,
     PRIMARY KEY (evaluation_id, village)
 ) {keyed};
--- The sampled files, numbered in the field list's order, with their design weight.
+-- The sampled files, numbered in the field list's order, with their design weight, then the
+-- households outside the register found in the field (household_id '', the head's name in
+-- `head`, weight '0': theirs is derived on reading, from how many were found in the village).
+-- `result` is the FieldResult as JSON once recorded.
 CREATE TABLE IF NOT EXISTS evaluation_units (
     evaluation_id TEXT NOT NULL,
     n BIGINT NOT NULL,
     village TEXT NOT NULL,
     kind TEXT NOT NULL,
     household_id TEXT NOT NULL,
+    head TEXT,
     persons BIGINT NOT NULL,
     weight TEXT NOT NULL,
+    result TEXT,
+    recorded_by TEXT,
+    recorded_at TEXT,
     PRIMARY KEY (evaluation_id, n)
 ) {keyed};
 "#,
