@@ -110,6 +110,9 @@ fn evaluation_api() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(samples::post_evaluation, samples::list_evaluations))
         .routes(routes!(samples::get_evaluation))
         .routes(routes!(samples::get_frame))
+        .routes(routes!(samples::post_result))
+        .routes(routes!(samples::post_outside))
+        .routes(routes!(samples::get_estimates))
 }
 
 fn maps_api() -> OpenApiRouter<Arc<AppState>> {
@@ -232,6 +235,7 @@ fn evaluation_pages() -> Router<Arc<AppState>> {
         .route("/evaluation/measures", get(crate::evaluation::measures::measures_page))
         .route("/evaluation/samples", get(samples::evaluations).post(samples::draw_form))
         .route("/evaluation/samples/{id}", get(samples::evaluation_page))
+        .route("/evaluation/samples/{id}/units/{n}", get(samples::unit_form).post(samples::unit_post))
 }
 
 fn maps_pages() -> Router<Arc<AppState>> {

@@ -86,11 +86,12 @@ pub(super) fn add_outside<B: Backend>(
     r: &FieldResult,
     at: &str,
 ) -> Result<FieldUnit> {
-    h.check()?;
     let (village, head, persons) = (h.village.as_str(), h.head.trim(), h.persons);
-    r.check(Kind::Outside)?;
     s.write(|tx| {
+        // Who may, before what is sent: a refused caller learns nothing of the rules.
         let e = for_fieldwork(tx, caller, id)?;
+        h.check()?;
+        r.check(Kind::Outside)?;
         if tx.query_one("SELECT village FROM evaluation_villages WHERE evaluation_id = $1 AND village = $2", &[id.into(), village.into()])?.is_none() {
             return Err(DomainError::new("evaluation.village", "该村不是本次评估的样本村").into());
         }

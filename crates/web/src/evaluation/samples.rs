@@ -13,10 +13,11 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use fupin_domain::access::Action;
+use fupin_domain::evaluation::field::{FieldResult, OutsideHousehold};
 use fupin_domain::evaluation::sample::{Kind, Plan};
 use fupin_domain::RegionCode;
 use fupin_store::evaluation::samples::frame_lines;
-use fupin_store::evaluation::{Evaluation, EvaluationDetail};
+use fupin_store::evaluation::{Estimates, Evaluation, EvaluationDetail, FieldUnit};
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -127,6 +128,9 @@ impl EvaluationsPage {
 struct EvaluationPage {
     nav: Nav,
     d: EvaluationDetail,
+    est: Estimates,
+    may_record: bool,
+    saved: Option<i64>,
     village_names: std::collections::BTreeMap<String, String>,
     counts: Vec<(&'static str, usize)>,
 }
@@ -215,21 +219,220 @@ pub async fn draw_form(State(state): State<Arc<AppState>>, PageAuth(a): PageAuth
     }
 }
 
-pub async fn evaluation_page(State(state): State<Arc<AppState>>, PageAuth(a): PageAuth, Path(id): Path<String>) -> Response {
+#[derive(Debug, Deserialize)]
+pub struct SavedParam {
+    pub saved: Option<i64>,
+}
+
+pub async fn evaluation_page(
+    State(state): State<Arc<AppState>>,
+    PageAuth(a): PageAuth,
+    Path(id): Path<String>,
+    Query(q): Query<SavedParam>,
+) -> Response {
     let result = async {
         let caller = a.caller.clone();
-        let d = blocking(&state, move |s| s.evaluation(&caller, &id)).await?;
+        let (d, est) = blocking(&state, move |s| Ok((s.evaluation(&caller, &id)?, s.estimates(&caller, &id)?))).await?;
         let village_names = d.villages.iter().map(|v| (v.code.clone(), v.name.clone())).collect();
         let counts = Kind::ALL
             .iter()
             .filter(|&&k| k != Kind::Outside)
             .map(|&k| (k.label(), d.units.iter().filter(|u| u.kind == k).count()))
             .collect();
-        Ok::<_, ApiError>(EvaluationPage { nav: nav(&a, &state), d, village_names, counts })
+        let may_record = a.caller.role.may(Action::Evaluate) && d.evaluation.state == "fieldwork";
+        Ok::<_, ApiError>(EvaluationPage { nav: nav(&a, &state), d, est, may_record, saved: q.saved, village_names, counts })
     }
     .await;
     match result {
         Ok(page) => render(page).into_response(),
+        Err(e) => error_page(e),
+    }
+}
+
+/// A result for sampled household `n` of the field list.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct ResultBody {
+    pub n: i64,
+    pub result: FieldResult,
+}
+
+/// The evaluator records (or corrects) what it found at a sampled household: 错退 for an exited
+/// file, nothing of the kind for a still-poor one, and whether the household is satisfied.
+#[utoipa::path(post, path = "/api/v1/evaluation/evaluations/{id}/results", params(("id" = String, Path, description = "evaluation id")), request_body = ResultBody,
+    responses((status = 200, body = FieldUnit, description = "recorded"), (status = 403, description = "not a third-party evaluator"),
+        (status = 404, description = "unknown evaluation or household, or outside the evaluator's jurisdiction"),
+        (status = 422, description = "a question not of the household's kind, a finding without its reason, no enumerator, or the evaluation closed")))]
+pub async fn post_result(
+    State(state): State<Arc<AppState>>,
+    a: Auth,
+    Path(id): Path<String>,
+    Json(b): Json<ResultBody>,
+) -> Result<Json<FieldUnit>, ApiError> {
+    let at = state.today().to_string();
+    Ok(Json(blocking(&state, move |s| s.record_result(&a.caller, &id, b.n, &b.result, &at)).await?))
+}
+
+/// A household outside the register found in a sampled village, with its result.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct OutsideBody {
+    pub household: OutsideHousehold,
+    pub result: FieldResult,
+}
+
+/// The evaluator adds a household outside the register it found in a sampled village (up to the
+/// plan's quota per village) with whether it should have been registered (漏评).
+#[utoipa::path(post, path = "/api/v1/evaluation/evaluations/{id}/outside", params(("id" = String, Path, description = "evaluation id")), request_body = OutsideBody,
+    responses((status = 200, body = FieldUnit, description = "added to the field list"), (status = 403, description = "not a third-party evaluator"),
+        (status = 404, description = "unknown evaluation, or outside the evaluator's jurisdiction"),
+        (status = 422, description = "a village not sampled, the village's quota met, a name or size out of range, or a result refused")))]
+pub async fn post_outside(
+    State(state): State<Arc<AppState>>,
+    a: Auth,
+    Path(id): Path<String>,
+    Json(b): Json<OutsideBody>,
+) -> Result<Json<FieldUnit>, ApiError> {
+    let at = state.today().to_string();
+    Ok(Json(blocking(&state, move |s| s.add_outside(&a.caller, &id, &b.household, &b.result, &at)).await?))
+}
+
+/// 错退率, 漏评率 and 群众认可度 with their 95% Korn–Graubard intervals from the results so far,
+/// each judged against its threshold, and the county's exit verdict.
+#[utoipa::path(get, path = "/api/v1/evaluation/evaluations/{id}/estimates", params(("id" = String, Path, description = "evaluation id")),
+    responses((status = 200, body = Estimates, description = "the estimates and the verdict"), (status = 404, description = "unknown, or outside the caller's jurisdiction")))]
+pub async fn get_estimates(State(state): State<Arc<AppState>>, a: Auth, Path(id): Path<String>) -> Result<Json<Estimates>, ApiError> {
+    Ok(Json(blocking(&state, move |s| s.estimates(&a.caller, &id)).await?))
+}
+
+#[derive(Template)]
+#[template(path = "evaluation_unit.html")]
+struct UnitPage {
+    nav: Nav,
+    evaluation: Evaluation,
+    /// The sampled household, or None for a new household outside the register.
+    unit: Option<FieldUnit>,
+    kind: Kind,
+    village: String,
+    village_name: String,
+    form: FormMap,
+    error: Option<String>,
+}
+
+impl UnitPage {
+    fn field(&self, k: &str) -> String {
+        form_get(&self.form, k)
+    }
+}
+
+/// The form's fields of a result already recorded (or empty).
+fn form_of(r: Option<&FieldResult>) -> FormMap {
+    let yes_no = |b: Option<bool>| b.map_or("", |b| if b { "1" } else { "0" }).to_string();
+    let mut f = FormMap::new();
+    if let Some(r) = r {
+        f.insert("wrong_exit".into(), yes_no(r.wrong_exit));
+        f.insert("omitted".into(), yes_no(r.omitted));
+        f.insert("satisfied".into(), yes_no(r.satisfied));
+        f.insert("reason".into(), r.reason.clone());
+        f.insert("enumerator".into(), r.enumerator.clone());
+    }
+    f
+}
+
+fn yes_no(form: &FormMap, k: &str) -> Option<bool> {
+    match form_get(form, k).as_str() {
+        "1" => Some(true),
+        "0" => Some(false),
+        _ => None,
+    }
+}
+
+fn result_of(form: &FormMap, kind: Kind) -> FieldResult {
+    FieldResult {
+        wrong_exit: if kind == Kind::Exited { yes_no(form, "wrong_exit") } else { None },
+        omitted: if kind == Kind::Outside { yes_no(form, "omitted") } else { None },
+        satisfied: yes_no(form, "satisfied"),
+        reason: form_get(form, "reason"),
+        enumerator: form_get(form, "enumerator"),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct VillageParam {
+    pub village: Option<String>,
+}
+
+/// The page of one household of the field list (`n`), or of a new one outside the register
+/// (`n` = `outside`, `?village=`).
+async fn unit_page(
+    state: &Arc<AppState>,
+    a: &Auth,
+    id: String,
+    n: &str,
+    village: Option<String>,
+    form: Option<FormMap>,
+    error: Option<String>,
+) -> Result<Response, ApiError> {
+    let caller = a.caller.clone();
+    let d = blocking(state, move |s| s.evaluation(&caller, &id)).await?;
+    let (unit, kind, village) = if n == "outside" {
+        let v = village.unwrap_or_default();
+        (None, Kind::Outside, v)
+    } else {
+        let n: i64 = n.parse().map_err(|_| ApiError::not_found())?;
+        let u = d.units.iter().find(|u| u.n == n).cloned().ok_or_else(ApiError::not_found)?;
+        (Some(u.clone()), u.kind, u.village)
+    };
+    let village_name = d.villages.iter().find(|v| v.code == village).map(|v| v.name.clone()).ok_or_else(ApiError::not_found)?;
+    let form = form.unwrap_or_else(|| form_of(unit.as_ref().and_then(|u| u.result.as_ref())));
+    Ok(render(UnitPage { nav: nav(a, state), evaluation: d.evaluation, unit, kind, village, village_name, form, error }).into_response())
+}
+
+pub async fn unit_form(
+    State(state): State<Arc<AppState>>,
+    PageAuth(a): PageAuth,
+    Path((id, n)): Path<(String, String)>,
+    Query(q): Query<VillageParam>,
+) -> Response {
+    if !a.caller.role.may(Action::Evaluate) {
+        return error_page(ApiError::new(axum::http::StatusCode::FORBIDDEN, "forbidden", "只有第三方评估机构可以录入调查结果"));
+    }
+    unit_page(&state, &a, id, &n, q.village, None, None).await.unwrap_or_else(error_page)
+}
+
+pub async fn unit_post(
+    State(state): State<Arc<AppState>>,
+    PageAuth(a): PageAuth,
+    Path((id, n)): Path<(String, String)>,
+    Form(form): Form<FormMap>,
+) -> Response {
+    if !crate::auth::csrf_ok(&a, &form_get(&form, "csrf")) {
+        return csrf_refused();
+    }
+    let at = state.today().to_string();
+    let (caller, eid) = (a.caller.clone(), id.clone());
+    let saved = if n == "outside" {
+        let household = OutsideHousehold {
+            village: form_get(&form, "village"),
+            head: form_get(&form, "head"),
+            persons: form_get(&form, "persons").parse().unwrap_or(0),
+        };
+        let result = result_of(&form, Kind::Outside);
+        blocking(&state, move |s| s.add_outside(&caller, &eid, &household, &result, &at)).await
+    } else {
+        match n.parse::<i64>() {
+            Ok(number) => {
+                let kind = Kind::parse(&form_get(&form, "kind")).unwrap_or(Kind::StillPoor);
+                let result = result_of(&form, kind);
+                blocking(&state, move |s| s.record_result(&caller, &eid, number, &result, &at)).await
+            }
+            Err(_) => Err(ApiError::not_found()),
+        }
+    };
+    match saved {
+        Ok(u) => Redirect::to(&format!("/evaluation/samples/{id}?saved={}#unit-{}", u.n, u.n)).into_response(),
+        Err(e) if e.status == axum::http::StatusCode::UNPROCESSABLE_ENTITY => {
+            let village = Some(form_get(&form, "village")).filter(|v| !v.is_empty());
+            unit_page(&state, &a, id, &n, village, Some(form), Some(e.message)).await.unwrap_or_else(error_page)
+        }
         Err(e) => error_page(e),
     }
 }

@@ -243,6 +243,8 @@ fn every_operation_of_the_openapi_document_refuses_other_jurisdictions() {
     let evaluation = an_evaluation_of_yanggu();
     let bodies: Vec<(&str, Value)> = vec![
         ("/api/v1/evaluation/evaluations", json!({"county": "371521", "year": 2016, "seed": 1, "villages": 2, "still_poor": 1, "exited": 1, "outside": 1})),
+        ("/api/v1/evaluation/evaluations/{id}/results", json!({"n": 1, "result": {"satisfied": true, "enumerator": "探测"}})),
+        ("/api/v1/evaluation/evaluations/{id}/outside", json!({"household": {"village": "371521100001", "head": "探测", "persons": 1}, "result": {"omitted": false, "enumerator": "探测"}})),
         ("/api/v1/households/{id}/changes", json!({"expected_version": 1, "change": {"kind": "remove_measure", "no": 1}})),
         ("/api/v1/households/{id}/exit", json!({})),
         ("/api/v1/households/{id}/return", json!({"reason": "探测"})),
@@ -2325,8 +2327,51 @@ fn the_evaluator_draws_a_county_sample_from_a_published_seed() {
         assert!(matches!(get(&login(who), &format!("/api/v1/evaluation/evaluations/{id}")).0, 403 | 404), "{who}");
     }
 
+    // Field work: every exited household found rightly exited, one still-poor household
+    // dissatisfied, and in each village a household outside the register, the first omitted.
+    // The first household of the list is dissatisfied (with its reason); every other satisfied;
+    // every exited household found rightly exited.
+    let mut exited = 0;
+    let first = units[0]["n"].clone();
+    for u in units {
+        let kind = u["kind"].as_str().unwrap();
+        let mut result = if u["n"] == first {
+            json!({"satisfied": false, "reason": "帮扶措施不对路", "enumerator": "调查员01"})
+        } else {
+            json!({"satisfied": true, "enumerator": "调查员01"})
+        };
+        if kind == "exited" {
+            result["wrong_exit"] = json!(false);
+            exited += 1;
+        }
+        let (status, saved) = post_json(&evaluator, &format!("/api/v1/evaluation/evaluations/{id}/results"), json!({"n": u["n"], "result": result}));
+        assert_eq!(status, 200, "{saved}");
+    }
+    let (status, err) = post_json(&evaluator, &format!("/api/v1/evaluation/evaluations/{id}/results"), json!({"n": first, "result": {"omitted": true, "reason": "x", "enumerator": "x"}}));
+    assert_eq!((status, err["error"]["code"].as_str()), (422, Some("evaluation.result")), "a file on the register is not asked 漏评: {err}");
+    for (i, v) in villages.iter().enumerate() {
+        let body = json!({"household": {"village": v["code"], "head": format!("外{i}"), "persons": 3}, "result": {"omitted": i == 0, "satisfied": true, "reason": if i == 0 { "收入低于标准" } else { "" }, "enumerator": "调查员02"}});
+        let (status, added) = post_json(&evaluator, &format!("/api/v1/evaluation/evaluations/{id}/outside"), body);
+        assert_eq!(status, 200, "{added}");
+    }
+    let (status, est) = get(&evaluator, &format!("/api/v1/evaluation/evaluations/{id}/estimates"));
+    assert_eq!(status, 200, "{est}");
+    let rate = |code: &str| est["rates"].as_array().unwrap().iter().find(|r| r["code"] == code).unwrap().clone();
+    let wrong = rate("wrong_exit");
+    if exited > 0 && wrong["estimate"].is_object() {
+        assert_eq!(wrong["estimate"]["estimate"].as_f64(), Some(0.0), "{wrong}");
+        assert!(wrong["estimate"]["ci"][1].as_f64().unwrap() > 0.0, "nothing found still leaves an upper bound above 0: {wrong}");
+    }
+    let omitted = rate("omitted");
+    assert_eq!((omitted["answered"].as_u64(), omitted["found"].as_u64()), (Some(villages.len() as u64), Some(1)), "{omitted}");
+    assert!(omitted["estimate"]["estimate"].as_f64().unwrap() > 0.02 && est["verdict"] == false, "one omitted household in a few vetoes: {est}");
+    assert_eq!(get(&login("yanggu"), &format!("/api/v1/evaluation/evaluations/{id}/estimates")).0, 200, "the county reads the estimates");
+
     let page = |c: &reqwest::blocking::Client, path: &str| c.get(format!("{}{path}", server().base)).send().unwrap().text().unwrap();
+    let form = page(&evaluator, &format!("/evaluation/samples/{id}/units/{first}"));
+    assert!(form.contains("id=\"unit-form\"") && form.contains("帮扶措施不对路"), "the form shows what was recorded");
     let html = page(&evaluator, &format!("/evaluation/samples/{id}"));
+    assert!(html.contains("id=\"verdict\"") && html.contains("一票否决") && html.contains("id=\"rate-omitted\""), "the page shows the estimates and the verdict");
     assert!(html.contains("id=\"field-list\"") && html.contains("424242") && html.contains(e["frame_digest"].as_str().unwrap()), "the page shows the list, the seed and the digest");
     let desk = page(&evaluator, "/evaluation/samples");
     assert!(desk.contains("id=\"draw-form\"") && desk.contains(&format!("/evaluation/samples/{id}")) && desk.contains("id=\"nav-evaluations\""));
