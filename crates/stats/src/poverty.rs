@@ -65,7 +65,9 @@ impl Design {
                 return Err(DesignError::Duplicate(i.name.clone()));
             }
         }
-        if !indicators.is_empty() && !(0.0 < k && k <= 1.0) {
+        // Written so that a NaN k fails too.
+        let k_in_range = 0.0 < k && k <= 1.0;
+        if !indicators.is_empty() && !k_in_range {
             return Err(DesignError::K);
         }
         let total: f64 = indicators.iter().map(|i| i.weight).sum();

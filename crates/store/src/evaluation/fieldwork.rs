@@ -146,6 +146,10 @@ fn rate(
     (obs, answered, found)
 }
 
+/// A rate to estimate: code, label, threshold, whether it must stay below it, and its
+/// observations with the households answered and found.
+type Spec = (&'static str, &'static str, f64, bool, (Vec<Observation>, usize, usize));
+
 fn why_not(e: &SurveyError) -> String {
     match e {
         SurveyError::Empty | SurveyError::Denominator => "尚无该类调查结果".into(),
@@ -164,7 +168,7 @@ pub(super) fn estimates<B: Backend>(s: &SqlStore<B>, caller: &Caller, id: &str) 
         let villages = villages_of(tx, id)?;
         let units = units_of(tx, id, &villages)?;
         let persons = |u: &FieldUnit| u.persons as f64;
-        let specs: [(&'static str, &'static str, f64, bool, (Vec<Observation>, usize, usize)); 3] = [
+        let specs: [Spec; 3] = [
             (
                 "wrong_exit",
                 "错退率（错退人口 / 抽查的已脱贫人口）",
