@@ -247,6 +247,7 @@ fn maps_pages() -> Router<Arc<AppState>> {
         .route("/assets/echarts-5.6.0.min.js", get(assets::echarts))
         .route("/assets/maps.js", get(assets::maps_js))
         .route("/assets/todo.js", get(assets::todo_js))
+        .route("/assets/forms.js", get(assets::forms_js))
 }
 
 pub fn router(state: Arc<AppState>) -> Router {

@@ -719,3 +719,83 @@ async fn the_public_reports_a_problem_the_county_answers_and_a_red_card_shows_wh
     c.close().await.ok();
     result.expect("the public's report through the county to its rating");
 }
+
+/// 第三方评估 on a phone: the evaluator draws 阳谷县's sample from a seed it chooses, records a
+/// sampled household's answers and a household outside the register found omitted, and reads
+/// the verdict the omitted household brings.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_evaluator_draws_a_sample_records_the_field_work_and_reads_the_verdict() {
+    let _serial = one_at_a_time();
+    let Some((_driver, port)) = chromedriver() else { return };
+    let base = server().base.clone();
+    let c = browser(port, "390,844").await;
+    let shots = screenshot_dir();
+    let result: Result<(), fantoccini::error::CmdError> = async {
+        login_as(&c, &base, "evaluator").await?;
+        c.find(Locator::Id("nav-evaluations")).await?.click().await?;
+        c.wait().for_element(Locator::Css("#draw summary")).await?.click().await?;
+        c.find(Locator::Css("#draw-county option[value='371521']")).await?.click().await?;
+        // Many villages, so that the small test province's few files are likely among them.
+        for (field, value) in [("draw-seed", "770301"), ("draw-villages", "100"), ("draw-outside", "1")] {
+            let input = c.find(Locator::Id(field)).await?;
+            input.clear().await?;
+            input.send_keys(value).await?;
+        }
+        assert_eq!(overflow(&c).await?, 0, "the draw form fits a phone");
+        std::fs::write(shots.join("evaluation-1-draw-390.png"), c.screenshot().await?).unwrap();
+        let seed = click_and_wait(&c, "draw-submit", "evaluation-seed").await?;
+        assert_eq!(seed, "770301");
+        let digest = c.find(Locator::Id("frame-digest")).await?.text().await?;
+        assert_eq!(digest.len(), 64, "{digest}");
+        assert_eq!(overflow(&c).await?, 0, "the evaluation fits a phone");
+
+        // The first household of the field list.
+        c.find(Locator::Css("#field-list tr[id^='unit-'] a")).await?.click().await?;
+        c.wait().for_element(Locator::Id("unit-form")).await?;
+        if let Ok(no) = c.find(Locator::Id("wrong-exit-no")).await {
+            no.click().await?;
+        }
+        c.find(Locator::Id("satisfied-yes")).await?.click().await?;
+        c.find(Locator::Id("unit-enumerator")).await?.send_keys("调查员09").await?;
+        assert_eq!(overflow(&c).await?, 0, "the household's form fits a phone");
+        std::fs::write(shots.join("evaluation-2-household-390.png"), c.screenshot().await?).unwrap();
+        let saved = click_and_wait(&c, "unit-submit", "saved").await?;
+        assert!(saved.contains("已保存第"), "{saved}");
+
+        // A household outside the register, omitted; first without a reason, refused and kept.
+        c.find(Locator::Css("a.add-outside")).await?.click().await?;
+        c.wait().for_element(Locator::Id("unit-form")).await?;
+        c.find(Locator::Id("unit-head")).await?.send_keys("韩某山").await?;
+        c.find(Locator::Id("unit-persons")).await?.send_keys("3").await?;
+        c.find(Locator::Id("omitted-yes")).await?.click().await?;
+        c.find(Locator::Id("unit-enumerator")).await?.send_keys("调查员09").await?;
+        let refused = click_and_wait(&c, "unit-submit", "unit-error").await?;
+        assert!(refused.contains("须写明情况"), "{refused}");
+        assert_eq!(c.find(Locator::Id("unit-head")).await?.prop("value").await?.as_deref(), Some("韩某山"), "what was typed is kept");
+        c.find(Locator::Id("unit-reason")).await?.send_keys("户主患大病，家庭人均纯收入低于标准").await?;
+        click_and_wait(&c, "unit-submit", "saved").await?;
+        // One village is not a design: the page says why there is no 漏评率 yet.
+        let alone = c.find(Locator::Id("rate-omitted")).await?.text().await?;
+        assert!(alone.contains("只来自一个村"), "{alone}");
+        // A second village's household outside the register, rightly not registered.
+        c.find_all(Locator::Css("a.add-outside")).await?[1].click().await?;
+        c.wait().for_element(Locator::Id("unit-form")).await?;
+        c.find(Locator::Id("unit-head")).await?.send_keys("邵某林").await?;
+        c.find(Locator::Id("unit-persons")).await?.send_keys("2").await?;
+        c.find(Locator::Id("omitted-no")).await?.click().await?;
+        c.find(Locator::Id("satisfied-yes")).await?.click().await?;
+        c.find(Locator::Id("unit-enumerator")).await?.send_keys("调查员09").await?;
+        click_and_wait(&c, "unit-submit", "saved").await?;
+        let verdict = c.find(Locator::Id("verdict")).await?.text().await?;
+        assert!(verdict.contains("一票否决"), "an omitted household among two vetoes: {verdict}");
+        let omitted = c.find(Locator::Id("rate-omitted")).await?.text().await?;
+        assert!(omitted.contains("未达标"), "{omitted}");
+        assert_eq!(overflow(&c).await?, 0, "the estimates fit a phone");
+        assert_eq!(console_errors(&c).await?, Vec::<String>::new());
+        std::fs::write(shots.join("evaluation-3-verdict-390.png"), c.screenshot().await?).unwrap();
+        Ok(())
+    }
+    .await;
+    c.close().await.ok();
+    result.expect("the evaluator's draw, field work and verdict");
+}
