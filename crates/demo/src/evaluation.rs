@@ -1,5 +1,5 @@
 //! The demo's 第三方评估: the evaluator of 聊城市 (山东大学第三方评估中心) drew samples of three of
-//! its counties for 2016 from published seeds. 阳谷县's and 莘县's field work is complete — a
+//! its counties for 2016 from published seeds. 阳谷县's and 莘县's field work is complete and closed — a
 //! few households found wrongly exited or omitted, most satisfied — so their estimates and
 //! verdicts can be read; 东昌府区's is half done. Through the store's commands, so every draw
 //! and result is on the county's chain.
@@ -84,6 +84,9 @@ pub fn seed_demo(store: &dyn Store, as_of: Date, scale: f64) -> Result<Seeded, S
                 store.add_outside(&evaluator, &e.id, &h, &r, &at)?;
                 out.results += 1;
             }
+        }
+        if finished {
+            store.close_evaluation(&evaluator, &e.id, &at)?;
         }
     }
     Ok(out)

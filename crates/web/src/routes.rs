@@ -113,6 +113,7 @@ fn evaluation_api() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(samples::post_result))
         .routes(routes!(samples::post_outside))
         .routes(routes!(samples::get_estimates))
+        .routes(routes!(samples::post_close))
 }
 
 fn maps_api() -> OpenApiRouter<Arc<AppState>> {
@@ -236,6 +237,7 @@ fn evaluation_pages() -> Router<Arc<AppState>> {
         .route("/evaluation/samples", get(samples::evaluations).post(samples::draw_form))
         .route("/evaluation/samples/{id}", get(samples::evaluation_page))
         .route("/evaluation/samples/{id}/units/{n}", get(samples::unit_form).post(samples::unit_post))
+        .route("/evaluation/samples/{id}/close", axum::routing::post(samples::close_form))
 }
 
 fn maps_pages() -> Router<Arc<AppState>> {

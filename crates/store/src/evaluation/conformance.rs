@@ -232,4 +232,16 @@ fn fieldwork_and_estimates(store: &dyn Store, evaluator: &fupin_domain::access::
     assert_eq!(bad(store.add_outside(evaluator, id, &found(v2, "周六", 1), &r(None, Some(false), None), at)), "evaluation.quota");
     assert_eq!(store.estimates(&county, id).unwrap().rates.len(), 3, "the county reads its estimates");
     assert!(matches!(store.estimates(&official(Role::CountyOfficial, "371522"), id), Err(StoreError::NotFound)));
+
+    // Closing: the county may not; the evaluator ends it once; nothing is recorded after it.
+    assert!(matches!(store.close_evaluation(&county, id, at), Err(StoreError::Forbidden(_))));
+    let closed = store.close_evaluation(evaluator, id, at).unwrap();
+    assert_eq!(closed.state, "closed");
+    let bad_evaluation = |res: crate::Result<crate::evaluation::Evaluation>| match res {
+        Err(StoreError::Invalid(e)) => e.code,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(bad_evaluation(store.close_evaluation(evaluator, id, at)), "evaluation.closed");
+    assert_eq!(bad(store.record_result(evaluator, id, 1, &r(None, None, Some(false)), at)), "evaluation.closed");
+    assert_eq!(store.estimates(&county, id).unwrap().verdict, Some(false), "the estimates stay readable");
 }

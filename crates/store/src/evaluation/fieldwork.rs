@@ -229,3 +229,20 @@ pub(super) fn estimates<B: Backend>(s: &SqlStore<B>, caller: &Caller, id: &str) 
         Ok(Estimates { evaluation_id: e.id, rates, verdict: v, verdict_label, answered, expected: sampled })
     })
 }
+
+/// Ends the field work: no result is recorded after it, and the ledger keeps the verdict and the
+/// point estimates as they stood.
+pub(super) fn close<B: Backend>(s: &SqlStore<B>, caller: &Caller, id: &str, at: &str) -> Result<super::Evaluation> {
+    let est = estimates(s, caller, id)?;
+    s.write(|tx| {
+        let e = for_fieldwork(tx, caller, id)?;
+        if est.answered == 0 {
+            return Err(DomainError::new("evaluation.empty", "还没有任何入户调查结果，不能结束").into());
+        }
+        tx.exec("UPDATE evaluations SET state = 'closed' WHERE id = $1 AND state = 'fieldwork'", &[id.into()])?;
+        let rates: serde_json::Map<String, serde_json::Value> =
+            est.rates.iter().map(|r| (r.code.to_string(), json!(r.estimate.as_ref().map(|x| x.estimate)))).collect();
+        record(tx, &e, caller, "evaluation.close", json!({"verdict": est.verdict, "rates": rates, "answered": est.answered}), at)?;
+        load(tx, id)?.ok_or(StoreError::NotFound)
+    })
+}

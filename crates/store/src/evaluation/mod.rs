@@ -33,7 +33,7 @@ pub struct Evaluation {
     /// SHA-256 of the frozen frame as `GET …/frame` serves it: with the seed, what anyone needs
     /// to redraw the sample and check it.
     pub frame_digest: String,
-    /// `fieldwork` while results are entered.
+    /// `fieldwork` while results are entered, `closed` once the evaluator ends it.
     pub state: String,
     pub evaluator: String,
     pub drawn_at: String,
@@ -137,6 +137,8 @@ pub trait EvaluationStore: Send + Sync {
     fn add_outside(&self, caller: &Caller, id: &str, found: &OutsideHousehold, result: &FieldResult, at: &str) -> Result<FieldUnit>;
     /// 错退率, 漏评率 and 认可度 with their intervals, and the verdict.
     fn estimates(&self, caller: &Caller, id: &str) -> Result<Estimates>;
+    /// Ends the field work (the evaluator): the verdict as it stands goes on the ledger.
+    fn close_evaluation(&self, caller: &Caller, id: &str, at: &str) -> Result<Evaluation>;
 }
 
 impl<B: crate::core::db::Backend> EvaluationStore for crate::sql_store::SqlStore<B> {
@@ -163,5 +165,8 @@ impl<B: crate::core::db::Backend> EvaluationStore for crate::sql_store::SqlStore
     }
     fn estimates(&self, caller: &Caller, id: &str) -> Result<Estimates> {
         fieldwork::estimates(self, caller, id)
+    }
+    fn close_evaluation(&self, caller: &Caller, id: &str, at: &str) -> Result<Evaluation> {
+        fieldwork::close(self, caller, id, at)
     }
 }

@@ -436,3 +436,30 @@ pub async fn unit_post(
         Err(e) => error_page(e),
     }
 }
+
+/// The evaluator ends the field work: no result is recorded after it, and the verdict as it
+/// stands goes on the county's chain.
+#[utoipa::path(post, path = "/api/v1/evaluation/evaluations/{id}/close", params(("id" = String, Path, description = "evaluation id")),
+    responses((status = 200, body = Evaluation, description = "closed"), (status = 403, description = "not a third-party evaluator"),
+        (status = 404, description = "unknown, or outside the evaluator's jurisdiction"), (status = 422, description = "already closed, or nothing recorded yet")))]
+pub async fn post_close(State(state): State<Arc<AppState>>, a: Auth, Path(id): Path<String>) -> Result<Json<Evaluation>, ApiError> {
+    let at = state.today().to_string();
+    Ok(Json(blocking(&state, move |s| s.close_evaluation(&a.caller, &id, &at)).await?))
+}
+
+pub async fn close_form(
+    State(state): State<Arc<AppState>>,
+    PageAuth(a): PageAuth,
+    Path(id): Path<String>,
+    Form(form): Form<FormMap>,
+) -> Response {
+    if !crate::auth::csrf_ok(&a, &form_get(&form, "csrf")) {
+        return csrf_refused();
+    }
+    let at = state.today().to_string();
+    let (caller, eid) = (a.caller.clone(), id.clone());
+    match blocking(&state, move |s| s.close_evaluation(&caller, &eid, &at)).await {
+        Ok(_) => Redirect::to(&format!("/evaluation/samples/{id}")).into_response(),
+        Err(e) => error_page(e),
+    }
+}

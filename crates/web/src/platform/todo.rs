@@ -1,6 +1,6 @@
 //! 待办: what waits on the caller, across the functions — case steps at their level, reports
 //! their unit handles, needs and donors to verify, matches waiting on their side, households due
-//! a visit. One list for the page, the API and the menu's count; each item links to where it is
+//! a visit, evaluations still in the field. One list for the page, the API and the menu's count; each item links to where it is
 //! done. Every part is the function's own list (which keeps to the caller's jurisdiction),
 //! counted by the store and read a few items at a time.
 
@@ -25,7 +25,7 @@ const SHOWN: usize = 10;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TodoItem {
-    /// `case`, `report`, `need`, `donor`, `match`, `visit`.
+    /// `case`, `report`, `need`, `donor`, `match`, `visit`, `evaluation`.
     pub kind: &'static str,
     pub title: String,
     /// The date it is due by, when it has one.
@@ -181,6 +181,26 @@ fn visit_items(s: &dyn Store, caller: &Caller, today: Date, todo: &mut Todo) -> 
     Ok(())
 }
 
+/// The evaluator's evaluations still in the field, with the households not yet surveyed.
+fn evaluation_items(s: &dyn Store, caller: &Caller, todo: &mut Todo) -> Result<(), StoreError> {
+    let mut items = vec![];
+    for e in s.evaluations(caller, &caller.scope.region)?.into_iter().filter(|e| e.state == "fieldwork") {
+        let est = s.estimates(caller, &e.id)?;
+        let left = est.expected.saturating_sub(est.answered);
+        if left > 0 {
+            items.push(TodoItem {
+                kind: "evaluation",
+                title: format!("入户调查：{} {}年，还有约{}户未调查", e.county_name, e.year, left),
+                due: None,
+                urgent: false,
+                link: format!("/evaluation/samples/{}", e.id),
+            });
+        }
+    }
+    todo.add("evaluation", "第三方评估", items.len() as i64, items);
+    Ok(())
+}
+
 /// The caller's to-do list.
 pub fn todo_of(s: &dyn Store, caller: &Caller, today: Date) -> Result<Todo, StoreError> {
     let mut todo = Todo { total: 0, counts: vec![], items: vec![] };
@@ -195,6 +215,9 @@ pub fn todo_of(s: &dyn Store, caller: &Caller, today: Date) -> Result<Todo, Stor
     }
     if caller.role.may(Action::RecordVisits) {
         visit_items(s, caller, today, &mut todo)?;
+    }
+    if caller.role.may(Action::Evaluate) {
+        evaluation_items(s, caller, &mut todo)?;
     }
     Ok(todo)
 }

@@ -123,6 +123,7 @@ fn start() -> Server {
     fupin_demo::visits::seed_demo(&*store, Date::new(2017, 6, 30).unwrap()).expect("the demo's visits record");
     fupin_demo::matching::seed_demo(&*store, Date::new(2017, 6, 30).unwrap(), 1).expect("the demo's matching seeds");
     fupin_demo::supervision::seed_demo(&*store, Date::new(2017, 6, 30).unwrap(), 1).expect("the demo's reports seed");
+    fupin_demo::evaluation::seed_demo(&*store, Date::new(2017, 6, 30).unwrap(), opts.scale).expect("the demo's evaluations seed");
     add_exit_ready_households(&*store);
     let (tx, rx) = std::sync::mpsc::channel();
     let st = store.clone();

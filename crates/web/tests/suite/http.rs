@@ -245,6 +245,7 @@ fn every_operation_of_the_openapi_document_refuses_other_jurisdictions() {
         ("/api/v1/evaluation/evaluations", json!({"county": "371521", "year": 2016, "seed": 1, "villages": 2, "still_poor": 1, "exited": 1, "outside": 1})),
         ("/api/v1/evaluation/evaluations/{id}/results", json!({"n": 1, "result": {"satisfied": true, "enumerator": "探测"}})),
         ("/api/v1/evaluation/evaluations/{id}/outside", json!({"household": {"village": "371521100001", "head": "探测", "persons": 1}, "result": {"omitted": false, "enumerator": "探测"}})),
+        ("/api/v1/evaluation/evaluations/{id}/close", json!({})),
         ("/api/v1/households/{id}/changes", json!({"expected_version": 1, "change": {"kind": "remove_measure", "no": 1}})),
         ("/api/v1/households/{id}/exit", json!({})),
         ("/api/v1/households/{id}/return", json!({"reason": "探测"})),
@@ -2165,7 +2166,7 @@ fn the_to_do_list_counts_what_waits_on_each_role() {
     assert_eq!(count(&todo, "report"), open, "{todo}");
     let (_, pending) = get(&yanggu, "/api/v1/matching/donors?state=pending");
     assert_eq!(count(&todo, "donor"), pending["total"].as_i64().unwrap());
-    for (who, kinds) in [("yanggu", &["report"][..]), ("township", &["report"][..]), ("helper", &["visit"][..]), ("village", &[][..]), ("donor", &[][..]), ("evaluator", &[][..])] {
+    for (who, kinds) in [("yanggu", &["report"][..]), ("township", &["report"][..]), ("helper", &["visit"][..]), ("village", &[][..]), ("donor", &[][..]), ("evaluator", &["evaluation"][..])] {
         let c = login(who);
         let (s, t) = get(&c, "/api/v1/todo");
         assert_eq!(s, 200, "{who}");
@@ -2366,6 +2367,7 @@ fn the_evaluator_draws_a_county_sample_from_a_published_seed() {
     assert_eq!((omitted["answered"].as_u64(), omitted["found"].as_u64()), (Some(villages.len() as u64), Some(1)), "{omitted}");
     assert!(omitted["estimate"]["estimate"].as_f64().unwrap() > 0.02 && est["verdict"] == false, "one omitted household in a few vetoes: {est}");
     assert_eq!(get(&login("yanggu"), &format!("/api/v1/evaluation/evaluations/{id}/estimates")).0, 200, "the county reads the estimates");
+    assert_eq!(post_json(&login("yanggu"), &format!("/api/v1/evaluation/evaluations/{id}/close"), json!({})).0, 403, "the county does not close it");
 
     let page = |c: &reqwest::blocking::Client, path: &str| c.get(format!("{}{path}", server().base)).send().unwrap().text().unwrap();
     let form = page(&evaluator, &format!("/evaluation/samples/{id}/units/{first}"));
