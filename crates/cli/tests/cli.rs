@@ -175,11 +175,14 @@ fn wait_until_serving(child: &mut std::process::Child, port: u16) -> (String, St
 #[test]
 fn serves_from_postgres() {
     let Some(target) = fresh_pg_database("fupin_serve", "PostgreSQL server") else { return };
-    let out = fupin(&["demo", "--scale", "0.002", "--no-serve", "--database-url", &target]);
+    // The search index lives beside the data folder: a temporary one, not the crate's own.
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let out = fupin(&["demo", "--scale", "0.002", "--no-serve", "--database-url", &target, "--data", data]);
     assert!(out.status.success(), "{}", text(&out));
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_fupin"))
-        .args(["serve", "--database-url", &target, "--listen", &format!("127.0.0.1:{port}")])
+        .args(["serve", "--database-url", &target, "--data", data, "--listen", &format!("127.0.0.1:{port}")])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
