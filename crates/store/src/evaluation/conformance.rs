@@ -208,6 +208,11 @@ fn fieldwork_and_estimates(store: &dyn Store, evaluator: &fupin_domain::access::
     // estimate fails the 2% line without the interval excluding it — still a veto.
     assert_eq!((omitted.standing, est.verdict), (Standing::FailedUncertain, Some(false)), "{est:?}");
     assert!(est.verdict_label.contains("一票否决"), "{}", est.verdict_label);
+    // 综合贫困发生率 needs both rates; the frame's totals are there already.
+    let inc = &est.incidence;
+    assert_eq!((inc.rural_population, inc.remaining, inc.exited_persons, inc.outside_population), (2000, 12, 12, 1976), "{inc:?}");
+    // 聊城 is one of the western cities (`Rules::west_cities`): its line is 3%.
+    assert!(inc.estimate.is_none() && inc.standing == Standing::Unknown && close(inc.threshold, 0.03), "{inc:?}");
     assert_eq!(est.answered, 7);
 
     // Refusals: the county judged, another city's evaluator, a question not of the kind, an unknown

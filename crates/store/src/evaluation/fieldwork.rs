@@ -211,13 +211,19 @@ pub(super) fn estimates<B: Backend>(s: &SqlStore<B>, caller: &Caller, id: &str) 
                 note,
             });
         }
-        let judged: Vec<Standing> = rates.iter().map(|r| r.standing).collect();
+        let line = s.rules.exit_incidence_for(&e.county) as f64 / 10_000.0;
+        let incidence = composite(tx, id, &rates, line)?;
+        let mut judged: Vec<Standing> = rates.iter().map(|r| r.standing).collect();
+        judged.push(incidence.standing);
         let v = verdict(&judged);
-        let uncertain: Vec<&str> = rates
+        let mut uncertain: Vec<&str> = rates
             .iter()
             .filter(|r| matches!(r.standing, Standing::MetUncertain | Standing::FailedUncertain))
             .map(|r| r.label.split('（').next().unwrap_or(r.label))
             .collect();
+        if matches!(incidence.standing, Standing::MetUncertain | Standing::FailedUncertain) {
+            uncertain.push("综合贫困发生率");
+        }
         let verdict_label = match v {
             Some(false) => "未通过：至少一项指标未达标，一票否决".to_string(),
             None => "尚不能判定：还有指标没有调查结果".to_string(),
@@ -226,7 +232,61 @@ pub(super) fn estimates<B: Backend>(s: &SqlStore<B>, caller: &Caller, id: &str) 
         };
         let answered = units.iter().filter(|u| u.result.is_some()).count();
         let sampled = units.iter().filter(|u| u.kind != Kind::Outside).count() + villages.len() * e.plan.outside;
-        Ok(Estimates { evaluation_id: e.id, rates, verdict: v, verdict_label, answered, expected: sampled })
+        Ok(Estimates { evaluation_id: e.id, rates, incidence, verdict: v, verdict_label, answered, expected: sampled })
+    })
+}
+
+/// 综合贫困发生率 from the frozen frame and the two rates: (remaining poor + 错退率 × exited
+/// persons + 漏评率 × rural persons outside the register) / rural population. Its range takes both
+/// rates at their interval's ends together: conservative (it covers whenever both intervals do).
+fn composite(tx: &mut dyn Tx, id: &str, rates: &[RateEstimate], line: f64) -> Result<super::Incidence> {
+    let rows = tx.query(
+        "SELECT village, kind, CAST(SUM(persons) AS BIGINT) FROM evaluation_frame WHERE evaluation_id = $1 GROUP BY village, kind ORDER BY village",
+        &[id.into()],
+    )?;
+    let (mut rural, mut remaining, mut exited) = (0i64, 0i64, 0i64);
+    let mut by_village: std::collections::BTreeMap<String, (i64, i64)> = Default::default();
+    for r in &rows {
+        let persons = r.int(2)?;
+        let v = by_village.entry(r.text(0)?).or_default();
+        match r.str(1)? {
+            "village" => {
+                rural += persons;
+                v.0 += persons;
+            }
+            kind => {
+                v.1 += persons;
+                match kind {
+                    "still_poor" => remaining += persons,
+                    "exited" => exited += persons,
+                    other => return Err(corrupt("evaluation_frame.kind", other)),
+                }
+            }
+        }
+    }
+    let outside: i64 = by_village.values().map(|(rural, registered)| (rural - registered).max(0)).sum();
+    let rate = |code: &str| rates.iter().find(|r| r.code == code).and_then(|r| r.estimate.as_ref());
+    let (estimate, range) = match (rate("wrong_exit"), rate("omitted")) {
+        (Some(w), Some(o)) if rural > 0 => {
+            let at = |w: f64, o: f64| (remaining as f64 + w * exited as f64 + o * outside as f64) / rural as f64;
+            (Some(at(w.estimate, o.estimate)), Some((at(w.ci.0, o.ci.0), at(w.ci.1, o.ci.1))))
+        }
+        _ => (None, None),
+    };
+    let st = match (estimate, range) {
+        (Some(x), Some(ci)) => standing(x, ci, line, true),
+        _ => Standing::Unknown,
+    };
+    Ok(super::Incidence {
+        estimate,
+        range,
+        threshold: line,
+        standing: st,
+        standing_label: st.label(),
+        rural_population: rural,
+        remaining,
+        exited_persons: exited,
+        outside_population: outside,
     })
 }
 

@@ -102,12 +102,34 @@ pub struct RateEstimate {
     pub note: Option<String>,
 }
 
+/// 综合贫困发生率: the register's remaining poor plus the poor the field work says it misses.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Incidence {
+    /// (remaining + 错退率 × exited persons + 漏评率 × outside population) / rural population;
+    /// None until both rates have an estimate.
+    pub estimate: Option<f64>,
+    /// Both rates at the ends of their intervals (conservative).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<f64>>))]
+    pub range: Option<(f64, f64)>,
+    /// The county's exit line (2%, 3% in the west).
+    pub threshold: f64,
+    pub standing: Standing,
+    pub standing_label: &'static str,
+    /// From the frozen frame.
+    pub rural_population: i64,
+    pub remaining: i64,
+    pub exited_persons: i64,
+    pub outside_population: i64,
+}
+
 /// An evaluation's estimates and the county's exit verdict.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Estimates {
     pub evaluation_id: String,
     pub rates: Vec<RateEstimate>,
+    pub incidence: Incidence,
     /// Passed (every rate's point estimate meets its threshold), vetoed, or None while a rate
     /// has no answer.
     pub verdict: Option<bool>,

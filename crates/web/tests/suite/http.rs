@@ -2366,6 +2366,16 @@ fn the_evaluator_draws_a_county_sample_from_a_published_seed() {
     let omitted = rate("omitted");
     assert_eq!((omitted["answered"].as_u64(), omitted["found"].as_u64()), (Some(villages.len() as u64), Some(1)), "{omitted}");
     assert!(omitted["estimate"]["estimate"].as_f64().unwrap() > 0.02 && est["verdict"] == false, "one omitted household in a few vetoes: {est}");
+    // 综合贫困发生率, when both rates have an estimate: the frame's remaining poor plus what the
+    // rates say the register misses, over the rural population.
+    let inc = &est["incidence"];
+    if let (Some(w), Some(o)) = (wrong["estimate"]["estimate"].as_f64(), omitted["estimate"]["estimate"].as_f64()) {
+        let n = |k: &str| inc[k].as_f64().unwrap();
+        let want = (n("remaining") + w * n("exited_persons") + o * n("outside_population")) / n("rural_population");
+        assert!((inc["estimate"].as_f64().unwrap() - want).abs() < 1e-12, "{inc}");
+    } else {
+        assert!(inc["estimate"].is_null() && inc["standing"] == "unknown", "{inc}");
+    }
     assert_eq!(get(&login("yanggu"), &format!("/api/v1/evaluation/evaluations/{id}/estimates")).0, 200, "the county reads the estimates");
     assert_eq!(post_json(&login("yanggu"), &format!("/api/v1/evaluation/evaluations/{id}/close"), json!({})).0, 403, "the county does not close it");
 
