@@ -60,6 +60,14 @@ pub fn contributions(h: &Household) -> Vec<String> {
     m
 }
 
+/// Households among the remaining poor (未脱贫 + 返贫) without the gap `gap` (`gap:helper`,
+/// `gap:measure`), and the remaining poor households: the coverage the maps and the key tasks read.
+pub fn covered(f: &Delta, gap: &str) -> (i64, i64) {
+    let h = |m: &str| f.get(m).map_or(0, |t| t.households);
+    let remaining = h("status:1") + h("status:4");
+    (remaining - h(gap), remaining)
+}
+
 /// The flow metric an event adds, if it changes status: `registered:Y`, `exited:Y`,
 /// `returned:Y`, `removed:Y`, `transferred_out:Y`, `recorded:Y`.
 pub fn flow(to: Status, year: i32) -> Option<String> {

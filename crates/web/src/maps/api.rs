@@ -9,7 +9,7 @@ use crate::{blocking, AppState};
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use fupin_domain::id_number::Date;
-use fupin_domain::maps::rollup::Tally;
+use fupin_domain::maps::rollup::{self, Tally};
 use fupin_domain::maps::rollup::{NEEDS_PUBLISHED, NEEDS_REACHED};
 use fupin_domain::registry::codes::{Attribute, Cause, Path as AidPath};
 use fupin_domain::RegionCode;
@@ -120,6 +120,10 @@ fn households(f: &Figures, metrics: &[&str]) -> i64 {
     metrics.iter().filter_map(|m| f.get(*m)).map(|t| t.households).sum()
 }
 
+fn share_of((part, whole): (i64, i64)) -> Option<f64> {
+    share(part, whole)
+}
+
 fn share(part: i64, whole: i64) -> Option<f64> {
     (whole > 0).then(|| (part as f64 * 10_000.0 / whole as f64).round() / 100.0)
 }
@@ -137,7 +141,6 @@ fn remaining_at(f: &Figures, year: i32) -> i64 {
 
 /// The value of `metric` for one region's figures.
 pub fn value(kind: MapKind, metric: &str, f: &Figures, region: &Region, period: i32) -> Option<f64> {
-    let remaining_h = households(f, &["status:1", "status:4"]);
     let v = match (kind, metric) {
         (MapKind::Distribution, "remaining") => persons(f, &["status:1", "status:4"]),
         (MapKind::Distribution, "registered") => persons(f, &["all"]),
@@ -145,8 +148,8 @@ pub fn value(kind: MapKind, metric: &str, f: &Figures, region: &Region, period: 
         (MapKind::Distribution, "exited") => persons(f, &["status:2", "status:3"]),
         (MapKind::Distribution, "incidence") => return share(persons(f, &["status:1", "status:4"]), region.rural_population),
         (MapKind::Distribution, m) if m.starts_with("cause:") || m.starts_with("attr:") => households(f, &[m]),
-        (MapKind::Measures, "helped_share") => return share(remaining_h - households(f, &["gap:helper"]), remaining_h),
-        (MapKind::Measures, "measured_share") => return share(remaining_h - households(f, &["gap:measure"]), remaining_h),
+        (MapKind::Measures, "helped_share") => return share_of(rollup::covered(f, "gap:helper")),
+        (MapKind::Measures, "measured_share") => return share_of(rollup::covered(f, "gap:measure")),
         (MapKind::Measures, m) if m.starts_with("gap:") || m.starts_with("path:") => households(f, &[m]),
         (MapKind::Measures, "match_rate") => return share(households(f, &[NEEDS_REACHED]), households(f, &[NEEDS_PUBLISHED])),
         (MapKind::Measures, "needs_open") => households(f, &[NEEDS_PUBLISHED]) - households(f, &[NEEDS_REACHED]),
