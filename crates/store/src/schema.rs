@@ -17,7 +17,7 @@ pub struct Part {
 }
 
 /// One version for the whole database: a step of any function's migrations raises it.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 const PARTS: [&Part; 7] = [
     &crate::core::schema::PART,

@@ -37,7 +37,10 @@ impl TargetKind {
     }
 
     pub fn parse(s: &str) -> Result<TargetKind, DomainError> {
-        TargetKind::ALL.into_iter().find(|k| k.code() == s).ok_or_else(|| DomainError::new("tasks.target_kind", format!("未知的目标类型“{s}”")))
+        TargetKind::ALL
+            .into_iter()
+            .find(|k| k.code() == s)
+            .ok_or_else(|| DomainError::new("tasks.target_kind", format!("未知的目标类型“{s}”")))
     }
 
     pub fn label(self) -> &'static str {
@@ -155,7 +158,10 @@ impl Indicator {
     }
 
     pub fn parse(s: &str) -> Result<Indicator, DomainError> {
-        Indicator::ALL.into_iter().find(|k| k.code() == s).ok_or_else(|| DomainError::new("tasks.indicator", format!("未知的任务指标“{s}”")))
+        Indicator::ALL
+            .into_iter()
+            .find(|k| k.code() == s)
+            .ok_or_else(|| DomainError::new("tasks.indicator", format!("未知的任务指标“{s}”")))
     }
 
     pub fn label(self) -> &'static str {
@@ -279,7 +285,8 @@ pub fn standing(baseline: i64, value: i64, target: i64, assigned_on: Date, deadl
     let span = (deadline.day_number() - assigned_on.day_number()).max(1);
     let (projected, projected_on) = if elapsed > 0 {
         let p = baseline + (done as f64 * span as f64 / elapsed as f64).round() as i64;
-        let on = (done > 0).then(|| Date::from_day_number(assigned_on.day_number() + (to_do as f64 * elapsed as f64 / done as f64).ceil() as i64));
+        let on = (done > 0)
+            .then(|| Date::from_day_number(assigned_on.day_number() + (to_do as f64 * elapsed as f64 / done as f64).ceil() as i64));
         (Some(p), on)
     } else {
         (None, None)
@@ -347,7 +354,10 @@ pub fn check_split(kind: TargetKind, from: &RegionCode, received: i64, due: Date
         }
         kind.check(p.target)?;
         if p.deadline > due {
-            return Err(DomainError::new("tasks.split_deadline", format!("{}的完成时限{}晚于本级承接的时限{due}", p.region.as_str(), p.deadline)));
+            return Err(DomainError::new(
+                "tasks.split_deadline",
+                format!("{}的完成时限{}晚于本级承接的时限{due}", p.region.as_str(), p.deadline),
+            ));
         }
         if kind != TargetKind::Number && p.target < received {
             return Err(DomainError::new(
@@ -422,7 +432,9 @@ impl TaskDraft {
     pub fn kind(&self) -> Result<TargetKind, DomainError> {
         match self.indicator.target_kind() {
             Some(k) => Ok(k),
-            None => self.target_kind.ok_or_else(|| DomainError::new("tasks.target_kind", "填报类任务须指定目标类型（数量、百分比或是否完成）")),
+            None => {
+                self.target_kind.ok_or_else(|| DomainError::new("tasks.target_kind", "填报类任务须指定目标类型（数量、百分比或是否完成）"))
+            }
         }
     }
 
@@ -494,7 +506,10 @@ mod tests {
         let mut late = part("371521", 10);
         late.deadline = d("2018-01-01");
         assert_eq!(check_split(TargetKind::Number, &from, 10, due, &[late]).unwrap_err().code, "tasks.split_deadline");
-        assert_eq!(check_split(TargetKind::Number, &r("371521001"), 1, due, &[part("371521001001", 1)]).unwrap_err().code, "tasks.split_level");
+        assert_eq!(
+            check_split(TargetKind::Number, &r("371521001"), 1, due, &[part("371521001001", 1)]).unwrap_err().code,
+            "tasks.split_level"
+        );
         assert_eq!(check_split(TargetKind::Number, &from, 1, due, &[]).unwrap_err().code, "tasks.split_empty");
     }
 

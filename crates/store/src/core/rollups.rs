@@ -49,11 +49,28 @@ pub fn apply_deltas<'v>(tx: &mut dyn Tx, deltas: impl Iterator<Item = (&'v Regio
 /// Maintained rollup rows of one level inside `region`, summed per region code prefix of
 /// `group_len` in Rust (cheaper than SQL GROUP BY for a few thousand rows).
 pub fn figures_by(tx: &mut dyn Tx, level_len: i64, group_len: usize, region: &RegionCode) -> Result<BTreeMap<String, Figures>> {
+    figures_with(tx, level_len, group_len, region, &[])
+}
+
+/// `figures_by` reading only `metrics` (every metric when empty).
+pub fn figures_with(
+    tx: &mut dyn Tx,
+    level_len: i64,
+    group_len: usize,
+    region: &RegionCode,
+    metrics: &[String],
+) -> Result<BTreeMap<String, Figures>> {
     let (lo, hi) = region.code_range();
-    let rows = tx.query(
-        "SELECT region_code, metric, households, persons FROM rollups WHERE level_len = $1 AND region_code >= $2 AND region_code < $3",
-        &[level_len.into(), lo.into(), hi.into()],
-    )?;
+    let mut params: Vec<Val> = vec![level_len.into(), lo.into(), hi.into()];
+    let mut sql =
+        "SELECT region_code, metric, households, persons FROM rollups WHERE level_len = $1 AND region_code >= $2 AND region_code < $3"
+            .to_string();
+    if !metrics.is_empty() {
+        let marks: Vec<String> = (0..metrics.len()).map(|i| format!("${}", i + 4)).collect();
+        sql.push_str(&format!(" AND metric IN ({})", marks.join(", ")));
+        params.extend(metrics.iter().map(|m| Val::from(m.as_str())));
+    }
+    let rows = tx.query(&sql, &params)?;
     let mut out: BTreeMap<String, Figures> = BTreeMap::new();
     for r in rows {
         let (Val::Text(code), Val::Text(metric)) = (&r.vals[0], &r.vals[1]) else { continue };

@@ -1111,7 +1111,8 @@ macro_rules! conformance_tests {
         $crate::conformance_tests!(@policy $fresh; policy_lifecycle, policy_jurisdiction);
         $crate::conformance_tests!(@matching $fresh; matching_way_through, a_need_is_met_once, the_matcher_meets_urgent_needs_first,
             racing_picks_meet_a_need_once);
-        $crate::conformance_tests!(@supervision $fresh; reports_way_through, reports_never_reach_the_reported, published_heads_catch_a_rewrite);
+        $crate::conformance_tests!(@supervision $fresh; reports_way_through, reports_never_reach_the_reported, published_heads_catch_a_rewrite,
+            tasks_split_and_tracked);
         $crate::conformance_tests!(@evaluation $fresh; measures_equal_hand_computation, sample_drawn_from_the_seed_and_frozen_frame);
     };
     (@evaluation $fresh:path; $($name:ident),*) => {$(

@@ -2,12 +2,13 @@
 
 use super::{ReportInput, ReportQuery};
 use crate::prelude::*;
-use crate::registry::conformance::{official, sample_household, setup};
+use crate::registry::conformance::{exited_household, official, sample_household, setup};
 use crate::StoreError;
 use fupin_domain::access::Role;
 use fupin_domain::id_number::Date;
+use fupin_domain::supervision::task::{Indicator, Light, Part, TargetKind, TaskDraft};
 use fupin_domain::supervision::{Card, ReportCategory, ReportDraft, ReportState, ReportStep};
-use fupin_domain::RegionCode;
+use fupin_domain::{Level, RegionCode};
 use std::sync::Arc;
 
 fn invalid<T: std::fmt::Debug>(r: Result<T, StoreError>, code: &str) {
@@ -185,4 +186,128 @@ pub fn published_heads_catch_a_rewrite(store: Arc<dyn Store>) {
     let (chain, why) = store.heads_departure(&file).unwrap().expect("caught");
     assert_eq!(chain, "371521");
     assert!(why.contains("改写"), "{why}");
+}
+
+fn task_draft(title: &str, indicator: Indicator, target: i64, deadline: &str) -> TaskDraft {
+    TaskDraft {
+        title: title.into(),
+        policy_id: None,
+        indicator,
+        target_kind: None,
+        unit_label: String::new(),
+        year: 2017,
+        target,
+        deadline: day(deadline),
+        down_to: None,
+        unit: "扶贫办".into(),
+        person: "王主任".into(),
+        description: String::new(),
+    }
+}
+
+fn part(region: &str, target: i64, deadline: &str) -> Part {
+    Part { region: RegionCode::parse(region).unwrap(), target, deadline: day(deadline), unit: String::new(), person: String::new() }
+}
+
+/// A key task dispatched by the province, split by the city among its counties (the sums
+/// checked), its progress computed from the registry's counters at every level equal to a
+/// recount of the exits, the standing by the business date with overdue parts escalated to the
+/// level above, a reported task rolled up from the township that reports it, and the weekly values.
+pub fn tasks_split_and_tracked(store: Arc<dyn Store>) {
+    let village = setup(&*store);
+    let other = official(Role::VillageOfficial, "371522100001");
+    let (prov, city) = (official(Role::ProvinceOfficial, "37"), official(Role::CityOfficial, "3715"));
+    let (county, county2) = (official(Role::CountyOfficial, "371521"), official(Role::CountyOfficial, "371522"));
+    let township = official(Role::TownshipOfficial, "371521100");
+    store.create_household(&village, sample_household("371521100001", 1, 3), "建档", "2015-12-01").unwrap();
+    store.create_household(&other, sample_household("371522100001", 2, 4), "建档", "2015-12-01").unwrap();
+
+    let t =
+        store.dispatch_task(&prov, &task_draft("2017年减少贫困人口", Indicator::Exits, 5, "2017-12-31"), "2017-01-20T09:00:00").unwrap();
+    let id = t.task.id.clone();
+    assert!(id.starts_with("RW"), "{id}");
+    assert_eq!((t.row.target, t.row.value, t.row.baseline, t.may_split), (5, 0, 0, true));
+    assert_eq!(t.below.len(), 1, "the province's one city in the test divisions");
+    invalid(store.split_task(&prov, &id, &[part("3715", 4, "2017-12-31")], "2017-01-21T09:00:00"), "tasks.split_short");
+    invalid(store.split_task(&prov, &id, &[part("3715", 5, "2018-01-31")], "2017-01-21T09:00:00"), "tasks.split_deadline");
+    store.split_task(&prov, &id, &[part("3715", 5, "2017-12-31")], "2017-01-21T09:00:00").unwrap();
+    assert!(matches!(store.split_task(&county, &id, &[part("371521100", 5, "2017-12-31")], "2017-01-22"), Err(StoreError::NotFound)));
+    invalid(
+        store.split_task(&city, &id, &[part("371521", 3, "2017-12-31"), part("371522", 1, "2017-12-31")], "2017-01-22"),
+        "tasks.split_short",
+    );
+    let v = store.split_task(&city, &id, &[part("371521", 3, "2017-12-31"), part("371522", 2, "2017-11-30")], "2017-01-22").unwrap();
+    assert_eq!(v.children.len(), 2);
+    assert_eq!(v.from.as_ref().map(|f| f.region.as_str()), Some("37"));
+    invalid(store.split_task(&county, &id, &[part("371521100", 3, "2017-12-31")], "2017-01-23"), "tasks.split_level");
+
+    // Who sees what: the county its own part and where it came from; not its neighbour's, not a
+    // township below it (the task stops at the county), nor a donor.
+    let cv = store.task(&county, &id, None, day("2017-02-01")).unwrap();
+    assert_eq!((cv.row.region.as_str(), cv.row.target, cv.from.as_ref().map(|f| f.target)), ("371521", 3, Some(5)));
+    assert!(!cv.may_split && !cv.may_report);
+    assert!(matches!(store.task(&county2, &id, Some(&RegionCode::parse("371521").unwrap()), day("2017-02-01")), Err(StoreError::NotFound)));
+    assert!(matches!(store.task(&township, &id, None, day("2017-02-01")), Err(StoreError::NotFound)));
+    assert!(matches!(store.task(&official(Role::Donor, "37"), &id, None, day("2017-02-01")), Err(StoreError::NotFound)));
+    assert!(matches!(store.tasks(&official(Role::Helper, "371521"), day("2017-02-01")), Err(StoreError::Forbidden(_))));
+    assert!(store.tasks(&township, day("2017-02-01")).unwrap().is_empty());
+
+    // Exits recorded in the registry are the progress, at every level.
+    store.create_household(&village, exited_household("371521100001", 3, 2, 2017), "建档", "2017-03-01").unwrap();
+    store.create_household(&village, exited_household("371521100001", 4, 1, 2017), "建档", "2017-04-01").unwrap();
+    let recount = 2 + 1;
+    let figures = store.region_figures(&prov, &RegionCode::parse("371521").unwrap()).unwrap();
+    assert_eq!(figures.total.get("exited:2017").map(|t| t.persons), Some(recount));
+    let cv = store.task(&city, &id, None, day("2017-06-30")).unwrap();
+    assert_eq!(cv.row.value, recount);
+    assert_eq!(cv.children[0].region, "371521", "ranked, the furthest along first");
+    assert_eq!((cv.children[0].value, cv.children[0].standing.light), (recount, Light::Done));
+    assert_eq!((cv.children[1].value, cv.children[1].standing.light), (0, Light::Red), "nothing after five months is behind");
+    let pv = store.task(&prov, &id, None, day("2017-06-30")).unwrap();
+    assert_eq!(pv.row.value, recount);
+    assert_eq!(pv.row.standing.light, Light::Green, "3 of 5 in 161 of 345 days: on pace for 6");
+    assert_eq!(pv.row.standing.projected, Some(6));
+
+    // Past 莘县's deadline its part is overdue, and the city sees it (升级).
+    let due = store.tasks_due(&city, day("2017-12-01")).unwrap();
+    assert!(due.iter().any(|d| d.what == "overdue_below" && d.region == "371522"), "{due:?}");
+    let due2 = store.tasks_due(&county2, day("2017-12-01")).unwrap();
+    assert!(due2.iter().any(|d| d.what == "overdue" && d.task_id == id), "{due2:?}");
+    assert!(store.tasks_due(&county, day("2017-12-01")).unwrap().is_empty(), "阳谷县 is done");
+
+    // The city may change the parts (none is split further); the province may not change the
+    // city's, which the city has split.
+    store.split_task(&city, &id, &[part("371521", 2, "2017-12-31"), part("371522", 3, "2017-11-30")], "2017-02-01").unwrap();
+    invalid(store.split_task(&prov, &id, &[part("3715", 6, "2017-12-31")], "2017-02-01"), "tasks.split_locked");
+
+    // A reported yes/no task down to the townships: the township reports, the rest roll up.
+    let mut d = task_draft("重点村项目资金公告公示", Indicator::Reported, 1, "2017-06-30");
+    d.target_kind = Some(TargetKind::YesNo);
+    d.down_to = Some(Level::Township);
+    let r = store.dispatch_task(&city, &d, "2017-02-01").unwrap();
+    let rid = r.task.id.clone();
+    store.split_task(&city, &rid, &[part("371521", 1, "2017-06-15"), part("371522", 1, "2017-06-15")], "2017-02-02").unwrap();
+    store.split_task(&county, &rid, &[part("371521100", 1, "2017-06-10")], "2017-02-03").unwrap();
+    invalid(store.report_task(&county, &rid, 1, "已公示", "2017-03-01"), "tasks.report_parts");
+    invalid(store.report_task(&township, &rid, 1, "  ", "2017-03-01"), "tasks.evidence");
+    invalid(store.report_task(&township, &rid, 2, "已公示", "2017-03-01"), "tasks.value");
+    invalid(store.report_task(&county, &id, 1, "已公示", "2017-03-01"), "tasks.computed");
+    let due = store.tasks_due(&township, day("2017-03-01")).unwrap();
+    assert_eq!(due.iter().map(|d| d.what).collect::<Vec<_>>(), vec!["report"]);
+    let tv = store.report_task(&township, &rid, 1, "3月1日在各村公示栏张贴，照片存档", "2017-03-01").unwrap();
+    assert_eq!((tv.row.value, tv.row.standing.light, tv.series.len()), (1, Light::Done, 1));
+    assert_eq!(store.task(&county, &rid, None, day("2017-03-02")).unwrap().row.standing.light, Light::Done);
+    let cv = store.task(&city, &rid, None, day("2017-03-02")).unwrap();
+    assert_eq!(cv.row.value, 0, "莘县 has not reported");
+    assert_eq!(store.tasks(&city, day("2017-03-02")).unwrap().len(), 2);
+    assert_eq!(store.tasks(&prov, day("2017-03-02")).unwrap().len(), 2, "the city's task is read at the city");
+    assert_eq!(store.task(&prov, &rid, None, day("2017-03-02")).unwrap().row.region, "3715");
+
+    // The weekly values: once a week per computed target.
+    assert_eq!(store.snapshot_tasks(day("2017-06-28")).unwrap(), 4);
+    assert_eq!(store.snapshot_tasks(day("2017-06-30")).unwrap(), 0, "the same week");
+    let s = store.task(&county, &id, None, day("2017-06-30")).unwrap().series;
+    assert_eq!(s.iter().map(|p| (p.source.as_str(), p.value)).collect::<Vec<_>>(), vec![("snapshot", recount), ("now", recount)]);
+    let report = store.verify_ledger().unwrap();
+    assert!(report.broken.is_none(), "{:?}", report.broken);
 }

@@ -1,11 +1,13 @@
-//! 调度监督 in the store. So far 监督举报: the public files reports without logging in and
-//! follows them with a query code; the unit above the region reported on accepts, passes down
-//! (never to the reported), handles and answers them against working-day deadlines; the
-//! reporter rates the answer. Each step is one event on the chain of the county concerned (the
-//! region's own code for a city or the province), without the reporter's words or identity.
+//! 调度监督 in the store. 监督举报: the public files reports without logging in and follows them
+//! with a query code; the unit above the region reported on accepts, passes down (never to the
+//! reported), handles and answers them against working-day deadlines; the reporter rates the
+//! answer. Each step is one event on the chain of the county concerned (the region's own code
+//! for a city or the province), without the reporter's words or identity. 重点工作任务: key
+//! tasks dispatched with a target, split down level by level and tracked (`tasks`).
 
 pub mod conformance;
 mod reports;
+pub mod tasks;
 
 pub(crate) use reports::file_in;
 pub mod schema;
@@ -13,7 +15,9 @@ pub mod schema;
 use crate::{Page, Result};
 use fupin_domain::access::Caller;
 use fupin_domain::id_number::Date;
+use fupin_domain::supervision::task::{Indicator, Part, Standing, TargetKind, TaskDraft};
 use fupin_domain::supervision::{Card, ReportCategory, ReportDraft, ReportState, ReportStep};
+use fupin_domain::Level;
 use fupin_domain::RegionCode;
 use serde::Serialize;
 
@@ -180,6 +184,112 @@ pub struct ReportInput {
     pub to: Option<RegionCode>,
 }
 
+/// A key task as dispatched.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Task {
+    pub id: String,
+    pub version: i64,
+    pub title: String,
+    /// The region that dispatched it.
+    pub region: String,
+    pub region_name: String,
+    pub policy_id: Option<String>,
+    pub policy_title: Option<String>,
+    pub indicator: Indicator,
+    pub kind: TargetKind,
+    /// What a number counts (人, 个村 …); empty for a percentage or yes/no.
+    pub unit_label: String,
+    pub year: i32,
+    /// The lowest level it is split to.
+    pub down_to: Level,
+    pub description: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+    pub dispatched_on: Date,
+    pub created_by: String,
+}
+
+/// A region's target of a task, with its value and standing on the day of the read.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TargetRow {
+    pub region: String,
+    pub name: String,
+    pub level: Level,
+    /// The region it was split from (none for the dispatcher's own).
+    pub parent: Option<String>,
+    pub target: i64,
+    pub target_text: String,
+    pub value: i64,
+    pub value_text: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+    pub deadline: Date,
+    pub unit: String,
+    pub person: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+    pub assigned_on: Date,
+    pub baseline: i64,
+    pub standing: Standing,
+    /// Parts it split among the regions below it.
+    pub parts: i64,
+    /// A reported task: the region's last report and its evidence.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    pub reported_on: Option<Date>,
+    pub evidence: String,
+}
+
+/// A value on the way: a report (`report`), a week's computed value (`snapshot`) or today's (`now`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProgressPoint {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+    pub on: Date,
+    pub value: i64,
+    pub value_text: String,
+    pub evidence: String,
+    pub source: String,
+}
+
+/// A task read at one region.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TaskView {
+    pub task: Task,
+    pub row: TargetRow,
+    /// The target it was split from.
+    pub from: Option<TargetRow>,
+    /// The parts below it, the furthest along first (the ranking of 调度通报).
+    pub children: Vec<TargetRow>,
+    pub series: Vec<ProgressPoint>,
+    /// The caller may split this target among the regions below (listed in `below`).
+    pub may_split: bool,
+    pub may_report: bool,
+    pub below: Vec<(String, String)>,
+}
+
+/// A task in the caller's list, read at the highest of the caller's regions that holds it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TaskSummary {
+    pub task: Task,
+    pub row: TargetRow,
+}
+
+/// A task's target waiting on the caller: `split`, `report`, `due`, `overdue`, or
+/// `overdue_below` (a region directly below is past its deadline: 升级督办).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TaskDue {
+    pub task_id: String,
+    pub title: String,
+    pub region: String,
+    pub region_name: String,
+    pub what: &'static str,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+    pub deadline: Date,
+    pub light: fupin_domain::supervision::task::Light,
+}
+
 pub trait SupervisionStore: Send + Sync {
     /// Anyone files a report, without logging in.
     fn file_report(&self, d: &ReportDraft, at: &str) -> Result<Filed>;
@@ -206,6 +316,21 @@ pub trait SupervisionStore: Send + Sync {
     fn report_figures(&self, region: Option<&RegionCode>, today: Date) -> Result<ReportFigures>;
     /// Closed reports of a region as published (masked), the latest first.
     fn report_outcomes(&self, region: Option<&RegionCode>, limit: u32) -> Result<Vec<Outcome>>;
+    /// 下达: an official of a province, city or county dispatches a key task with its own region's target.
+    fn dispatch_task(&self, caller: &Caller, draft: &TaskDraft, at: &str) -> Result<TaskView>;
+    /// 分解: the caller's region splits its target among the regions directly below it
+    /// (replacing its earlier split, except parts already split further).
+    fn split_task(&self, caller: &Caller, id: &str, parts: &[Part], at: &str) -> Result<TaskView>;
+    /// 填报: a region holding no parts of a reported task records its progress with evidence.
+    fn report_task(&self, caller: &Caller, id: &str, value: i64, evidence: &str, at: &str) -> Result<TaskView>;
+    /// A task at a region inside the caller's (its own by default).
+    fn task(&self, caller: &Caller, id: &str, region: Option<&RegionCode>, today: Date) -> Result<TaskView>;
+    /// The tasks the caller's region holds or that were dispatched below it.
+    fn tasks(&self, caller: &Caller, today: Date) -> Result<Vec<TaskSummary>>;
+    /// What of the tasks waits on the caller's region (待办).
+    fn tasks_due(&self, caller: &Caller, today: Date) -> Result<Vec<TaskDue>>;
+    /// This week's value of every computed target (the progress series); how many were recorded.
+    fn snapshot_tasks(&self, today: Date) -> Result<usize>;
 }
 
 impl<B: crate::core::db::Backend> SupervisionStore for crate::sql_store::SqlStore<B> {
@@ -240,5 +365,26 @@ impl<B: crate::core::db::Backend> SupervisionStore for crate::sql_store::SqlStor
     }
     fn report_outcomes(&self, region: Option<&RegionCode>, limit: u32) -> Result<Vec<Outcome>> {
         reports::outcomes(self, region, limit)
+    }
+    fn dispatch_task(&self, caller: &Caller, draft: &TaskDraft, at: &str) -> Result<TaskView> {
+        tasks::dispatch(self, caller, draft, at)
+    }
+    fn split_task(&self, caller: &Caller, id: &str, parts: &[Part], at: &str) -> Result<TaskView> {
+        tasks::split(self, caller, id, parts, at)
+    }
+    fn report_task(&self, caller: &Caller, id: &str, value: i64, evidence: &str, at: &str) -> Result<TaskView> {
+        tasks::report(self, caller, id, value, evidence, at)
+    }
+    fn task(&self, caller: &Caller, id: &str, region: Option<&RegionCode>, today: Date) -> Result<TaskView> {
+        tasks::view(self, caller, id, region, today)
+    }
+    fn tasks(&self, caller: &Caller, today: Date) -> Result<Vec<TaskSummary>> {
+        tasks::list(self, caller, today)
+    }
+    fn tasks_due(&self, caller: &Caller, today: Date) -> Result<Vec<TaskDue>> {
+        tasks::due(self, caller, today)
+    }
+    fn snapshot_tasks(&self, today: Date) -> Result<usize> {
+        tasks::snapshot(self, today)
     }
 }

@@ -1,4 +1,5 @@
-//! 调度监督's tables: the public's reports and each step taken on them.
+//! 调度监督's tables: the public's reports and each step taken on them; the key tasks, each
+//! region's target of them and the progress recorded against it.
 
 use crate::schema::Part;
 
@@ -44,8 +45,54 @@ CREATE TABLE IF NOT EXISTS report_steps (
     on_date TEXT NOT NULL,
     PRIMARY KEY (report_id, n)
 ) {keyed};
+-- 重点工作任务. `region` dispatched it; `indicator` says where progress comes from (the
+-- registry's counters, or `reported` by the regions), `kind` what a target counts.
+CREATE TABLE IF NOT EXISTS tasks (
+    id TEXT PRIMARY KEY,
+    version BIGINT NOT NULL,
+    region TEXT NOT NULL,
+    title TEXT NOT NULL,
+    policy_id TEXT,
+    indicator TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    unit_label TEXT NOT NULL,
+    year BIGINT NOT NULL,
+    down_to TEXT NOT NULL,
+    description TEXT NOT NULL,
+    dispatched_on TEXT NOT NULL,
+    created_by TEXT NOT NULL
+) {keyed};
+-- Each region's target of a task: the dispatcher's own, then the parts each level split among
+-- the regions directly below it (`parent_code`). `baseline` is the value on `assigned_on`, the
+-- start of the pace a target is judged by.
+CREATE TABLE IF NOT EXISTS task_targets (
+    task_id TEXT NOT NULL,
+    region_code TEXT NOT NULL,
+    parent_code TEXT,
+    target BIGINT NOT NULL,
+    deadline TEXT NOT NULL,
+    unit TEXT NOT NULL,
+    person TEXT NOT NULL,
+    assigned_on TEXT NOT NULL,
+    baseline BIGINT NOT NULL,
+    PRIMARY KEY (task_id, region_code)
+) {keyed};
+-- Progress over time: what a region reported (with its evidence), or the weekly value of a
+-- computed indicator (`snapshot`), numbered per region.
+CREATE TABLE IF NOT EXISTS task_progress (
+    task_id TEXT NOT NULL,
+    region_code TEXT NOT NULL,
+    n BIGINT NOT NULL,
+    on_date TEXT NOT NULL,
+    value BIGINT NOT NULL,
+    evidence TEXT NOT NULL,
+    source TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    PRIMARY KEY (task_id, region_code, n)
+) {keyed};
 "#,
     indexes: r#"
+CREATE INDEX IF NOT EXISTS task_targets_region ON task_targets (region_code, task_id);
 CREATE INDEX IF NOT EXISTS reports_handler ON reports (handler, state);
 CREATE INDEX IF NOT EXISTS reports_about ON reports (about, text_hash);
 CREATE INDEX IF NOT EXISTS reports_open ON reports (state, deadline);
