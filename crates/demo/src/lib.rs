@@ -12,6 +12,7 @@ pub mod matching;
 pub mod names;
 pub mod policies;
 pub mod supervision;
+pub mod tasks;
 pub mod visits;
 
 pub use build::{build, BuildOptions, BuildReport, DemoAccount};

@@ -163,7 +163,7 @@ pub enum Action {
     ImportFiles,
     /// Figures without personal data: the region dashboard, the three maps, indicators.
     ReadFigures,
-    /// 调度: 倒排工期 and (later) the key tasks an official dispatches and tracks.
+    /// 调度: 倒排工期 and the key tasks an official dispatches, splits, reports on and tracks.
     Dispatch,
     /// 下达减贫目标.
     SetTargets,

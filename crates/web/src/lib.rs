@@ -187,6 +187,8 @@ pub async fn serve(state: Arc<AppState>, listener: tokio::net::TcpListener) -> s
     // The search index catches up with the store in the background; searches answer from the
     // store's list (and say so) until it has.
     policy::index::refresh_in_background(&state);
+    // The key tasks' computed targets get a value a week (their progress series).
+    supervision::tasks::snapshot_in_background(&state);
     // The peer's address: the public's reports are limited per address.
     axum::serve(listener, routes::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>()).await
 }

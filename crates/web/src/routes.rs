@@ -92,7 +92,7 @@ fn matching_api() -> OpenApiRouter<Arc<AppState>> {
 }
 
 fn supervision_api() -> OpenApiRouter<Arc<AppState>> {
-    use crate::supervision::api;
+    use crate::supervision::{api, tasks};
     OpenApiRouter::new()
         .routes(routes!(api::post_report, api::public_reports))
         .routes(routes!(api::get_report))
@@ -101,6 +101,10 @@ fn supervision_api() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(api::get_one))
         .routes(routes!(api::step))
         .routes(routes!(api::ledger_heads))
+        .routes(routes!(tasks::list, tasks::dispatch))
+        .routes(routes!(tasks::get_one))
+        .routes(routes!(tasks::split))
+        .routes(routes!(tasks::progress))
 }
 
 fn evaluation_api() -> OpenApiRouter<Arc<AppState>> {
@@ -219,7 +223,7 @@ fn matching_pages() -> Router<Arc<AppState>> {
 }
 
 fn supervision_pages() -> Router<Arc<AppState>> {
-    use crate::supervision::{pages, public};
+    use crate::supervision::{pages, public, tasks};
     Router::new()
         .route("/public/reports", get(public::page).post(public::submit))
         .route("/public/reports/follow", get(public::follow_form).post(public::follow))
@@ -228,6 +232,10 @@ fn supervision_pages() -> Router<Arc<AppState>> {
         .route("/supervision", get(pages::desk))
         .route("/supervision/reports/{id}", get(pages::report))
         .route("/supervision/reports/{id}/{action}", post(pages::step))
+        .route("/supervision/tasks", get(tasks::tasks).post(tasks::dispatch_form))
+        .route("/supervision/tasks/{id}", get(tasks::task))
+        .route("/supervision/tasks/{id}/split", post(tasks::split_form))
+        .route("/supervision/tasks/{id}/progress", post(tasks::progress_form))
 }
 
 fn evaluation_pages() -> Router<Arc<AppState>> {

@@ -54,12 +54,13 @@ pub(crate) fn nav_items(user: &fupin_store::UserRecord) -> Vec<NavItem> {
     let role = user.role;
     let region = &user.region;
     let files = if role == Role::Helper { "我的帮扶户" } else { "贫困户档案" };
-    let items: [(Option<Action>, &'static str, &'static str, String); 17] = [
+    let items: [(Option<Action>, &'static str, &'static str, String); 18] = [
         (None, "nav-home", "首页", "/".into()),
         // What waits on the user, across the functions; its count is filled in by the page.
         (None, "nav-todo", "待办", "/todo".into()),
         (Some(Action::ReadFiles), "nav-households", files, "/households".into()),
         (Some(Action::ReadFigures), "nav-maps", "三张图", format!("/maps/distribution/{region}")),
+        (Some(Action::Dispatch), "nav-tasks", "重点任务", "/supervision/tasks".into()),
         (Some(Action::Dispatch), "nav-schedule", "倒排工期", format!("/maps/schedule/{region}")),
         (Some(Action::ReadFiles), "nav-cases", "业务办理", "/cases".into()),
         (Some(Action::RunChecks), "nav-yearly", "动态调整", "/yearly".into()),

@@ -194,6 +194,16 @@ impl Indicator {
         }
     }
 
+    /// Where a target's pace is judged from, as (date, value): a year's exits count from the
+    /// first of January and from zero, whenever the target was assigned (every exit of the year
+    /// is part of it); any other indicator from its value on the day the target was assigned.
+    pub fn pace_from(self, year: i32, assigned_on: Date, baseline: i64) -> (Date, i64) {
+        match self {
+            Indicator::Exits => (Date::new(year, 1, 1).unwrap_or(assigned_on), 0),
+            _ => (assigned_on, baseline),
+        }
+    }
+
     /// The indicator's value from a region's counters; `None` for a reported task.
     pub fn value(self, f: &BTreeMap<String, Tally>, year: i32) -> Option<i64> {
         let h = |m: &str| f.get(m).map_or(0, |t| t.households);
@@ -285,8 +295,9 @@ pub fn standing(baseline: i64, value: i64, target: i64, assigned_on: Date, deadl
     let span = (deadline.day_number() - assigned_on.day_number()).max(1);
     let (projected, projected_on) = if elapsed > 0 {
         let p = baseline + (done as f64 * span as f64 / elapsed as f64).round() as i64;
-        let on = (done > 0)
-            .then(|| Date::from_day_number(assigned_on.day_number() + (to_do as f64 * elapsed as f64 / done as f64).ceil() as i64));
+        // A date more than ten years on says only "not at this pace": none is given.
+        let days = if done > 0 { (to_do as f64 * elapsed as f64 / done as f64).ceil() } else { f64::INFINITY };
+        let on = (days <= 3650.0).then(|| Date::from_day_number(assigned_on.day_number() + days as i64));
         (Some(p), on)
     } else {
         (None, None)
@@ -548,6 +559,7 @@ mod tests {
         assert_eq!(s.projected, Some(12000));
         assert_eq!(s.projected_on, Some(d("2017-02-20")));
         assert_eq!(s.done_bp, 5000);
+        assert_eq!(standing(0, 1, 1_000_000_000, from, due, d("2017-02-01")).projected_on, None, "not in ten years");
     }
 
     #[test]
@@ -579,6 +591,9 @@ mod tests {
         assert_eq!(Indicator::Exits.value(&f, 2016), Some(0));
         assert_eq!(Indicator::Matched.value(&f, 2017), Some(10000), "no need published: nothing left unmatched");
         assert_eq!(Indicator::Reported.value(&f, 2017), None);
+        let on = d("2017-03-10");
+        assert_eq!(Indicator::Exits.pace_from(2017, on, 40), (d("2017-01-01"), 0), "a year's exits count from its start");
+        assert_eq!(Indicator::Helped.pace_from(2017, on, 9500), (on, 9500));
     }
 
     #[test]

@@ -249,8 +249,8 @@ pub fn tasks_split_and_tracked(store: Arc<dyn Store>) {
     assert!(matches!(store.task(&county2, &id, Some(&RegionCode::parse("371521").unwrap()), day("2017-02-01")), Err(StoreError::NotFound)));
     assert!(matches!(store.task(&township, &id, None, day("2017-02-01")), Err(StoreError::NotFound)));
     assert!(matches!(store.task(&official(Role::Donor, "37"), &id, None, day("2017-02-01")), Err(StoreError::NotFound)));
-    assert!(matches!(store.tasks(&official(Role::Helper, "371521"), day("2017-02-01")), Err(StoreError::Forbidden(_))));
-    assert!(store.tasks(&township, day("2017-02-01")).unwrap().is_empty());
+    assert!(matches!(store.tasks(&official(Role::Helper, "371521"), None, day("2017-02-01")), Err(StoreError::Forbidden(_))));
+    assert!(store.tasks(&township, None, day("2017-02-01")).unwrap().is_empty());
 
     // Exits recorded in the registry are the progress, at every level.
     store.create_household(&village, exited_household("371521100001", 3, 2, 2017), "建档", "2017-03-01").unwrap();
@@ -299,9 +299,12 @@ pub fn tasks_split_and_tracked(store: Arc<dyn Store>) {
     assert_eq!(store.task(&county, &rid, None, day("2017-03-02")).unwrap().row.standing.light, Light::Done);
     let cv = store.task(&city, &rid, None, day("2017-03-02")).unwrap();
     assert_eq!(cv.row.value, 0, "莘县 has not reported");
-    assert_eq!(store.tasks(&city, day("2017-03-02")).unwrap().len(), 2);
-    assert_eq!(store.tasks(&prov, day("2017-03-02")).unwrap().len(), 2, "the city's task is read at the city");
+    assert_eq!(store.tasks(&city, None, day("2017-03-02")).unwrap().len(), 2);
+    assert_eq!(store.tasks(&prov, None, day("2017-03-02")).unwrap().len(), 2, "the city's task is read at the city");
     assert_eq!(store.task(&prov, &rid, None, day("2017-03-02")).unwrap().row.region, "3715");
+    let county_code = RegionCode::parse("371521").unwrap();
+    assert_eq!(store.tasks(&prov, Some(&county_code), day("2017-03-02")).unwrap().len(), 2, "both reach 阳谷县");
+    assert!(matches!(store.tasks(&county2, Some(&county_code), day("2017-03-02")), Err(StoreError::NotFound)));
 
     // The weekly values: once a week per computed target.
     assert_eq!(store.snapshot_tasks(day("2017-06-28")).unwrap(), 4);

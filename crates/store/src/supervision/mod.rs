@@ -325,8 +325,9 @@ pub trait SupervisionStore: Send + Sync {
     fn report_task(&self, caller: &Caller, id: &str, value: i64, evidence: &str, at: &str) -> Result<TaskView>;
     /// A task at a region inside the caller's (its own by default).
     fn task(&self, caller: &Caller, id: &str, region: Option<&RegionCode>, today: Date) -> Result<TaskView>;
-    /// The tasks the caller's region holds or that were dispatched below it.
-    fn tasks(&self, caller: &Caller, today: Date) -> Result<Vec<TaskSummary>>;
+    /// The tasks a region inside the caller's (its own by default) holds or that were
+    /// dispatched below it; `NotFound` outside the caller's region.
+    fn tasks(&self, caller: &Caller, region: Option<&RegionCode>, today: Date) -> Result<Vec<TaskSummary>>;
     /// What of the tasks waits on the caller's region (待办).
     fn tasks_due(&self, caller: &Caller, today: Date) -> Result<Vec<TaskDue>>;
     /// This week's value of every computed target (the progress series); how many were recorded.
@@ -378,8 +379,8 @@ impl<B: crate::core::db::Backend> SupervisionStore for crate::sql_store::SqlStor
     fn task(&self, caller: &Caller, id: &str, region: Option<&RegionCode>, today: Date) -> Result<TaskView> {
         tasks::view(self, caller, id, region, today)
     }
-    fn tasks(&self, caller: &Caller, today: Date) -> Result<Vec<TaskSummary>> {
-        tasks::list(self, caller, today)
+    fn tasks(&self, caller: &Caller, region: Option<&RegionCode>, today: Date) -> Result<Vec<TaskSummary>> {
+        tasks::list(self, caller, region, today)
     }
     fn tasks_due(&self, caller: &Caller, today: Date) -> Result<Vec<TaskDue>> {
         tasks::due(self, caller, today)

@@ -149,7 +149,8 @@ fn values(tx: &mut dyn Tx, task: &Task, rows: &[Stored]) -> Result<(BTreeMap<Str
 }
 
 fn row_of(task: &Task, s: &Stored, value: i64, rows: &[Stored], reports: &BTreeMap<String, (i64, Date, String)>, today: Date) -> TargetRow {
-    let standing = tk::standing(s.baseline, value, s.target, s.assigned_on, s.deadline, today);
+    let (from, baseline) = task.indicator.pace_from(task.year, s.assigned_on, s.baseline);
+    let standing = tk::standing(baseline, value, s.target, from, s.deadline, today);
     let parts = rows.iter().filter(|c| c.parent.as_deref() == Some(s.region.as_str())).count() as i64;
     let last = reports.get(&s.region);
     TargetRow {
@@ -264,7 +265,7 @@ pub fn dispatch<B: crate::core::db::Backend>(s: &SqlStore<B>, caller: &Caller, d
             ],
         )?;
         let baseline = match d.indicator {
-            Indicator::Reported => 0,
+            Indicator::Reported | Indicator::Exits => 0,
             i => computed(tx, i, d.year, &region, &[region.as_str()])?.get(region.as_str()).copied().unwrap_or(0),
         };
         let own = Part { region: region.clone(), target: d.target, deadline: d.deadline, unit: d.unit.clone(), person: d.person.clone() };
@@ -315,7 +316,7 @@ pub fn split<B: crate::core::db::Backend>(s: &SqlStore<B>, caller: &Caller, id: 
         tx.exec("DELETE FROM task_targets WHERE task_id = $1 AND parent_code = $2", &[id.into(), from.as_str().into()])?;
         let fresh: Vec<&str> = parts.iter().map(|p| p.region.as_str()).filter(|c| !old.iter().any(|o| o.region == *c)).collect();
         let mut baselines = match task.indicator {
-            Indicator::Reported => BTreeMap::new(),
+            Indicator::Reported | Indicator::Exits => BTreeMap::new(),
             i => computed(tx, i, task.year, &from, &fresh)?,
         };
         for p in parts {
@@ -416,7 +417,8 @@ pub fn view<B: crate::core::db::Backend>(
                 })
             })
             .collect::<Result<_>>()?;
-        if task.indicator != Indicator::Reported || row.parts > 0 {
+        // Today's value closes the series, unless this week's was taken today.
+        if (task.indicator != Indicator::Reported || row.parts > 0) && series.last().is_none_or(|p| p.on != today) {
             series.push(ProgressPoint {
                 on: today,
                 value: row.value,
@@ -440,12 +442,16 @@ pub fn view<B: crate::core::db::Backend>(
     })
 }
 
-/// The tasks with a target at or below the caller's region, each read at the highest such region.
-pub fn list<B: crate::core::db::Backend>(s: &SqlStore<B>, caller: &Caller, today: Date) -> Result<Vec<TaskSummary>> {
+/// The tasks with a target at or below `region` (the caller's by default), each read at the
+/// highest such region.
+pub fn list<B: crate::core::db::Backend>(s: &SqlStore<B>, caller: &Caller, region: Option<&RegionCode>, today: Date) -> Result<Vec<TaskSummary>> {
     if !may_see(caller, &caller.scope.region) {
         return Err(StoreError::Forbidden("只有各级扶贫部门可以查看重点工作任务".into()));
     }
-    let region = caller.scope.region.clone();
+    let region = region.cloned().unwrap_or_else(|| caller.scope.region.clone());
+    if !caller.scope.contains_region(&region) {
+        return Err(StoreError::NotFound);
+    }
     s.read(|tx| summaries(tx, &region, today))
 }
 

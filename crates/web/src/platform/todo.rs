@@ -1,5 +1,5 @@
 //! 待办: what waits on the caller, across the functions — case steps at their level, reports
-//! their unit handles, needs and donors to verify, matches waiting on their side, households due
+//! their unit handles, key tasks to split, report on or supervise, needs and donors to verify, matches waiting on their side, households due
 //! a visit, evaluations still in the field. One list for the page, the API and the menu's count; each item links to where it is
 //! done. Every part is the function's own list (which keeps to the caller's jurisdiction),
 //! counted by the store and read a few items at a time.
@@ -25,7 +25,7 @@ const SHOWN: usize = 10;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TodoItem {
-    /// `case`, `report`, `need`, `donor`, `match`, `visit`, `evaluation`.
+    /// `case`, `report`, `task`, `need`, `donor`, `match`, `visit`, `evaluation`.
     pub kind: &'static str,
     pub title: String,
     /// The date it is due by, when it has one.
@@ -181,6 +181,37 @@ fn visit_items(s: &dyn Store, caller: &Caller, today: Date, todo: &mut Todo) -> 
     Ok(())
 }
 
+/// Key tasks waiting on the caller's region: to split, to report, due soon or overdue, and the
+/// parts below it that are overdue (the level above supervises them).
+fn task_items(s: &dyn Store, caller: &Caller, today: Date, todo: &mut Todo) -> Result<(), StoreError> {
+    let mut due = s.tasks_due(caller, today)?;
+    due.sort_by(|a, b| a.deadline.cmp(&b.deadline));
+    let items: Vec<TodoItem> = due
+        .iter()
+        .map(|d| {
+            let (what, urgent) = match d.what {
+                "split" => ("分解到下级", false),
+                "report" => ("本周填报进度", false),
+                "due" => ("即将到期", true),
+                "overdue" => ("已逾期", true),
+                _ => ("下级逾期，督办", true),
+            };
+            let at = if d.what == "overdue_below" { format!("（{}）", d.region_name) } else { String::new() };
+            TodoItem {
+                kind: "task",
+                title: format!("重点任务“{}”{at}：{what}", d.title),
+                due: Some(d.deadline.to_string()),
+                urgent,
+                link: format!("/supervision/tasks/{}?region={}", d.task_id, d.region),
+            }
+        })
+        .collect();
+    let mut items = items;
+    items.sort_by(|a, b| b.urgent.cmp(&a.urgent).then(a.due.cmp(&b.due)));
+    todo.add("task", "重点任务", due.len() as i64, items);
+    Ok(())
+}
+
 /// The evaluator's evaluations still in the field, with the households not yet surveyed.
 fn evaluation_items(s: &dyn Store, caller: &Caller, todo: &mut Todo) -> Result<(), StoreError> {
     let mut items = vec![];
@@ -209,6 +240,9 @@ pub fn todo_of(s: &dyn Store, caller: &Caller, today: Date) -> Result<Todo, Stor
     }
     if caller.role.may(Action::HandleReports) {
         report_items(s, caller, today, &mut todo)?;
+    }
+    if caller.role.may(Action::Dispatch) {
+        task_items(s, caller, today, &mut todo)?;
     }
     if caller.role != Role::Evaluator && caller.role != Role::Department {
         matching_items(s, caller, &mut todo)?;

@@ -22,6 +22,33 @@ fn an_evaluation_of_yanggu() -> String {
     store.draw_sample(&evaluator, &county, 2016, &plan, "2017-06-30").unwrap().id
 }
 
+/// A key task 阳谷县 dispatched to its townships (reported, yes/no), made once per process.
+fn a_task_of_yanggu() -> String {
+    use fupin_domain::supervision::task::{Indicator, TargetKind, TaskDraft};
+    let store = &server().store;
+    let yanggu = fupin_web::auth::caller_of(&store.user("yanggu").unwrap().unwrap());
+    let title = format!("探测用任务，第{}号进程", std::process::id());
+    let today = fupin_domain::id_number::Date::new(2017, 6, 30).unwrap();
+    if let Some(t) = store.tasks(&yanggu, None, today).unwrap().into_iter().find(|t| t.task.title == title) {
+        return t.task.id;
+    }
+    let d = TaskDraft {
+        title,
+        policy_id: None,
+        indicator: Indicator::Reported,
+        target_kind: Some(TargetKind::YesNo),
+        unit_label: String::new(),
+        year: 2017,
+        target: 1,
+        deadline: fupin_domain::id_number::Date::new(2017, 12, 31).unwrap(),
+        down_to: Some(fupin_domain::Level::Township),
+        unit: String::new(),
+        person: String::new(),
+        description: String::new(),
+    };
+    store.dispatch_task(&yanggu, &d, "2017-06-30").unwrap().task.id
+}
+
 /// The first poor household the village official can see.
 fn a_village_household() -> Value {
     let (s, page) = get(&login("village"), "/api/v1/households?status=1");
@@ -123,6 +150,7 @@ const UNSCOPED: &[(&str, &str, &str)] = &[
     ("get", "/api/v1/public/reports", "监督举报's figures and masked outcomes are public"),
     ("get", "/api/v1/public/reports/{tracking_number}", "the reporter's query code is the key (a wrong one is 404: http::the_public_reports_a_problem_and_the_county_handles_it)"),
     ("post", "/api/v1/public/reports/{tracking_number}/rating", "the reporter's query code is the key, as above"),
+    ("post", "/api/v1/supervision/tasks", "a task is always dispatched at the caller's own region (the store sets it)"),
 ];
 
 /// Operations where a donor acts on its own (registers, offers, lists its matches and the
@@ -241,7 +269,10 @@ fn every_operation_of_the_openapi_document_refuses_other_jurisdictions() {
         "deadline": "2017-12-31", "condition": "0"});
     let need_body = json!({"category": "04", "description": "探测", "amount": 100, "urgency": "1", "deadline": "2017-12-31"});
     let evaluation = an_evaluation_of_yanggu();
+    let task = a_task_of_yanggu();
     let bodies: Vec<(&str, Value)> = vec![
+        ("/api/v1/supervision/tasks/{id}/split", json!({"parts": [{"region": "371521100", "target": 1, "deadline": "2017-12-31"}]})),
+        ("/api/v1/supervision/tasks/{id}/progress", json!({"value": 1, "evidence": "探测"})),
         ("/api/v1/evaluation/evaluations", json!({"county": "371521", "year": 2016, "seed": 1, "villages": 2, "still_poor": 1, "exited": 1, "outside": 1})),
         ("/api/v1/evaluation/evaluations/{id}/results", json!({"n": 1, "result": {"satisfied": true, "enumerator": "探测"}})),
         ("/api/v1/evaluation/evaluations/{id}/outside", json!({"household": {"village": "371521100001", "head": "探测", "persons": 1}, "result": {"omitted": false, "enumerator": "探测"}})),
@@ -289,6 +320,7 @@ fn every_operation_of_the_openapi_document_refuses_other_jurisdictions() {
             "id" if path.starts_with("/api/v1/matching/matches/") => ids.matched.0.clone(),
             "id" if path.starts_with("/api/v1/supervision/reports/") => report.clone(),
             "id" if path.starts_with("/api/v1/evaluation/evaluations/") => evaluation.clone(),
+            "id" if path.starts_with("/api/v1/supervision/tasks/") => task.clone(),
             "code" | "region" => "371521".into(),
             "map" => "distribution".into(),
             _ => panic!("the probe has no sample for parameter {{{name}}} of {path}: teach it one"),
@@ -1545,6 +1577,7 @@ fn no_read_shows_a_role_the_personal_data_it_may_not_see() {
     let report = store.file_report(&about, "2017-06-30").unwrap().tracking_number;
     secrets.push("13955550125".into());
     let evaluation = an_evaluation_of_yanggu();
+    let task = a_task_of_yanggu();
     let mut urls: Vec<String> = vec![];
     for (path, ops) in doc["paths"].as_object().unwrap() {
         let Some(op) = ops.get("get") else { continue };
@@ -1558,6 +1591,7 @@ fn no_read_shows_a_role_the_personal_data_it_may_not_see() {
                 "id" if path.starts_with("/api/v1/matching/matches/") => ids.matched.0.clone(),
                 "id" if path.starts_with("/api/v1/supervision/reports/") => report.clone(),
                 "id" if path.starts_with("/api/v1/evaluation/evaluations/") => evaluation.clone(),
+                "id" if path.starts_with("/api/v1/supervision/tasks/") => task.clone(),
                 "tracking_number" => report.clone(),
                 "code" | "region" => file.village.to_string()[..6].to_string(),
                 "map" => "distribution".into(),
@@ -1588,6 +1622,8 @@ fn no_read_shows_a_role_the_personal_data_it_may_not_see() {
         format!("/evaluation/measures?region={}", file.village),
         "/evaluation/samples".to_string(),
         format!("/evaluation/samples/{evaluation}"),
+        "/supervision/tasks".to_string(),
+        format!("/supervision/tasks/{task}"),
     ] {
         urls.push(page);
     }
@@ -2390,4 +2426,59 @@ fn the_evaluator_draws_a_county_sample_from_a_published_seed() {
     let county_desk = page(&login("yanggu"), "/evaluation/samples");
     assert!(!county_desk.contains("id=\"draw-form\"") && county_desk.contains(&id), "the county reads, never draws");
     assert!(!page(&login("village"), "/").contains("nav-evaluations"), "the village has no 第三方评估 in its menu");
+}
+
+/// 重点工作任务 over HTTP: the city dispatches a reported task down to the townships, a short
+/// split is refused with its code and the difference, the county passes its part to a township,
+/// the township sees it in 待办 and reports, and the value rolls up to the county and the city;
+/// another county cannot read 阳谷县's part, and a helper has no tasks at all (nor the link).
+#[test]
+fn a_key_task_is_dispatched_split_and_reported_over_http() {
+    let base = &server().base;
+    let (city, county, town) = (login("liaocheng"), login("yanggu"), login("township"));
+    let town_code = server().store.user("township").unwrap().unwrap().region.to_string();
+    let title = format!("重点村通公交（HTTP，第{}号进程）", std::process::id());
+    let body = json!({"title": title, "indicator": "reported", "target_kind": "number", "unit_label": "个村", "year": 2017, "target": 10,
+        "deadline": "2017-12-31", "down_to": "township", "unit": "聊城市扶贫办"});
+    let r = city.post(format!("{base}/api/v1/supervision/tasks")).json(&body).send().unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().unwrap();
+    let id = v["task"]["id"].as_str().unwrap().to_string();
+    assert_eq!((v["row"]["region"].as_str(), v["may_split"].as_bool()), (Some("3715"), Some(true)));
+    let split = |c: &reqwest::blocking::Client, parts: Value| c.post(format!("{base}/api/v1/supervision/tasks/{id}/split")).json(&json!({"parts": parts})).send().unwrap();
+    let r = split(&city, json!([{"region": "371521", "target": 4, "deadline": "2017-12-31"}, {"region": "371522", "target": 5, "deadline": "2017-12-31"}]));
+    assert_eq!(r.status(), 422);
+    let e: Value = r.json().unwrap();
+    assert_eq!(e["error"]["code"], "tasks.split_short");
+    assert!(e["error"]["message"].as_str().unwrap().contains("差1"), "{e}");
+    let r = split(&city, json!([{"region": "371521", "target": 6, "deadline": "2017-12-15"}, {"region": "371522", "target": 4, "deadline": "2017-12-15"}]));
+    assert_eq!(r.status(), 200);
+    assert_eq!(split(&county, json!([{"region": town_code, "target": 6, "deadline": "2017-12-31"}])).status(), 422, "later than received");
+    assert_eq!(split(&county, json!([{"region": town_code, "target": 6, "deadline": "2017-12-10"}])).status(), 200);
+    let (_, todo) = get(&town, "/api/v1/todo");
+    let link = format!("/supervision/tasks/{id}?region={town_code}");
+    assert!(todo["items"].as_array().unwrap().iter().any(|i| i["kind"] == "task" && i["link"] == link.as_str()), "{todo}");
+    let report = |value: i64, evidence: &str| {
+        town.post(format!("{base}/api/v1/supervision/tasks/{id}/progress")).json(&json!({"value": value, "evidence": evidence})).send().unwrap()
+    };
+    assert_eq!(report(4, "").status(), 422);
+    let r = report(4, "已开通4个重点村的公交线路，站牌照片存档");
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().unwrap()["row"]["value"], 4);
+    let (_, cv) = get(&county, &format!("/api/v1/supervision/tasks/{id}"));
+    assert_eq!((cv["row"]["value"].as_i64(), cv["children"][0]["evidence"].as_str()), (Some(4), Some("已开通4个重点村的公交线路，站牌照片存档")));
+    let (_, tv) = get(&city, &format!("/api/v1/supervision/tasks/{id}"));
+    assert_eq!((tv["row"]["value"].as_i64(), tv["children"][0]["region"].as_str()), (Some(4), Some("371521")), "ranked first");
+    assert_eq!(get(&login("shenxian"), &format!("/api/v1/supervision/tasks/{id}?region=371521")).0, 404);
+    let (s, list) = get(&login("shenxian"), "/api/v1/supervision/tasks");
+    assert_eq!(s, 200);
+    let theirs = list.as_array().unwrap().iter().find(|t| t["task"]["id"] == id.as_str()).expect("莘县 holds its own part");
+    assert_eq!(theirs["row"]["region"], "371522");
+    let page = city.get(format!("{base}/supervision/tasks/{id}")).send().unwrap().text().unwrap();
+    assert!(page.contains("调度通报") && page.contains("阳谷县") && page.contains("莘县"), "the bulletin ranks both counties");
+    let helper = login("helper");
+    assert_eq!(get(&helper, "/api/v1/supervision/tasks").0, 403);
+    assert_eq!(helper.get(format!("{base}/supervision/tasks")).send().unwrap().status(), 403);
+    let home = helper.get(format!("{base}/")).send().unwrap().text().unwrap();
+    assert!(!home.contains("href=\"/supervision/tasks\""), "no link for what the helper may not open");
 }
