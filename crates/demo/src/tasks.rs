@@ -150,7 +150,8 @@ fn infrastructure(store: &dyn Store, t: &Tree, province: &RegionCode, as_of: Dat
         down_to: None,
         unit: "省扶贫开发领导小组办公室".into(),
         person: String::new(),
-        description: "到2017年底，省定扶贫工作重点村全部实现“五通”，建成村卫生室和文化活动场所。各县按月填报已达标重点村占比，并附验收材料。".into(),
+        description:
+            "到2017年底，省定扶贫工作重点村全部实现“五通”，建成村卫生室和文化活动场所。各县按月填报已达标重点村占比，并附验收材料。".into(),
     };
     let prov = caller(Role::ProvinceOfficial, province);
     let id = store.dispatch_task(&prov, &draft, &on.to_string())?.task.id;

@@ -13,3 +13,11 @@
     }
   });
 })();
+
+// A button with data-print prints the page (a bulletin); inline handlers are barred by the CSP.
+(function () {
+  document.addEventListener("click", function (e) {
+    var b = e.target.closest && e.target.closest("button[data-print]");
+    if (b) window.print();
+  });
+})();

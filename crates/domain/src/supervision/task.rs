@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = TaskTargetKind))]
 pub enum TargetKind {
     /// 数量 (persons, villages, items): a parent's split must add up to at least what it received.
     Number,
@@ -131,6 +132,7 @@ fn thousands(v: i64) -> String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = TaskIndicator))]
 pub enum Indicator {
     /// 脱贫人口 in the task's year (persons), against the exit plan.
     Exits,
@@ -222,6 +224,7 @@ impl Indicator {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = TaskLight))]
 pub enum Light {
     /// 逾期: past the deadline and not reached; shown to the level above (升级督办).
     Overdue,
@@ -268,6 +271,7 @@ impl Light {
 /// expected at the deadline and the day the target would be reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = TaskStanding))]
 pub struct Standing {
     pub light: Light,
     /// The value at the deadline at the pace so far (none before a day has passed).
@@ -330,6 +334,7 @@ pub fn may_split(level: Level) -> bool {
 /// One region's part of a split.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = TaskPart))]
 pub struct Part {
     /// A region directly below the one splitting.
     #[cfg_attr(feature = "openapi", schema(value_type = String))]

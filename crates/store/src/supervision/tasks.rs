@@ -444,7 +444,12 @@ pub fn view<B: crate::core::db::Backend>(
 
 /// The tasks with a target at or below `region` (the caller's by default), each read at the
 /// highest such region.
-pub fn list<B: crate::core::db::Backend>(s: &SqlStore<B>, caller: &Caller, region: Option<&RegionCode>, today: Date) -> Result<Vec<TaskSummary>> {
+pub fn list<B: crate::core::db::Backend>(
+    s: &SqlStore<B>,
+    caller: &Caller,
+    region: Option<&RegionCode>,
+    today: Date,
+) -> Result<Vec<TaskSummary>> {
     if !may_see(caller, &caller.scope.region) {
         return Err(StoreError::Forbidden("只有各级扶贫部门可以查看重点工作任务".into()));
     }

@@ -38,7 +38,7 @@ pub fn snapshot_in_background(state: &Arc<AppState>) {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct RegionParam {
     /// A region inside the caller's (the caller's own by default): the task read there, or the
-/// tasks reaching it.
+    /// tasks reaching it.
     pub region: Option<String>,
 }
 
@@ -328,7 +328,12 @@ async fn task_page(
         .into_response())
 }
 
-pub async fn task(State(state): State<Arc<AppState>>, PageAuth(a): PageAuth, Path(id): Path<String>, Query(p): Query<PageParams>) -> Response {
+pub async fn task(
+    State(state): State<Arc<AppState>>,
+    PageAuth(a): PageAuth,
+    Path(id): Path<String>,
+    Query(p): Query<PageParams>,
+) -> Response {
     let region = match p.region.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(RegionCode::parse).transpose() {
         Ok(r) => r,
         Err(e) => return error_page(e.into()),
@@ -364,7 +369,12 @@ async fn kind_of(state: &Arc<AppState>, a: &Auth, id: &str) -> Result<TargetKind
     Ok(blocking(state, move |s| s.task(&caller, &id, None, today)).await?.task.kind)
 }
 
-pub async fn split_form(State(state): State<Arc<AppState>>, PageAuth(a): PageAuth, Path(id): Path<String>, Form(form): Form<FormMap>) -> Response {
+pub async fn split_form(
+    State(state): State<Arc<AppState>>,
+    PageAuth(a): PageAuth,
+    Path(id): Path<String>,
+    Form(form): Form<FormMap>,
+) -> Response {
     if !crate::auth::csrf_ok(&a, &form_get(&form, "csrf")) {
         return csrf_refused();
     }
@@ -385,7 +395,12 @@ pub async fn split_form(State(state): State<Arc<AppState>>, PageAuth(a): PageAut
     }
 }
 
-pub async fn progress_form(State(state): State<Arc<AppState>>, PageAuth(a): PageAuth, Path(id): Path<String>, Form(form): Form<FormMap>) -> Response {
+pub async fn progress_form(
+    State(state): State<Arc<AppState>>,
+    PageAuth(a): PageAuth,
+    Path(id): Path<String>,
+    Form(form): Form<FormMap>,
+) -> Response {
     if !crate::auth::csrf_ok(&a, &form_get(&form, "csrf")) {
         return csrf_refused();
     }

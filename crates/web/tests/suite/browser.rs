@@ -799,3 +799,75 @@ async fn an_evaluator_draws_a_sample_records_the_field_work_and_reads_the_verdic
     c.close().await.ok();
     result.expect("the evaluator's draw, field work and verdict");
 }
+
+/// 重点工作任务 on a phone: the county dispatches a reported percentage down to its townships and
+/// splits it (a weaker part refused, what was typed kept); the township finds it in 待办 and
+/// reports with evidence; the county's bulletin ranks the township with its value.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_county_dispatches_a_key_task_and_the_township_reports_it() {
+    let _serial = one_at_a_time();
+    let Some((_driver, port)) = chromedriver() else { return };
+    let base = server().base.clone();
+    let town = server().store.user("township").unwrap().unwrap().region.to_string();
+    let c = browser(port, "390,844").await;
+    let shots = screenshot_dir();
+    let title = format!("重点村宽带入户（浏览器，第{}号进程）", std::process::id());
+    let result: Result<(), fantoccini::error::CmdError> = async {
+        login_as(&c, &base, "yanggu").await?;
+        c.find(Locator::Id("nav-tasks")).await?.click().await?;
+        c.wait().for_element(Locator::Css("#dispatch summary")).await?.click().await?;
+        c.find(Locator::Id("task-title")).await?.send_keys(&title).await?;
+        c.find(Locator::Css("#task-indicator option[value='reported']")).await?.click().await?;
+        c.find(Locator::Css("#task-kind option[value='percent']")).await?.click().await?;
+        c.find(Locator::Css("#task-down-to option[value='township']")).await?.click().await?;
+        c.find(Locator::Id("task-target")).await?.send_keys("100").await?;
+        assert_eq!(overflow(&c).await?, 0, "the dispatch form fits a phone");
+        std::fs::write(shots.join("tasks-1-dispatch-390.png"), c.screenshot().await?).unwrap();
+        let saved = click_and_wait(&c, "dispatch-submit", "saved").await?;
+        assert!(saved.contains("已下达"), "{saved}");
+        let url = c.current_url().await?;
+        let id = url.path().rsplit('/').next().unwrap().to_string();
+
+        // A weaker part is refused and the form keeps it; the right one is saved.
+        let input = c.find(Locator::Id(&format!("target_{town}"))).await?;
+        input.send_keys("90").await?;
+        let refused = click_and_wait(&c, "split-submit", "task-error").await?;
+        assert!(refused.contains("低于本级承接的100.00%"), "{refused}");
+        let input = c.find(Locator::Id(&format!("target_{town}"))).await?;
+        assert_eq!(input.prop("value").await?.as_deref(), Some("90"), "what was typed is kept");
+        input.clear().await?;
+        input.send_keys("100").await?;
+        let saved = click_and_wait(&c, "split-submit", "saved").await?;
+        assert!(saved.contains("已分解到下级"), "{saved}");
+        assert_eq!(overflow(&c).await?, 0, "the task fits a phone");
+
+        // The township finds it in 待办 and reports.
+        login_as(&c, &base, "township").await?;
+        c.goto(&format!("{base}/todo")).await?;
+        c.wait().for_element(Locator::Css(&format!("a[href='/supervision/tasks/{id}?region={town}']"))).await?.click().await?;
+        c.wait().for_element(Locator::Css("#report summary")).await?;
+        if !c.find(Locator::Id("progress-value")).await?.is_displayed().await? {
+            c.find(Locator::Css("#report summary")).await?.click().await?;
+        }
+        c.find(Locator::Id("progress-value")).await?.send_keys("60").await?;
+        c.find(Locator::Id("progress-evidence")).await?.send_keys("已有60%的重点村光纤入户，验收单存乡镇").await?;
+        std::fs::write(shots.join("tasks-2-report-390.png"), c.screenshot().await?).unwrap();
+        let saved = click_and_wait(&c, "progress-submit", "saved").await?;
+        assert!(saved.contains("进度已填报"), "{saved}");
+        assert_eq!(c.find(Locator::Id("task-value")).await?.text().await?, "60.00%");
+
+        // The county's bulletin ranks the township with its value.
+        login_as(&c, &base, "yanggu").await?;
+        c.goto(&format!("{base}/supervision/tasks/{id}")).await?;
+        let row = c.wait().for_element(Locator::Css(&format!("#parts tr[data-region='{town}']"))).await?.text().await?;
+        assert!(row.contains("60.00%"), "{row}");
+        assert_eq!(c.find(Locator::Id("task-value")).await?.text().await?, "60.00%", "a single part: its value is the county's");
+        assert_eq!(overflow(&c).await?, 0, "the bulletin fits a phone");
+        assert_eq!(console_errors(&c).await?, Vec::<String>::new());
+        std::fs::write(shots.join("tasks-3-bulletin-390.png"), c.screenshot().await?).unwrap();
+        Ok(())
+    }
+    .await;
+    c.close().await.ok();
+    result.expect("the county's key task, the township's report and the bulletin");
+}
