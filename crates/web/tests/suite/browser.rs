@@ -808,7 +808,8 @@ async fn a_county_dispatches_a_key_task_and_the_township_reports_it() {
     let _serial = one_at_a_time();
     let Some((_driver, port)) = chromedriver() else { return };
     let base = server().base.clone();
-    let town = server().store.user("township").unwrap().unwrap().region.to_string();
+    // The store's PostgreSQL client blocks: not on the test's runtime thread.
+    let town = tokio::task::spawn_blocking(|| server().store.user("township").unwrap().unwrap().region.to_string()).await.unwrap();
     let c = browser(port, "390,844").await;
     let shots = screenshot_dir();
     let title = format!("重点村宽带入户（浏览器，第{}号进程）", std::process::id());
