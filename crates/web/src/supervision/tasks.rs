@@ -369,11 +369,18 @@ async fn kind_of(state: &Arc<AppState>, a: &Auth, id: &str) -> Result<TargetKind
     Ok(blocking(state, move |s| s.task(&caller, &id, None, today)).await?.task.kind)
 }
 
-pub async fn split_form(
-    State(state): State<Arc<AppState>>,
-    PageAuth(a): PageAuth,
-    Path(id): Path<String>,
-    Form(form): Form<FormMap>,
+/// A store command a task form sends, built from the form's values.
+type Command = Box<dyn FnOnce(&dyn fupin_store::Store) -> Result<TaskView, fupin_store::StoreError> + Send>;
+
+/// The way both task forms go: the token, the task's kind for reading the values, the command,
+/// then the task's page again — `saved` on success, or the refusal with what was typed.
+async fn task_form(
+    state: Arc<AppState>,
+    a: Auth,
+    id: String,
+    form: FormMap,
+    saved: &str,
+    command: impl FnOnce(TargetKind, &FormMap, fupin_domain::access::Caller, String) -> Result<Command, String>,
 ) -> Response {
     if !crate::auth::csrf_ok(&a, &form_get(&form, "csrf")) {
         return csrf_refused();
@@ -382,17 +389,28 @@ pub async fn split_form(
         Ok(k) => k,
         Err(e) => return error_page(e),
     };
-    let done = match parts_of(&form, kind) {
-        Ok(parts) => {
-            let (caller, at, id) = (a.caller.clone(), state.today().to_string(), id.clone());
-            blocking(&state, move |s| s.split_task(&caller, &id, &parts, &at)).await.map(|_| ()).map_err(|e| e.message)
-        }
+    let done = match command(kind, &form, a.caller.clone(), state.today().to_string()) {
+        Ok(cmd) => blocking(&state, cmd).await.map(|_| ()).map_err(|e| e.message),
         Err(e) => Err(e),
     };
     match done {
-        Ok(()) => Redirect::to(&format!("/supervision/tasks/{id}?saved=split")).into_response(),
+        Ok(()) => Redirect::to(&format!("/supervision/tasks/{id}?saved={saved}")).into_response(),
         Err(msg) => task_page(&state, a, id, None, Some((msg, form)), None).await.unwrap_or_else(error_page),
     }
+}
+
+pub async fn split_form(
+    State(state): State<Arc<AppState>>,
+    PageAuth(a): PageAuth,
+    Path(id): Path<String>,
+    Form(form): Form<FormMap>,
+) -> Response {
+    let task = id.clone();
+    task_form(state, a, id, form, "split", move |kind, form, caller, at| {
+        let parts = parts_of(form, kind)?;
+        Ok(Box::new(move |s| s.split_task(&caller, &task, &parts, &at)))
+    })
+    .await
 }
 
 pub async fn progress_form(
@@ -401,22 +419,11 @@ pub async fn progress_form(
     Path(id): Path<String>,
     Form(form): Form<FormMap>,
 ) -> Response {
-    if !crate::auth::csrf_ok(&a, &form_get(&form, "csrf")) {
-        return csrf_refused();
-    }
-    let kind = match kind_of(&state, &a, &id).await {
-        Ok(k) => k,
-        Err(e) => return error_page(e),
-    };
-    let done = match kind.read(&form_get(&form, "value")) {
-        Ok(value) => {
-            let (caller, at, id, evidence) = (a.caller.clone(), state.today().to_string(), id.clone(), form_get(&form, "evidence"));
-            blocking(&state, move |s| s.report_task(&caller, &id, value, &evidence, &at)).await.map(|_| ()).map_err(|e| e.message)
-        }
-        Err(e) => Err(e.message),
-    };
-    match done {
-        Ok(()) => Redirect::to(&format!("/supervision/tasks/{id}?saved=progress")).into_response(),
-        Err(msg) => task_page(&state, a, id, None, Some((msg, form)), None).await.unwrap_or_else(error_page),
-    }
+    let task = id.clone();
+    task_form(state, a, id, form, "progress", move |kind, form, caller, at| {
+        let value = kind.read(&form_get(form, "value")).map_err(|e| e.message)?;
+        let evidence = form_get(form, "evidence");
+        Ok(Box::new(move |s| s.report_task(&caller, &task, value, &evidence, &at)))
+    })
+    .await
 }
