@@ -143,8 +143,8 @@ fn add_step(tx: &mut dyn Tx, id: &str, step: &str, unit: &str, actor: &str, note
     Ok(())
 }
 
-/// The chain a report's events go on: the county concerned, or the city's or province's own.
-fn chain(about: &RegionCode) -> String {
+/// The chain a region's events of 调度监督 go on: the county concerned, or the city's or province's own.
+pub(super) fn chain(about: &RegionCode) -> String {
     about.county().unwrap_or_else(|| about.clone()).as_str().to_string()
 }
 

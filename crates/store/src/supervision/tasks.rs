@@ -174,14 +174,9 @@ fn row_of(task: &Task, s: &Stored, value: i64, rows: &[Stored], reports: &BTreeM
     }
 }
 
-/// The chain an event of a task's region goes on: its county's, or a city's or the province's own.
-fn chain(region: &str) -> String {
-    let code = region.get(..6).unwrap_or(region);
-    code.to_string()
-}
-
+/// An event of a task's region, on the chain reports use: its county's, or a city's or the province's own.
 fn record(tx: &mut dyn Tx, task_id: &str, region: &str, kind: &str, actor: &str, at: &str, payload: serde_json::Value) -> Result<()> {
-    let mut ev = Event::new(&chain(region), task_id, kind, actor, at, "", payload.to_string());
+    let mut ev = Event::new(&super::reports::chain(&RegionCode::parse(region)?), task_id, kind, actor, at, "", payload.to_string());
     ledger::append(tx, &mut ev)
 }
 
