@@ -121,6 +121,14 @@ impl Role {
             ReadEvaluations => {
                 self == Role::Evaluator || matches!(self, Role::ProvinceOfficial | Role::CityOfficial | Role::CountyOfficial)
             }
+            // The province shares central and provincial funds among its counties, a city its own.
+            AllocateFunds => matches!(self, Role::ProvinceOfficial | Role::CityOfficial),
+            // The county keeps the project library (县级统筹): projects, notices, payments.
+            ManageProjects => self == Role::CountyOfficial,
+            // Officials follow the money of their region; the industry departments (whose funds
+            // are pooled) and the evaluator (whose appraisal reads it) too. Donors and helpers
+            // read the public notices.
+            ReadFunds => official || matches!(self, Role::Department | Role::Evaluator),
         }
     }
 
@@ -191,6 +199,12 @@ pub enum Action {
     Evaluate,
     /// 第三方评估: read a county's evaluations (its sample, field list, results).
     ReadEvaluations,
+    /// 扶贫资金: share a year's fund among the counties by the factor method, set the factors.
+    AllocateFunds,
+    /// 扶贫资金: keep the county's project library (record, approve, notice, pay, accept).
+    ManageProjects,
+    /// 扶贫资金: read the allocations, projects, payments, reports and flags of one's region.
+    ReadFunds,
 }
 
 /// Which personal fields a role sees unmasked.

@@ -10,6 +10,7 @@ pub mod config;
 pub mod error;
 pub mod evaluation;
 pub mod files;
+pub mod funds;
 pub mod id_number;
 pub mod maps;
 pub mod matching;

@@ -92,6 +92,20 @@ impl Sub for Yuan {
     }
 }
 
+/// Served as whole 分 (an integer; computed values such as a net income may be negative).
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Yuan {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::Integer)
+            .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Int64)))
+            .description(Some("金额，单位为分"))
+            .into()
+    }
+}
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Yuan {}
+
 impl fmt::Display for Yuan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let sign = if self.0 < 0 { "-" } else { "" };

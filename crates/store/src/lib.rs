@@ -4,7 +4,7 @@
 //! the caller's region in SQL: nothing above this layer filters rows after fetching.
 //!
 //! The code follows the platform's functions: `registry` (信息汇集), `maps` (三张图), `policy`
-//! (政策发布), `matching` (供需对接), `supervision` (调度监督), `evaluation` (成效评估), with
+//! (政策发布), `matching` (供需对接), `supervision` (调度监督), `evaluation` (成效评估), `funds` (扶贫资金), with
 //! `platform` for what all of them share (reference divisions, users, sessions, the ledger
 //! check). Each function has its own trait, schema part and conformance scenarios; `Store` is
 //! all of them. What functions share lives in `core` as free functions over `&mut dyn Tx`, so no
@@ -13,6 +13,7 @@
 pub mod backend;
 pub mod core;
 pub mod evaluation;
+pub mod funds;
 pub mod maps;
 pub mod matching;
 pub mod platform;
@@ -30,6 +31,7 @@ pub use crate::core::ledger::{Event, VerifyReport};
 pub use crate::core::rollups::RollupTable;
 pub use backend::{pg, sqlite};
 pub use evaluation::EvaluationStore;
+pub use funds::FundsStore;
 pub use maps::{Figures, MapsStore, RegionFigures};
 pub use matching::{MatchingQuery, MatchingStore};
 pub use platform::{AuditEntry, AuditQuery, PlatformStore, Region, SessionRecord, UserRecord};
@@ -87,13 +89,22 @@ pub struct Page<T> {
 pub const COUNT_CAP: i64 = 10_000;
 
 /// The whole store: one trait per function, implemented by `SqlStore` over either backend.
-pub trait Store: PlatformStore + RegistryStore + MapsStore + PolicyStore + MatchingStore + SupervisionStore + EvaluationStore {}
+pub trait Store:
+    PlatformStore + RegistryStore + MapsStore + PolicyStore + MatchingStore + SupervisionStore + EvaluationStore + FundsStore
+{
+}
 
-impl<T: PlatformStore + RegistryStore + MapsStore + PolicyStore + MatchingStore + SupervisionStore + EvaluationStore + ?Sized> Store for T {}
+impl<
+        T: PlatformStore + RegistryStore + MapsStore + PolicyStore + MatchingStore + SupervisionStore + EvaluationStore + FundsStore + ?Sized,
+    > Store for T
+{
+}
 
 /// The traits to bring into scope to call the store's methods on a `dyn Store`.
 pub mod prelude {
-    pub use crate::{EvaluationStore, MapsStore, MatchingStore, PlatformStore, PolicyStore, RegistryStore, Store, SupervisionStore};
+    pub use crate::{
+        EvaluationStore, FundsStore, MapsStore, MatchingStore, PlatformStore, PolicyStore, RegistryStore, Store, SupervisionStore,
+    };
 }
 
 /// `f` over `items` cut into one slice per core (at most `cap` slices), the results in order:

@@ -165,6 +165,12 @@ fn decimal(n: i64, buf: &mut [u8; 20]) -> &[u8] {
     &buf[i..]
 }
 
+/// The chain an event about `region` goes on: its county's, or a city's or the province's own
+/// (what happens above the county has no county to hang on).
+pub fn chain_of(region: &fupin_domain::RegionCode) -> String {
+    region.county().unwrap_or_else(|| region.clone()).as_str().to_string()
+}
+
 /// Appends `ev` to its county's chain inside the caller's transaction. The head row is bumped
 /// with an UPDATE first, which takes its row lock on PostgreSQL (SQLite's writer lock already
 /// serializes), so two concurrent appends to one county cannot fork the chain.

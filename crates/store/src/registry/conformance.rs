@@ -1114,7 +1114,16 @@ macro_rules! conformance_tests {
         $crate::conformance_tests!(@supervision $fresh; reports_way_through, reports_never_reach_the_reported, published_heads_catch_a_rewrite,
             tasks_split_and_tracked);
         $crate::conformance_tests!(@evaluation $fresh; measures_equal_hand_computation, sample_drawn_from_the_seed_and_frozen_frame);
+        $crate::conformance_tests!(@funds $fresh; funds_allocated_by_the_factor_method, projects_followed_from_budget_to_household);
     };
+    (@funds $fresh:path; $($name:ident),*) => {$(
+        #[test]
+        fn $name() {
+            if let Some((_guard, store)) = $fresh() {
+                $crate::funds::conformance::$name(store);
+            }
+        }
+    )*};
     (@evaluation $fresh:path; $($name:ident),*) => {$(
         #[test]
         fn $name() {

@@ -143,14 +143,9 @@ fn add_step(tx: &mut dyn Tx, id: &str, step: &str, unit: &str, actor: &str, note
     Ok(())
 }
 
-/// The chain a region's events of 调度监督 go on: the county concerned, or the city's or province's own.
-pub(super) fn chain(about: &RegionCode) -> String {
-    about.county().unwrap_or_else(|| about.clone()).as_str().to_string()
-}
-
 fn record(tx: &mut dyn Tx, r: &Report, kind: &str, actor: &str, reason: &str, at: &str) -> Result<()> {
     let payload = json!({"state": r.state, "handler": r.handler, "category": r.category, "deadline": r.deadline.to_string()});
-    let mut ev = Event::new(&chain(&r.about), &r.id, kind, actor, at, reason, payload.to_string());
+    let mut ev = Event::new(&ledger::chain_of(&r.about), &r.id, kind, actor, at, reason, payload.to_string());
     ledger::append(tx, &mut ev)
 }
 

@@ -176,7 +176,7 @@ fn row_of(task: &Task, s: &Stored, value: i64, rows: &[Stored], reports: &BTreeM
 
 /// An event of a task's region, on the chain reports use: its county's, or a city's or the province's own.
 fn record(tx: &mut dyn Tx, task_id: &str, region: &str, kind: &str, actor: &str, at: &str, payload: serde_json::Value) -> Result<()> {
-    let mut ev = Event::new(&super::reports::chain(&RegionCode::parse(region)?), task_id, kind, actor, at, "", payload.to_string());
+    let mut ev = Event::new(&ledger::chain_of(&RegionCode::parse(region)?), task_id, kind, actor, at, "", payload.to_string());
     ledger::append(tx, &mut ev)
 }
 
