@@ -101,14 +101,29 @@ pub fn set_factors<B: crate::core::db::Backend>(
         );
         ledger::append(tx, &mut ev)
     })?;
-    factors(s, caller, year)
+    factors(s, caller, year, None)
 }
 
-pub fn factors<B: crate::core::db::Backend>(s: &SqlStore<B>, caller: &Caller, year: i32) -> Result<Vec<CountyFactors>> {
+/// A region inside the caller's (its own by default), for those who read the funds.
+fn within(caller: &Caller, region: Option<&RegionCode>) -> Result<RegionCode> {
     require(caller.role.may(Action::ReadFunds) && caller.scope.helper_id.is_none(), "无权查看扶贫资金")?;
+    match region {
+        Some(r) if !caller.scope.region.contains(r) => Err(StoreError::NotFound),
+        Some(r) => Ok(r.clone()),
+        None => Ok(caller.scope.region.clone()),
+    }
+}
+
+pub fn factors<B: crate::core::db::Backend>(
+    s: &SqlStore<B>,
+    caller: &Caller,
+    year: i32,
+    region: Option<&RegionCode>,
+) -> Result<Vec<CountyFactors>> {
+    let region = within(caller, region)?;
     s.read(|tx| {
-        let stored = stored_factors(tx, year, &caller.scope.region)?;
-        Ok(counties(tx, &caller.scope.region)?
+        let stored = stored_factors(tx, year, &region)?;
+        Ok(counties(tx, &region)?
             .into_iter()
             .map(|(county, name)| {
                 let (fiscal, appraisal) = stored.get(&county).copied().unwrap_or_default();
@@ -174,10 +189,10 @@ fn compute(tx: &mut dyn Tx, caller: &Caller, d: &AllocationDraft, at: &str) -> R
     Ok((lines, region_name(tx, region.as_str())?))
 }
 
-fn shown(caller: &Caller, a: Allocation, region: &str) -> Allocation {
-    let span = span(&caller.scope.region);
-    // The allocator and those above it see every line; those below, their own counties'.
-    let whole = RegionCode::parse(region).is_ok_and(|r| caller.scope.region.contains(&r));
+fn shown(at: &RegionCode, a: Allocation, region: &str) -> Allocation {
+    let span = span(at);
+    // Read at the allocator or above, every line; below it, the counties there.
+    let whole = RegionCode::parse(region).is_ok_and(|r| at.contains(&r));
     let lines: Vec<Line> = a.lines.into_iter().filter(|l| whole || span.contains(&l.county)).collect();
     let lines_total = lines.iter().fold(Yuan::ZERO, |t, l| t + l.amount);
     Allocation { lines, lines_total, ..a }
@@ -200,7 +215,7 @@ pub fn preview<B: crate::core::db::Backend>(s: &SqlStore<B>, caller: &Caller, d:
         lines,
         lines_total: Yuan::ZERO,
     };
-    Ok(shown(caller, a, caller.scope.region.as_str()))
+    Ok(shown(&caller.scope.region, a, caller.scope.region.as_str()))
 }
 
 pub fn publish<B: crate::core::db::Backend>(s: &SqlStore<B>, caller: &Caller, d: &AllocationDraft, at: &str) -> Result<Allocation> {
@@ -252,7 +267,7 @@ pub fn publish<B: crate::core::db::Backend>(s: &SqlStore<B>, caller: &Caller, d:
         ledger::append(tx, &mut ev)?;
         Ok(id)
     })?;
-    Ok(list(s, caller, d.year)?.into_iter().find(|a| a.id.as_deref() == Some(id.as_str())).expect("the allocation just published"))
+    Ok(list(s, caller, d.year, None)?.into_iter().find(|a| a.id.as_deref() == Some(id.as_str())).expect("the allocation just published"))
 }
 
 fn parse_allocation(r: &Row, lines: Vec<Line>) -> Result<Allocation> {
@@ -275,8 +290,13 @@ fn parse_allocation(r: &Row, lines: Vec<Line>) -> Result<Allocation> {
     })
 }
 
-pub fn list<B: crate::core::db::Backend>(s: &SqlStore<B>, caller: &Caller, year: i32) -> Result<Vec<Allocation>> {
-    require(caller.scope.helper_id.is_none(), "无权查看扶贫资金分配")?;
+pub fn list<B: crate::core::db::Backend>(
+    s: &SqlStore<B>,
+    caller: &Caller,
+    year: i32,
+    region: Option<&RegionCode>,
+) -> Result<Vec<Allocation>> {
+    let at = within(caller, region)?;
     s.read(|tx| {
         let rows = tx.query(
             "SELECT a.id, a.region, a.year, a.source, a.title, a.document, a.total, a.weights, a.published_on, a.created_by, COALESCE(g.name, a.region) \
@@ -301,8 +321,8 @@ pub fn list<B: crate::core::db::Backend>(s: &SqlStore<B>, caller: &Caller, year:
                     Ok(Line { county: RegionCode::parse(&county)?, name: l.text(1)?, amount: Yuan::from_fen(l.int(2)?), factors })
                 })
                 .collect::<Result<Vec<_>>>()?;
-            let a = shown(caller, parse_allocation(&r, lines)?, &region);
-            let reaches = RegionCode::parse(&region).is_ok_and(|g| caller.scope.region.contains(&g)) || !a.lines.is_empty();
+            let a = shown(&at, parse_allocation(&r, lines)?, &region);
+            let reaches = RegionCode::parse(&region).is_ok_and(|g| at.contains(&g)) || !a.lines.is_empty();
             if reaches {
                 out.push(a);
             }

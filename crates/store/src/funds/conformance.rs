@@ -83,7 +83,7 @@ pub fn funds_allocated_by_the_factor_method(store: Arc<dyn Store>) {
     // An absent value keeps the stored one.
     let set = store.set_fund_factors(&province, 2016, &[f("371522", None, Some(85))], at).unwrap();
     assert_eq!((set[1].fiscal, set[1].appraisal), (Some(3000), Some(85)));
-    assert_eq!(store.fund_factors(&county, 2016).unwrap().len(), 1, "a county reads its own");
+    assert_eq!(store.fund_factors(&county, 2016, None).unwrap().len(), 1, "a county reads its own");
 
     let preview = store.preview_allocation(&province, &central_2016(), at).unwrap();
     assert!(preview.id.is_none());
@@ -92,7 +92,7 @@ pub fn funds_allocated_by_the_factor_method(store: Arc<dyn Store>) {
     let amounts: Vec<(String, i64)> = preview.lines.iter().map(|l| (l.county.as_str().to_string(), l.amount.fen())).collect();
     assert_eq!(amounts, vec![("371521".into(), 35_714_286 + 30_000_000), ("371522".into(), 14_285_714 + 20_000_000)]);
     assert_eq!(preview.lines_total, Yuan::from_yuan(1_000_000));
-    assert!(store.allocations(&province, 2016).unwrap().is_empty(), "a preview stores nothing");
+    assert!(store.allocations(&province, 2016, None).unwrap().is_empty(), "a preview stores nothing");
 
     let city = official(Role::CityOfficial, "3715");
     invalid(store.preview_allocation(&city, &central_2016(), at), "funds.source_level");
@@ -111,18 +111,22 @@ pub fn funds_allocated_by_the_factor_method(store: Arc<dyn Store>) {
     invalid(store.publish_allocation(&province, &central_2016(), at), "funds.duplicate");
 
     // A county official sees its own line; a village official its county's; the city its counties.
-    let own = store.allocations(&county, 2016).unwrap();
+    let own = store.allocations(&county, 2016, None).unwrap();
     assert_eq!(own.len(), 1);
     assert_eq!(own[0].lines.len(), 1);
     assert_eq!(own[0].lines_total.fen(), 65_714_286);
-    let theirs = store.allocations(&shen, 2016).unwrap();
+    let village = store.allocations(&shen, 2016, None).unwrap();
+    assert_eq!(village[0].lines.iter().map(|l| l.county.as_str()).collect::<Vec<_>>(), ["371522"], "a village reads its county's line");
+    let theirs = store.allocations(&official(Role::CountyOfficial, "371522"), 2016, None).unwrap();
     assert_eq!(theirs[0].lines.iter().map(|l| l.county.as_str()).collect::<Vec<_>>(), ["371522"]);
-    assert_eq!(store.allocations(&city, 2016).unwrap()[0].lines.len(), 2);
-    assert!(store.allocations(&county, 2017).unwrap().is_empty());
+    assert_eq!(store.allocations(&city, 2016, None).unwrap()[0].lines.len(), 2);
+    assert_eq!(store.allocations(&city, 2016, Some(&code("371522"))).unwrap()[0].lines.len(), 1);
+    assert!(matches!(store.allocations(&county, 2016, Some(&code("371522"))), Err(StoreError::NotFound)));
+    assert!(store.allocations(&county, 2017, None).unwrap().is_empty());
 
     // The registry moves on; the published lines keep the values they were computed from.
     store.create_household(&shen, sample_household("371522100001", 4, 5), "建档", "2016-04-01").unwrap();
-    assert_eq!(store.allocations(&province, 2016).unwrap()[0].lines, preview.lines);
+    assert_eq!(store.allocations(&province, 2016, None).unwrap()[0].lines, preview.lines);
     let now = store.preview_allocation(&province, &central_2016(), "2016-04-02T10:00:00").unwrap();
     assert_ne!(now.lines, preview.lines, "a new preview reads the registry as it is now");
 
@@ -137,7 +141,7 @@ pub fn funds_allocated_by_the_factor_method(store: Arc<dyn Store>) {
     };
     let c = store.publish_allocation(&city, &city_fund, at).unwrap();
     assert_eq!(c.lines.iter().map(|l| l.amount.fen()).sum::<i64>(), 1_000_001);
-    assert_eq!(store.allocations(&county, 2016).unwrap().len(), 2);
+    assert_eq!(store.allocations(&county, 2016, None).unwrap().len(), 2);
     assert!(store.verify_ledger().unwrap().broken.is_none());
 }
 

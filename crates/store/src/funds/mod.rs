@@ -234,14 +234,15 @@ pub struct FundsReport {
 pub trait FundsStore: Send + Sync {
     /// The province sets counties' fiscal capacity and appraisal score for a year.
     fn set_fund_factors(&self, caller: &Caller, year: i32, rows: &[FactorInput], at: &str) -> Result<Vec<CountyFactors>>;
-    /// The configured factors of the counties inside the caller's region.
-    fn fund_factors(&self, caller: &Caller, year: i32) -> Result<Vec<CountyFactors>>;
+    /// The configured factors of the counties inside a region of the caller's (its own by default).
+    fn fund_factors(&self, caller: &Caller, year: i32, region: Option<&RegionCode>) -> Result<Vec<CountyFactors>>;
     /// Each county's amount and why, as it would be published today; nothing is stored.
     fn preview_allocation(&self, caller: &Caller, draft: &AllocationDraft, at: &str) -> Result<Allocation>;
     /// Computes and publishes the allocation with its formula and factor values.
     fn publish_allocation(&self, caller: &Caller, draft: &AllocationDraft, at: &str) -> Result<Allocation>;
-    /// The year's published allocations reaching the caller's region, with its lines.
-    fn allocations(&self, caller: &Caller, year: i32) -> Result<Vec<Allocation>>;
+    /// The year's published allocations reaching a region of the caller's (its own by default),
+    /// with the lines of the counties there.
+    fn allocations(&self, caller: &Caller, year: i32, region: Option<&RegionCode>) -> Result<Vec<Allocation>>;
     /// 入库: a county official records a project of the county.
     fn record_project(&self, caller: &Caller, draft: &ProjectDraft, at: &str) -> Result<ProjectView>;
     fn step_project(&self, caller: &Caller, id: &str, expected_version: i64, step: ProjectStep, at: &str) -> Result<ProjectView>;
@@ -264,8 +265,8 @@ impl<B: crate::core::db::Backend> FundsStore for crate::sql_store::SqlStore<B> {
     fn set_fund_factors(&self, caller: &Caller, year: i32, rows: &[FactorInput], at: &str) -> Result<Vec<CountyFactors>> {
         allocations::set_factors(self, caller, year, rows, at)
     }
-    fn fund_factors(&self, caller: &Caller, year: i32) -> Result<Vec<CountyFactors>> {
-        allocations::factors(self, caller, year)
+    fn fund_factors(&self, caller: &Caller, year: i32, region: Option<&RegionCode>) -> Result<Vec<CountyFactors>> {
+        allocations::factors(self, caller, year, region)
     }
     fn preview_allocation(&self, caller: &Caller, draft: &AllocationDraft, at: &str) -> Result<Allocation> {
         allocations::preview(self, caller, draft, at)
@@ -273,8 +274,8 @@ impl<B: crate::core::db::Backend> FundsStore for crate::sql_store::SqlStore<B> {
     fn publish_allocation(&self, caller: &Caller, draft: &AllocationDraft, at: &str) -> Result<Allocation> {
         allocations::publish(self, caller, draft, at)
     }
-    fn allocations(&self, caller: &Caller, year: i32) -> Result<Vec<Allocation>> {
-        allocations::list(self, caller, year)
+    fn allocations(&self, caller: &Caller, year: i32, region: Option<&RegionCode>) -> Result<Vec<Allocation>> {
+        allocations::list(self, caller, year, region)
     }
     fn record_project(&self, caller: &Caller, draft: &ProjectDraft, at: &str) -> Result<ProjectView> {
         projects::record(self, caller, draft, at)

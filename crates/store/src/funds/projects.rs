@@ -122,6 +122,10 @@ pub fn record<B: crate::core::db::Backend>(s: &SqlStore<B>, caller: &Caller, d: 
     require(caller.role.may(Action::ManageProjects) && caller.scope.region.level() == Level::County, "只有县级扶贫部门可以管理项目库")?;
     let today = business_date(at)?;
     let county = caller.scope.region.clone();
+    // Another county's region answers as if it did not exist.
+    if !county.contains(&d.region) {
+        return Err(StoreError::NotFound);
+    }
     let total = d.validate(&county, year_of(at))?;
     let id = s.write(|tx| {
         if tx.query_one("SELECT 1 FROM regions WHERE code = $1", &[d.region.as_str().into()])?.is_none() {
