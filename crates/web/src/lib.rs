@@ -8,6 +8,7 @@ pub mod assets;
 pub mod auth;
 pub mod error;
 pub mod evaluation;
+pub mod funds;
 pub mod maps;
 pub mod matching;
 pub mod platform;

@@ -120,6 +120,23 @@ fn evaluation_api() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(samples::post_close))
 }
 
+fn funds_api() -> OpenApiRouter<Arc<AppState>> {
+    use crate::funds::api;
+    OpenApiRouter::new()
+        .routes(routes!(api::preview))
+        .routes(routes!(api::publish))
+        .routes(routes!(api::allocations))
+        .routes(routes!(api::factors, api::set_factors))
+        .routes(routes!(api::projects, api::record))
+        .routes(routes!(api::project))
+        .routes(routes!(api::step))
+        .routes(routes!(api::notice))
+        .routes(routes!(api::pay))
+        .routes(routes!(api::report))
+        .routes(routes!(api::flags))
+        .routes(routes!(api::public_projects))
+}
+
 fn maps_api() -> OpenApiRouter<Arc<AppState>> {
     OpenApiRouter::new()
         .routes(routes!(maps::api::get_region))
@@ -139,6 +156,7 @@ pub fn openapi_router() -> OpenApiRouter<Arc<AppState>> {
         .merge(matching_api())
         .merge(supervision_api())
         .merge(evaluation_api())
+        .merge(funds_api())
 }
 
 fn platform_pages() -> Router<Arc<AppState>> {
@@ -248,6 +266,17 @@ fn evaluation_pages() -> Router<Arc<AppState>> {
         .route("/evaluation/samples/{id}/close", axum::routing::post(samples::close_form))
 }
 
+fn funds_pages() -> Router<Arc<AppState>> {
+    use crate::funds::pages;
+    Router::new()
+        .route("/funds", get(pages::desk))
+        .route("/funds/allocations", post(pages::allocate))
+        .route("/funds/projects", post(pages::record))
+        .route("/funds/projects/{id}", get(pages::project))
+        .route("/funds/projects/{id}/{action}", post(pages::act))
+        .route("/public/projects", get(pages::public))
+}
+
 fn maps_pages() -> Router<Arc<AppState>> {
     Router::new()
         .route("/regions/{code}", get(maps::pages::region_page))
@@ -277,6 +306,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(matching_pages())
         .merge(supervision_pages())
         .merge(evaluation_pages())
+        .merge(funds_pages())
         .layer(middleware::from_fn_with_state(state.clone(), ops::count_requests))
         .layer(middleware::from_fn(crate::error::uniform_errors))
         .layer(middleware::from_fn(ops::security_headers))

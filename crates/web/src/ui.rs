@@ -54,7 +54,7 @@ pub(crate) fn nav_items(user: &fupin_store::UserRecord) -> Vec<NavItem> {
     let role = user.role;
     let region = &user.region;
     let files = if role == Role::Helper { "我的帮扶户" } else { "贫困户档案" };
-    let items: [(Option<Action>, &'static str, &'static str, String); 18] = [
+    let items: [(Option<Action>, &'static str, &'static str, String); 19] = [
         (None, "nav-home", "首页", "/".into()),
         // What waits on the user, across the functions; its count is filled in by the page.
         (None, "nav-todo", "待办", "/todo".into()),
@@ -74,6 +74,7 @@ pub(crate) fn nav_items(user: &fupin_store::UserRecord) -> Vec<NavItem> {
         (Some(Action::HandleReports), "nav-supervision", "监督举报", "/supervision".into()),
         (Some(Action::ReadFigures), "nav-measures", "贫困测度", "/evaluation/measures".into()),
         (Some(Action::ReadEvaluations), "nav-evaluations", "第三方评估", "/evaluation/samples".into()),
+        (Some(Action::ReadFunds), "nav-funds", "扶贫资金", "/funds".into()),
         (Some(Action::ReadPiiAudit), "nav-audit", "查阅记录", "/audit".into()),
         (None, "nav-notices", "公示公告", format!("/public/notices?region={region}")),
     ];

@@ -49,6 +49,50 @@ fn a_task_of_yanggu() -> String {
     store.dispatch_task(&yanggu, &d, "2017-06-30").unwrap().task.id
 }
 
+/// A project of 阳谷县 in the household's village, approved, noticed, started and paid a subsidy
+/// to the household's own account (so the PII probe bites on the account), made once per process.
+fn a_project_of_yanggu(hid: &str) -> String {
+    use fupin_domain::funds::project::{Beneficiary, BudgetLine, Mechanism, NoticeDraft, NoticeKind, PaymentDraft, ProjectDraft, ProjectKind, ProjectStep};
+    use fupin_domain::funds::FundSource;
+    let store = &server().store;
+    let yanggu = fupin_web::auth::caller_of(&store.user("yanggu").unwrap().unwrap());
+    let name = format!("探测用项目，第{}号进程", std::process::id());
+    let q = fupin_store::funds::ProjectQuery { year: Some(2017), per_page: 200, ..Default::default() };
+    if let Some(p) = store.projects(&yanggu, &q).unwrap().items.into_iter().find(|p| p.name == name) {
+        return p.id;
+    }
+    let day = |s: &str| fupin_domain::id_number::Date::parse(s).unwrap();
+    let draft = ProjectDraft {
+        region: fupin_domain::RegionCode::parse(&hid[..12]).unwrap(),
+        year: 2017,
+        name,
+        kind: ProjectKind::Industry,
+        description: String::new(),
+        implementer: String::new(),
+        budget: vec![BudgetLine { source: FundSource::Central, amount: fupin_domain::Yuan::from_yuan(10_000) }],
+        beneficiaries: vec![Beneficiary { household_id: hid.into(), mechanism: Mechanism::Subsidy }],
+    };
+    let p = store.record_project(&yanggu, &draft, "2017-06-01").unwrap();
+    let id = p.project.id;
+    let p = store.step_project(&yanggu, &id, p.project.version, ProjectStep::Approve, "2017-06-01").unwrap();
+    let notice = NoticeDraft { kind: NoticeKind::Plan, from: day("2017-06-01"), to: day("2017-06-11"), text: "探测用项目公示".into() };
+    store.notice_project(&yanggu, &id, &notice, "2017-06-01").unwrap();
+    store.step_project(&yanggu, &id, p.project.version + 1, ProjectStep::Start, "2017-06-12").unwrap();
+    let system = fupin_domain::access::Caller::system(fupin_domain::RegionCode::parse("37").unwrap());
+    let file = store.household(&system, hid).unwrap();
+    let pay = PaymentDraft {
+        paid_on: day("2017-06-20"),
+        amount: fupin_domain::Yuan::from_yuan(1000),
+        source: FundSource::Central,
+        payee: file.members[0].name.clone(),
+        account: file.bank_account.clone(),
+        voucher: "探测-1".into(),
+        household_id: Some(hid.into()),
+    };
+    store.pay_project(&yanggu, &id, &pay, "2017-06-20").unwrap();
+    id
+}
+
 /// The first poor household the village official can see.
 fn a_village_household() -> Value {
     let (s, page) = get(&login("village"), "/api/v1/households?status=1");
@@ -151,6 +195,9 @@ const UNSCOPED: &[(&str, &str, &str)] = &[
     ("get", "/api/v1/public/reports/{tracking_number}", "the reporter's query code is the key (a wrong one is 404: http::the_public_reports_a_problem_and_the_county_handles_it)"),
     ("post", "/api/v1/public/reports/{tracking_number}/rating", "the reporter's query code is the key, as above"),
     ("post", "/api/v1/supervision/tasks", "a task is always dispatched at the caller's own region (the store sets it)"),
+    ("post", "/api/v1/funds/allocations/preview", "an allocation is always the caller's own region's (the store sets it); a preview stores nothing"),
+    ("post", "/api/v1/funds/allocations", "an allocation is always published at the caller's own region (the store sets it)"),
+    ("get", "/api/v1/public/projects", "project notices are public (no household named, no account: http::funds_go_from_the_allocation_to_the_public_notice)"),
 ];
 
 /// Operations where a donor acts on its own (registers, offers, lists its matches and the
@@ -270,7 +317,13 @@ fn every_operation_of_the_openapi_document_refuses_other_jurisdictions() {
     let need_body = json!({"category": "04", "description": "探测", "amount": 100, "urgency": "1", "deadline": "2017-12-31"});
     let evaluation = an_evaluation_of_yanggu();
     let task = a_task_of_yanggu();
+    let project = a_project_of_yanggu(&hid);
     let bodies: Vec<(&str, Value)> = vec![
+        ("/api/v1/funds/factors/{year}", json!({"rows": [{"county": "371521", "fiscal": 1000, "appraisal": 1}]})),
+        ("/api/v1/funds/projects", json!({"region": "371521100001", "year": 2017, "name": "探测", "kind": "industry", "budget": [{"source": "central", "amount": 100}]})),
+        ("/api/v1/funds/projects/{id}/step", json!({"step": "accept", "expected_version": 1})),
+        ("/api/v1/funds/projects/{id}/notices", json!({"kind": "plan", "from": "2017-06-01", "to": "2017-06-20", "text": "探测"})),
+        ("/api/v1/funds/projects/{id}/payments", json!({"paid_on": "2017-06-01", "amount": 100, "source": "central", "payee": "探测", "account": "62284800123456", "voucher": "探测"})),
         ("/api/v1/supervision/tasks/{id}/split", json!({"parts": [{"region": "371521100", "target": 1, "deadline": "2017-12-31"}]})),
         ("/api/v1/supervision/tasks/{id}/progress", json!({"value": 1, "evidence": "探测"})),
         ("/api/v1/evaluation/evaluations", json!({"county": "371521", "year": 2016, "seed": 1, "villages": 2, "still_poor": 1, "exited": 1, "outside": 1})),
@@ -321,6 +374,8 @@ fn every_operation_of_the_openapi_document_refuses_other_jurisdictions() {
             "id" if path.starts_with("/api/v1/supervision/reports/") => report.clone(),
             "id" if path.starts_with("/api/v1/evaluation/evaluations/") => evaluation.clone(),
             "id" if path.starts_with("/api/v1/supervision/tasks/") => task.clone(),
+            "id" if path.starts_with("/api/v1/funds/projects/") => project.clone(),
+            "year" => "2017".into(),
             "code" | "region" => "371521".into(),
             "map" => "distribution".into(),
             _ => panic!("the probe has no sample for parameter {{{name}}} of {path}: teach it one"),
@@ -1578,6 +1633,7 @@ fn no_read_shows_a_role_the_personal_data_it_may_not_see() {
     secrets.push("13955550125".into());
     let evaluation = an_evaluation_of_yanggu();
     let task = a_task_of_yanggu();
+    let project = a_project_of_yanggu(&hid);
     let mut urls: Vec<String> = vec![];
     for (path, ops) in doc["paths"].as_object().unwrap() {
         let Some(op) = ops.get("get") else { continue };
@@ -1592,6 +1648,8 @@ fn no_read_shows_a_role_the_personal_data_it_may_not_see() {
                 "id" if path.starts_with("/api/v1/supervision/reports/") => report.clone(),
                 "id" if path.starts_with("/api/v1/evaluation/evaluations/") => evaluation.clone(),
                 "id" if path.starts_with("/api/v1/supervision/tasks/") => task.clone(),
+                "id" if path.starts_with("/api/v1/funds/projects/") => project.clone(),
+                "year" => "2017".into(),
                 "tracking_number" => report.clone(),
                 "code" | "region" => file.village.to_string()[..6].to_string(),
                 "map" => "distribution".into(),
@@ -1624,6 +1682,9 @@ fn no_read_shows_a_role_the_personal_data_it_may_not_see() {
         format!("/evaluation/samples/{evaluation}"),
         "/supervision/tasks".to_string(),
         format!("/supervision/tasks/{task}"),
+        "/funds?year=2017".to_string(),
+        format!("/funds/projects/{project}"),
+        format!("/public/projects?region={}", &file.village.to_string()[..6]),
     ] {
         urls.push(page);
     }
@@ -2481,4 +2542,98 @@ fn a_key_task_is_dispatched_split_and_reported_over_http() {
     assert_eq!(helper.get(format!("{base}/supervision/tasks")).send().unwrap().status(), 403);
     let home = helper.get(format!("{base}/")).send().unwrap().text().unwrap();
     assert!(!home.contains("href=\"/supervision/tasks\""), "no link for what the helper may not open");
+}
+
+/// 扶贫资金 through the API and the pages: the province previews an allocation (the lines add
+/// up to the total to the fen) and publishes it with its 文号; 阳谷县 reads only its own line,
+/// records a project, approves and notices it, and the public reads the notice without a
+/// household or an account named; accounts are masked for the province and whole (and
+/// audited) for the county; refusals come in the documented shape; a helper has no funds desk
+/// and no link to it.
+#[test]
+fn funds_go_from_the_allocation_to_the_public_notice() {
+    let base = &server().base;
+    let province = login("province");
+    let title = format!("2017年中央财政专项扶贫资金（探测{}）", std::process::id());
+    let draft = json!({"year": 2017, "source": "central", "total": 123_456_789, "title": title, "document": "",
+        "weights": [{"factor": "poor", "percent": 60}, {"factor": "incidence", "percent": 40}]});
+    let r = province.post(format!("{base}/api/v1/funds/allocations/preview")).json(&draft).send().unwrap();
+    assert_eq!(r.status(), 200);
+    let preview: Value = r.json().unwrap();
+    let lines = preview["lines"].as_array().unwrap();
+    assert!(lines.len() >= 2, "{preview}");
+    assert_eq!(lines.iter().map(|l| l["amount"].as_i64().unwrap()).sum::<i64>(), 123_456_789, "to the fen");
+    assert!(preview["id"].is_null(), "a preview is not stored");
+
+    let refused = |r: reqwest::blocking::Response, code: &str| {
+        assert_eq!(r.status(), 422);
+        let e: Value = r.json().unwrap();
+        assert_eq!(e["error"]["code"], code, "{e}");
+        assert!(e["error"]["message"].as_str().unwrap().chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{e}");
+    };
+    let mut short = draft.clone();
+    short["weights"][0]["percent"] = json!(50);
+    refused(province.post(format!("{base}/api/v1/funds/allocations/preview")).json(&short).send().unwrap(), "funds.weights");
+    refused(province.post(format!("{base}/api/v1/funds/allocations")).json(&draft).send().unwrap(), "funds.document");
+    let mut with_doc = draft.clone();
+    with_doc["document"] = json!("鲁财农〔2017〕探测号");
+    let r = province.post(format!("{base}/api/v1/funds/allocations")).json(&with_doc).send().unwrap();
+    assert_eq!(r.status(), 200);
+    let published: Value = r.json().unwrap();
+    assert_eq!(published["lines"], preview["lines"], "published as previewed");
+
+    let yanggu = login("yanggu");
+    let (s, own) = get(&yanggu, "/api/v1/funds/allocations/2017");
+    assert_eq!(s, 200);
+    let mine = own.as_array().unwrap().iter().find(|a| a["title"] == title.as_str()).expect("the county reads the allocation");
+    assert_eq!(mine["lines"].as_array().unwrap().iter().map(|l| l["county"].as_str().unwrap()).collect::<Vec<_>>(), ["371521"]);
+    assert_eq!(get(&yanggu, "/api/v1/funds/allocations/2017?region=371522").0, 404);
+    assert_eq!(get(&yanggu, "/api/v1/funds/projects?state=bogus").0, 400);
+
+    // A project with its notice; the probe's project carries a payment to a household.
+    let hid = a_village_household()["id"].as_str().unwrap().to_string();
+    let body = json!({"region": &hid[..12], "year": 2017, "name": format!("探测光伏项目{}", std::process::id()), "kind": "industry",
+        "budget": [{"source": "central", "amount": 5_000_000}], "beneficiaries": [{"household_id": hid, "mechanism": "dividend"}]});
+    let r = yanggu.post(format!("{base}/api/v1/funds/projects")).json(&body).send().unwrap();
+    assert_eq!(r.status(), 200);
+    let p: Value = r.json().unwrap();
+    let id = p["project"]["id"].as_str().unwrap().to_string();
+    let step = |step: &str, version: i64| yanggu.post(format!("{base}/api/v1/funds/projects/{id}/step")).json(&json!({"step": step, "expected_version": version})).send().unwrap();
+    assert_eq!(step("start", 1).status(), 422, "not approved yet");
+    assert_eq!(step("approve", 1).status(), 200);
+    assert_eq!(step("approve", 1).status(), 409, "a stale version");
+    let pay = json!({"paid_on": "2017-06-01", "amount": 100, "source": "central", "payee": "某", "account": "12", "voucher": "记-1"});
+    refused(yanggu.post(format!("{base}/api/v1/funds/projects/{id}/payments")).json(&pay).send().unwrap(), "funds.account");
+    let notice = json!({"kind": "plan", "from": "2017-06-30", "to": "2017-07-10", "text": "探测光伏项目公示，监督电话0635-1234567"});
+    assert_eq!(yanggu.post(format!("{base}/api/v1/funds/projects/{id}/notices")).json(&notice).send().unwrap().status(), 200);
+
+    let probe = a_project_of_yanggu(&hid);
+    let system = fupin_domain::access::Caller::system(fupin_domain::RegionCode::parse("37").unwrap());
+    let account = server().store.household(&system, &hid).unwrap().bank_account;
+    let (s, seen) = get(&province, &format!("/api/v1/funds/projects/{probe}"));
+    assert_eq!(s, 200);
+    let shown = seen["payments"][0]["account"].as_str().unwrap();
+    assert!(shown != account && shown.contains('*'), "masked for the province: {shown}");
+    let before = server().store.pii_audit_count(&hid).unwrap();
+    let (_, whole) = get(&yanggu, &format!("/api/v1/funds/projects/{probe}"));
+    assert_eq!(whole["payments"][0]["account"], account.as_str(), "whole for the county");
+    assert!(server().store.pii_audit_count(&hid).unwrap() > before, "and on record");
+
+    for (what, text) in [
+        ("api", client().get(format!("{base}/api/v1/public/projects?region=371521")).send().unwrap().text().unwrap()),
+        ("page", client().get(format!("{base}/public/projects?region=371521")).send().unwrap().text().unwrap()),
+    ] {
+        assert!(text.contains(&format!("探测光伏项目{}", std::process::id())) && text.contains("监督电话0635-1234567"), "{what}: the notice is public");
+        assert!(!text.contains(&hid) && !text.contains(&account), "{what}: no household, no account");
+    }
+
+    let desk = yanggu.get(format!("{base}/funds?year=2017")).send().unwrap().text().unwrap();
+    assert!(desk.contains(&title) && desk.contains(&id) && desk.contains("id=\"project-form\""), "the county's desk");
+    assert!(!desk.contains("id=\"allocation-form\""), "a county does not allocate");
+    let helper = login("helper");
+    assert_eq!(get(&helper, "/api/v1/funds/report").0, 403);
+    assert_eq!(helper.get(format!("{base}/funds")).send().unwrap().status(), 403);
+    assert!(!helper.get(format!("{base}/")).send().unwrap().text().unwrap().contains("href=\"/funds\""), "no link for the helper");
+    let dept = login("department").get(format!("{base}/funds")).send().unwrap().text().unwrap();
+    assert!(dept.contains("id=\"nav-funds\"") && !dept.contains("id=\"project-form\""), "a department reads");
 }
