@@ -7,6 +7,7 @@ pub mod build;
 pub mod calibration;
 pub mod divisions;
 pub mod evaluation;
+pub mod funds;
 pub mod generate;
 pub mod matching;
 pub mod names;

@@ -33,7 +33,7 @@ fn create_accounts(store: &dyn Store, r: &BuildReport, password: &str) -> anyhow
 }
 
 /// What the other functions hold in the demo, through the store's commands on either backend:
-/// policies, visits, 供需对接 (needs in every county, scaled with the province), 监督举报, 重点工作任务 and
+/// policies, visits, 供需对接 (needs in every county, scaled with the province), 监督举报, 重点工作任务, 扶贫资金 and
 /// 第三方评估 (three counties of 聊城市 sampled, two with their field work done).
 fn seed_functions(store: &dyn fupin_store::Store, opts: &BuildOptions) -> anyhow::Result<()> {
     let n = fupin_demo::policies::seed_demo(store, opts.as_of)?;
@@ -49,6 +49,8 @@ fn seed_functions(store: &dyn fupin_store::Store, opts: &BuildOptions) -> anyhow
     println!("  监督举报 {} 件：{}", r.reports.values().sum::<usize>(), states.join("、"));
     let t = fupin_demo::tasks::seed_demo(store, opts.as_of)?;
     println!("  重点工作任务 {} 项，逐级分解目标 {} 个，进度填报 {} 次", t.tasks, t.targets, t.reports);
+    let f = fupin_demo::funds::seed_demo(store, opts.as_of)?;
+    println!("  扶贫资金：因素法分配方案 {} 个，扶贫项目 {} 个，拨付 {} 笔", f.allocations, f.projects, f.payments);
     let e = fupin_demo::evaluation::seed_demo(store, opts.as_of, opts.scale)?;
     println!("  第三方评估 {} 个县，入户调查结果 {} 户（错退 {} 户，漏评 {} 户）", e.evaluations, e.results, e.wrong_exits, e.omitted);
     Ok(())

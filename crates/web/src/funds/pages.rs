@@ -97,6 +97,12 @@ impl DeskPage {
         rate(p)
     }
 
+    /// An amount in 万元 for the cards (a province's billions do not fit a phone's card in 元).
+    fn wan(&self, y: &Yuan) -> String {
+        let fen = y.fen();
+        crate::ui::thousands(&format!("{}.{:02}", fen / 1_000_000, fen % 1_000_000 / 10_000))
+    }
+
     fn error_of(&self, which: &str) -> Option<&String> {
         self.typed.error.as_ref().filter(|_| self.typed.which == which)
     }

@@ -125,6 +125,7 @@ fn start() -> Server {
     fupin_demo::supervision::seed_demo(&*store, Date::new(2017, 6, 30).unwrap(), 1).expect("the demo's reports seed");
     fupin_demo::evaluation::seed_demo(&*store, Date::new(2017, 6, 30).unwrap(), opts.scale).expect("the demo's evaluations seed");
     fupin_demo::tasks::seed_demo(&*store, Date::new(2017, 6, 30).unwrap()).expect("the demo's key tasks seed");
+    fupin_demo::funds::seed_demo(&*store, Date::new(2017, 6, 30).unwrap()).expect("the demo's funds seed");
     add_exit_ready_households(&*store);
     let (tx, rx) = std::sync::mpsc::channel();
     let st = store.clone();

@@ -872,3 +872,112 @@ async fn a_county_dispatches_a_key_task_and_the_township_reports_it() {
     c.close().await.ok();
     result.expect("the county's key task, the township's report and the bulletin");
 }
+
+/// 扶贫资金 on a phone: the province previews an allocation (the lines shown, nothing
+/// published), a refused weight keeps what was typed, and it is published with its 文号; 阳谷县
+/// records a project for a household, approves it and puts up its notice, and records a payment;
+/// a visitor reads the notice on the public page without the household or the account.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_province_allocates_the_county_runs_a_project_and_the_public_reads_its_notice() {
+    let _serial = one_at_a_time();
+    let Some((_driver, port)) = chromedriver() else { return };
+    let base = server().base.clone();
+    // The store's PostgreSQL client blocks: not on the test's runtime thread.
+    let (hid, account) = tokio::task::spawn_blocking(|| {
+        let store = &server().store;
+        let village = fupin_web::auth::caller_of(&store.user("village").unwrap().unwrap());
+        let q = fupin_store::HouseholdQuery { status: Some(fupin_domain::registry::codes::Status::Poor), per_page: 1, page: 1, ..Default::default() };
+        let id = store.search_households(&village, &q).unwrap().items[0].id.clone();
+        let account = store.household(&village, &id).unwrap().bank_account;
+        (id, account)
+    })
+    .await
+    .unwrap();
+    let c = browser(port, "390,844").await;
+    let shots = screenshot_dir();
+    let pid = std::process::id();
+    let title = format!("2017年省级财政专项扶贫资金追加（浏览器{pid}）");
+    let name = format!("肉牛养殖扶贫项目（浏览器{pid}）");
+    let result: Result<(), fantoccini::error::CmdError> = async {
+        login_as(&c, &base, "province").await?;
+        c.find(Locator::Id("nav-funds")).await?.click().await?;
+        c.wait().for_element(Locator::Css("#allocate summary")).await?.click().await?;
+        c.find(Locator::Css("#al-source option[value='provincial']")).await?.click().await?;
+        c.find(Locator::Id("al-total")).await?.send_keys("10000000").await?;
+        c.find(Locator::Id("al-title")).await?.send_keys(&title).await?;
+        let task = c.find(Locator::Id("weight-task")).await?;
+        task.clear().await?;
+        task.send_keys("25").await?;
+        let refused = click_and_wait(&c, "al-preview", "allocation-error").await?;
+        assert!(refused.contains("权重之和应为100%"), "{refused}");
+        assert_eq!(c.find(Locator::Id("al-title")).await?.prop("value").await?.as_deref(), Some(title.as_str()), "what was typed is kept");
+        let task = c.find(Locator::Id("weight-task")).await?;
+        task.clear().await?;
+        task.send_keys("0").await?;
+        let poor = c.find(Locator::Id("weight-poor")).await?;
+        poor.clear().await?;
+        poor.send_keys("60").await?;
+        let total = click_and_wait(&c, "al-preview", "preview-total").await?;
+        assert_eq!(total, "10,000,000.00", "the preview adds up to the total");
+        assert_eq!(overflow(&c).await?, 0, "the preview fits a phone");
+        std::fs::write(shots.join("funds-1-preview-390.png"), c.screenshot().await?).unwrap();
+        c.find(Locator::Id("al-document")).await?.send_keys("鲁财农〔2017〕浏览器号").await?;
+        let saved = click_and_wait(&c, "al-publish", "saved").await?;
+        assert!(saved.contains("已下达"), "{saved}");
+        assert!(c.find(Locator::Id("allocations-h")).await.is_ok());
+        assert!(c.source().await?.contains(&title));
+
+        login_as(&c, &base, "yanggu").await?;
+        c.find(Locator::Id("nav-funds")).await?.click().await?;
+        c.wait().for_element(Locator::Css("#record summary")).await?.click().await?;
+        c.find(Locator::Id("p-name")).await?.send_keys(&name).await?;
+        let region = c.find(Locator::Id("p-region")).await?;
+        region.clear().await?;
+        region.send_keys(&hid[..12]).await?;
+        c.find(Locator::Id("budget-county")).await?.send_keys("30000").await?;
+        c.find(Locator::Id("p-beneficiaries")).await?.send_keys(&format!("{hid} 产业带动")).await?;
+        std::fs::write(shots.join("funds-2-record-390.png"), c.screenshot().await?).unwrap();
+        let saved = click_and_wait(&c, "p-submit", "saved").await?;
+        assert!(saved.contains("已入库"), "{saved}");
+        click_and_wait(&c, "step-approve", "saved").await?;
+        assert_eq!(c.find(Locator::Id("project-state")).await?.text().await?, "已批复");
+        c.find(Locator::Css("#notice summary")).await?.click().await?;
+        c.find(Locator::Id("notice-text")).await?.send_keys("肉牛养殖项目公示，监督电话0635-6212317").await?;
+        let saved = click_and_wait(&c, "notice-submit", "saved").await?;
+        assert!(saved.contains("公示已发布"), "{saved}");
+        // Started while the notice is still up: allowed, and flagged on the page.
+        click_and_wait(&c, "step-start", "saved").await?;
+        let flags = c.find(Locator::Id("project-flags")).await?.text().await?;
+        assert!(flags.contains("项目未按规定公示"), "{flags}");
+        // A payment with a bad account is refused, the form kept; then recorded.
+        c.find(Locator::Css("#pay summary")).await?.click().await?;
+        c.find(Locator::Id("pay-amount")).await?.send_keys("3000").await?;
+        c.find(Locator::Id("pay-payee")).await?.send_keys("阳谷县牧业合作社").await?;
+        c.find(Locator::Id("pay-account")).await?.send_keys("12ab").await?;
+        c.find(Locator::Id("pay-voucher")).await?.send_keys("记-0630-1").await?;
+        let refused = click_and_wait(&c, "pay-submit", "project-error").await?;
+        assert!(refused.contains("收款账号应为8至32位数字"), "{refused}");
+        let acc = c.find(Locator::Id("pay-account")).await?;
+        acc.clear().await?;
+        acc.send_keys("6228480012345678").await?;
+        let saved = click_and_wait(&c, "pay-submit", "saved").await?;
+        assert!(saved.contains("拨付已登记"), "{saved}");
+        assert_eq!(c.find(Locator::Id("project-paid")).await?.text().await?, "3,000.00");
+        assert_eq!(overflow(&c).await?, 0, "the project fits a phone");
+        assert_eq!(console_errors(&c).await?, Vec::<String>::new());
+        std::fs::write(shots.join("funds-3-project-390.png"), c.screenshot().await?).unwrap();
+
+        c.delete_all_cookies().await?;
+        c.goto(&format!("{base}/public/projects?region={}", &hid[..6])).await?;
+        c.wait().for_element(Locator::Css(".crumbs")).await?;
+        let text = c.find(Locator::Css("main")).await?.text().await?;
+        assert!(text.contains(&name) && text.contains("监督电话0635-6212317"), "the notice is public");
+        assert!(!text.contains(&hid) && !text.contains(&account) && !text.contains("6228480012345678"), "no household, no account");
+        assert_eq!(overflow(&c).await?, 0, "the public page fits a phone");
+        std::fs::write(shots.join("funds-4-public-390.png"), c.screenshot().await?).unwrap();
+        Ok(())
+    }
+    .await;
+    c.close().await.ok();
+    result.expect("the allocation, the project and its public notice");
+}
