@@ -167,16 +167,22 @@ fn allocate(store: &dyn Store, by: &Caller, d: AllocationDraft, on: &str, out: &
     Ok(())
 }
 
-/// Poor households of a county with their accounts, for beneficiaries and payments.
+/// Households of a county that may receive project money, with their accounts, for beneficiaries and payments.
 fn poor_of(store: &dyn Store, county: &RegionCode, n: u32) -> Result<Vec<(String, String, String)>, StoreError> {
     let system = Caller::system(RegionCode::parse("37")?);
-    let q = HouseholdQuery { region: Some(county.clone()), status: Some(Status::Poor), per_page: n, page: 1, ..Default::default() };
+    // Those who exited still benefit (脱贫不脱政策): the poor first, then the exited.
     let mut out = vec![];
-    for h in store.search_households(&system, &q)?.items {
-        let file = store.household(&system, &h.id)?;
-        let acc = file.bank_account.clone();
-        if (8..=32).contains(&acc.len()) && acc.bytes().all(|b| b.is_ascii_digit()) {
-            out.push((h.id.clone(), file.members.first().map(|m| m.name.clone()).unwrap_or_default(), acc));
+    for status in [Status::Poor, Status::Exited] {
+        let q = HouseholdQuery { region: Some(county.clone()), status: Some(status), per_page: n, page: 1, ..Default::default() };
+        for h in store.search_households(&system, &q)?.items {
+            if out.len() >= n as usize {
+                return Ok(out);
+            }
+            let file = store.household(&system, &h.id)?;
+            let acc = file.bank_account.clone();
+            if (8..=32).contains(&acc.len()) && acc.bytes().all(|b| b.is_ascii_digit()) {
+                out.push((h.id.clone(), file.members.first().map(|m| m.name.clone()).unwrap_or_default(), acc));
+            }
         }
     }
     Ok(out)

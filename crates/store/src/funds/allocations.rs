@@ -31,7 +31,7 @@ pub(super) fn counties(tx: &mut dyn Tx, region: &RegionCode) -> Result<Vec<(Stri
 }
 
 /// The counties a region's lines are read at: its own inside it, or the county holding it.
-fn span(region: &RegionCode) -> RegionCode {
+pub(super) fn span(region: &RegionCode) -> RegionCode {
     if region.level() > Level::County {
         region.county().unwrap_or_else(|| region.clone())
     } else {

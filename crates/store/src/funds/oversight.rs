@@ -299,7 +299,8 @@ fn idle(tx: &mut dyn Tx, region: &RegionCode, today: Date) -> Result<Vec<Flag>> 
     if counties.is_empty() {
         return Ok(vec![]);
     }
-    let (lo, hi) = range(&RegionCode::parse(counties.keys().next().expect("not empty"))?.parent().unwrap_or_else(|| region.clone()));
+    // Every county the region reaches (a village or township reaches its county's).
+    let (lo, hi) = range(&super::allocations::span(region));
     let before = Date::from_day_number(today.day_number() - pj::IDLE_DAYS).to_string();
     let mut allocated: BTreeMap<(String, i64), Yuan> = BTreeMap::new();
     for r in tx.query(

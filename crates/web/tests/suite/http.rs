@@ -2630,6 +2630,20 @@ fn funds_go_from_the_allocation_to_the_public_notice() {
     let desk = yanggu.get(format!("{base}/funds?year=2017")).send().unwrap().text().unwrap();
     assert!(desk.contains(&title) && desk.contains(&id) && desk.contains("id=\"project-form\""), "the county's desk");
     assert!(!desk.contains("id=\"allocation-form\""), "a county does not allocate");
+    // The demo's planted cases are caught, province-wide, with the accounts masked.
+    let (s, flags) = get(&province, "/api/v1/funds/flags");
+    assert_eq!(s, 200);
+    let mut kinds: Vec<&str> = flags.as_array().unwrap().iter().map(|f| f["kind"].as_str().unwrap()).collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    for kind in ["idle", "not_noticed", "over_budget", "shared_account", "outside_register"] {
+        assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
+    }
+    let idle_cities: std::collections::BTreeSet<&str> =
+        flags.as_array().unwrap().iter().filter(|f| f["kind"] == "idle").map(|f| &f["county"].as_str().unwrap()[..4]).collect();
+    assert!(idle_cities.len() > 1, "idle money is found in every city, not only the first: {idle_cities:?}");
+    assert!(!flags.to_string().contains(&account), "no whole account for the province");
+
     let helper = login("helper");
     assert_eq!(get(&helper, "/api/v1/funds/report").0, 403);
     assert_eq!(helper.get(format!("{base}/funds")).send().unwrap().status(), 403);
