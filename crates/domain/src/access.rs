@@ -129,6 +129,12 @@ impl Role {
             // are pooled) and the evaluator (whose appraisal reads it) too. Donors and helpers
             // read the public notices.
             ReadFunds => official || matches!(self, Role::Department | Role::Evaluator),
+            // The departments' registers reach the province's, a city's or a county's office,
+            // which matches them over its region.
+            MatchRegisters => matches!(self, Role::ProvinceOfficial | Role::CityOfficial | Role::CountyOfficial),
+            // Every official follows the matches of the region; the village verifies its own.
+            ReadMatches => official,
+            VerifyMatches => self == Role::VillageOfficial,
         }
     }
 
@@ -205,6 +211,12 @@ pub enum Action {
     ManageProjects,
     /// 扶贫资金: read the allocations, projects, payments, reports and flags of one's region.
     ReadFunds,
+    /// 大数据比对: match a department's register against the region's poor households.
+    MatchRegisters,
+    /// 大数据比对: read the matches of one's region and how they were verified.
+    ReadMatches,
+    /// 大数据比对: record what the village found when it verified a match.
+    VerifyMatches,
 }
 
 /// Which personal fields a role sees unmasked.

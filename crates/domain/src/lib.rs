@@ -12,6 +12,7 @@ pub mod evaluation;
 pub mod files;
 pub mod funds;
 pub mod id_number;
+pub mod integrity;
 pub mod maps;
 pub mod matching;
 pub mod money;

@@ -4,7 +4,8 @@
 //! the caller's region in SQL: nothing above this layer filters rows after fetching.
 //!
 //! The code follows the platform's functions: `registry` (信息汇集), `maps` (三张图), `policy`
-//! (政策发布), `matching` (供需对接), `supervision` (调度监督), `evaluation` (成效评估), `funds` (扶贫资金), with
+//! (政策发布), `matching` (供需对接), `supervision` (调度监督), `evaluation` (成效评估), `funds` (扶贫资金), `integrity`
+//! (大数据比对), with
 //! `platform` for what all of them share (reference divisions, users, sessions, the ledger
 //! check). Each function has its own trait, schema part and conformance scenarios; `Store` is
 //! all of them. What functions share lives in `core` as free functions over `&mut dyn Tx`, so no
@@ -14,6 +15,7 @@ pub mod backend;
 pub mod core;
 pub mod evaluation;
 pub mod funds;
+pub mod integrity;
 pub mod maps;
 pub mod matching;
 pub mod platform;
@@ -32,6 +34,7 @@ pub use crate::core::rollups::RollupTable;
 pub use backend::{pg, sqlite};
 pub use evaluation::EvaluationStore;
 pub use funds::FundsStore;
+pub use integrity::IntegrityStore;
 pub use maps::{Figures, MapsStore, RegionFigures};
 pub use matching::{MatchingQuery, MatchingStore};
 pub use platform::{AuditEntry, AuditQuery, PlatformStore, Region, SessionRecord, UserRecord};
@@ -90,12 +93,12 @@ pub const COUNT_CAP: i64 = 10_000;
 
 /// The whole store: one trait per function, implemented by `SqlStore` over either backend.
 pub trait Store:
-    PlatformStore + RegistryStore + MapsStore + PolicyStore + MatchingStore + SupervisionStore + EvaluationStore + FundsStore
+    PlatformStore + RegistryStore + MapsStore + PolicyStore + MatchingStore + SupervisionStore + EvaluationStore + FundsStore + IntegrityStore
 {
 }
 
 impl<
-        T: PlatformStore + RegistryStore + MapsStore + PolicyStore + MatchingStore + SupervisionStore + EvaluationStore + FundsStore + ?Sized,
+        T: PlatformStore + RegistryStore + MapsStore + PolicyStore + MatchingStore + SupervisionStore + EvaluationStore + FundsStore + IntegrityStore + ?Sized,
     > Store for T
 {
 }
@@ -103,7 +106,7 @@ impl<
 /// The traits to bring into scope to call the store's methods on a `dyn Store`.
 pub mod prelude {
     pub use crate::{
-        EvaluationStore, FundsStore, MapsStore, MatchingStore, PlatformStore, PolicyStore, RegistryStore, Store, SupervisionStore,
+        EvaluationStore, FundsStore, IntegrityStore, MapsStore, MatchingStore, PlatformStore, PolicyStore, RegistryStore, Store, SupervisionStore,
     };
 }
 

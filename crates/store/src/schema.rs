@@ -19,7 +19,7 @@ pub struct Part {
 /// One version for the whole database: a step of any function's migrations raises it.
 pub const SCHEMA_VERSION: i64 = 6;
 
-const PARTS: [&Part; 8] = [
+const PARTS: [&Part; 9] = [
     &crate::core::schema::PART,
     &crate::registry::schema::PART,
     &crate::maps::schema::PART,
@@ -28,6 +28,7 @@ const PARTS: [&Part; 8] = [
     &crate::supervision::schema::PART,
     &crate::evaluation::schema::PART,
     &crate::funds::schema::PART,
+    &crate::integrity::schema::PART,
 ];
 
 pub fn tables(keyed_suffix: &str) -> String {

@@ -1115,7 +1115,16 @@ macro_rules! conformance_tests {
             tasks_split_and_tracked);
         $crate::conformance_tests!(@evaluation $fresh; measures_equal_hand_computation, sample_drawn_from_the_seed_and_frozen_frame);
         $crate::conformance_tests!(@funds $fresh; funds_allocated_by_the_factor_method, projects_followed_from_budget_to_household);
+        $crate::conformance_tests!(@integrity $fresh; registers_matched_and_verified_by_the_village);
     };
+    (@integrity $fresh:path; $($name:ident),*) => {$(
+        #[test]
+        fn $name() {
+            if let Some((_guard, store)) = $fresh() {
+                $crate::integrity::conformance::$name(store);
+            }
+        }
+    )*};
     (@funds $fresh:path; $($name:ident),*) => {$(
         #[test]
         fn $name() {
