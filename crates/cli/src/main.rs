@@ -125,6 +125,11 @@ enum Cmd {
         #[command(subcommand)]
         cmd: EvaluationCmd,
     },
+    /// 大数据比对: departments' registers matched against the poor households by ID number.
+    Registers {
+        #[command(subcommand)]
+        cmd: RegistersCmd,
+    },
     /// 供需对接: the optimal matcher.
     Match {
         #[command(subcommand)]
@@ -159,6 +164,39 @@ enum EvaluationCmd {
         level: f64,
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum RegistersCmd {
+    /// Match an xlsx or CSV register (columns 公民身份号码, 姓名, 日期; the others kept as details)
+    /// over the region: all or nothing, with an error report beside the input.
+    Match {
+        #[command(flatten)]
+        db: Db,
+        /// deaths, vehicles, companies, public_employees or homes.
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        input: PathBuf,
+        /// The official on whose authority it is matched (their region bounds it); the province by default.
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Write a synthetic register: `rows` strangers with members of each county's poor
+    /// households planted among them (to try the match, and for the benchmark).
+    Synth {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        kind: String,
+        #[arg(long, default_value_t = 100_000)]
+        rows: usize,
+        /// Members planted: so many of every ten thousand poor households.
+        #[arg(long, default_value_t = 20)]
+        rate: u64,
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
     },
 }
 
@@ -260,6 +298,12 @@ fn main() {
         }
         Cmd::Evaluation { cmd: EvaluationCmd::Estimate { input, method, level, json } } => {
             cmd::evaluation::estimate(&input, &method, level, json)
+        }
+        Cmd::Registers { cmd: RegistersCmd::Match { db, kind, input, user } } => {
+            cmd::open(&db).and_then(|store| cmd::integrity::run(&*store, &kind, &input, user.as_deref()))
+        }
+        Cmd::Registers { cmd: RegistersCmd::Synth { db, kind, rows, rate, output } } => {
+            cmd::open(&db).and_then(|store| cmd::integrity::synth(&*store, &kind, rows, rate, &output))
         }
         Cmd::Match { cmd: MatchCmd::Solve { dimacs, out, verify } } => cmd::matching::solve(&dimacs, out.as_deref(), verify),
     };

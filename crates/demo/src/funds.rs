@@ -46,12 +46,12 @@ fn account(code: &str, purpose: u64) -> String {
     format!("6228{:014}", spread(code, 100_000_000_000_000) ^ purpose)
 }
 
-struct County {
-    code: RegionCode,
-    name: String,
+pub(crate) struct County {
+    pub(crate) code: RegionCode,
+    pub(crate) name: String,
 }
 
-fn counties(store: &dyn Store) -> Result<Vec<County>, StoreError> {
+pub(crate) fn counties(store: &dyn Store) -> Result<Vec<County>, StoreError> {
     let province = RegionCode::parse("37")?;
     let mut out = vec![];
     for city in store.child_regions(&province)? {

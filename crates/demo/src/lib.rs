@@ -12,6 +12,7 @@ pub mod generate;
 pub mod matching;
 pub mod names;
 pub mod policies;
+pub mod registers;
 pub mod supervision;
 pub mod tasks;
 pub mod visits;

@@ -6,6 +6,7 @@
 
 pub mod layout;
 pub mod read;
+pub mod register;
 pub mod write;
 
 pub use read::{keep_absent_tables, read_file, read_file_against, Parsed, ReadError, RowError};

@@ -35,7 +35,7 @@ fn create_accounts(store: &dyn Store, r: &BuildReport, password: &str) -> anyhow
 /// What the other functions hold in the demo, through the store's commands on either backend:
 /// policies, visits, 供需对接 (needs in every county, scaled with the province), 监督举报, 重点工作任务, 扶贫资金 and
 /// 第三方评估 (three counties of 聊城市 sampled, two with their field work done).
-fn seed_functions(store: &dyn fupin_store::Store, opts: &BuildOptions) -> anyhow::Result<()> {
+fn seed_functions(store: &dyn fupin_store::Store, opts: &BuildOptions, data: &std::path::Path) -> anyhow::Result<()> {
     let n = fupin_demo::policies::seed_demo(store, opts.as_of)?;
     println!("  政策文件 {n} 件（省、市、县，经起草、送审、审核发布）");
     let v = fupin_demo::visits::seed_demo(store, opts.as_of)?;
@@ -53,6 +53,8 @@ fn seed_functions(store: &dyn fupin_store::Store, opts: &BuildOptions) -> anyhow
     println!("  扶贫资金：因素法分配方案 {} 个，扶贫项目 {} 个，拨付 {} 笔", f.allocations, f.projects, f.payments);
     let e = fupin_demo::evaluation::seed_demo(store, opts.as_of, opts.scale)?;
     println!("  第三方评估 {} 个县，入户调查结果 {} 户（错退 {} 户，漏评 {} 户）", e.evaluations, e.results, e.wrong_exits, e.omitted);
+    let background = ((opts.scale * 20_000.0).round() as usize).clamp(2_000, 20_000);
+    super::integrity::seed_demo(store, &data.join("registers"), opts.as_of, background)?;
     Ok(())
 }
 
@@ -68,7 +70,7 @@ fn build_sqlite(db: &Db, opts: &BuildOptions, password: &str, mark: &str) -> any
     {
         let store = SqlStore::new(Sqlite::open(&partial)?, Rules::default())?;
         create_accounts(&store, &report, password)?;
-        seed_functions(&store, opts)?;
+        seed_functions(&store, opts, &db.data)?;
         store.set_meta("as_of", &opts.as_of.to_string())?;
         store.set_meta(DEMO_MARK, mark)?;
         store.exec_raw("PRAGMA wal_checkpoint(TRUNCATE)").ok();
@@ -77,7 +79,7 @@ fn build_sqlite(db: &Db, opts: &BuildOptions, password: &str, mark: &str) -> any
     Ok(report)
 }
 
-fn build_pg(url: &str, opts: &BuildOptions, password: &str, mark: &str) -> anyhow::Result<BuildReport> {
+fn build_pg(url: &str, data: &std::path::Path, opts: &BuildOptions, password: &str, mark: &str) -> anyhow::Result<BuildReport> {
     let pg = fupin_store::pg::Pg::connect(url)?;
     use fupin_store::core::db::Backend;
     // An unfinished or older build is dropped whole: the schema may have changed.
@@ -85,7 +87,7 @@ fn build_pg(url: &str, opts: &BuildOptions, password: &str, mark: &str) -> anyho
     let report = fupin_demo::build(&pg, opts)?;
     let store = SqlStore::new(pg, Rules::default())?;
     create_accounts(&store, &report, password)?;
-    seed_functions(&store, opts)?;
+    seed_functions(&store, opts, data)?;
     store.set_meta("as_of", &opts.as_of.to_string())?;
     store.set_meta(DEMO_MARK, mark)?;
     Ok(report)
@@ -115,7 +117,7 @@ pub fn demo(db: &Db, scale: f64, as_of: &str, password: &str, no_serve: bool, li
             let opts = BuildOptions { scale, as_of, rules: Rules::default(), progress: true };
             println!("正在生成演示省份（规模 {scale}，业务日期 {as_of}）……");
             let report = match &db.database_url {
-                Some(url) => build_pg(url, &opts, password, &mark)?,
+                Some(url) => build_pg(url, &db.data, &opts, password, &mark)?,
                 None => build_sqlite(db, &opts, password, &mark)?,
             };
             print_report(&report);

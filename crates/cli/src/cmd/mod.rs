@@ -3,6 +3,7 @@
 
 pub mod demo;
 pub mod evaluation;
+pub mod integrity;
 pub mod ledger;
 pub mod matching;
 pub mod policy;
